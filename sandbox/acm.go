@@ -1,0 +1,4 @@
+package sandbox
+
+// acmState is the acm part of a region. (placeholder: filled in by the acm implementation)
+type acmState struct{}

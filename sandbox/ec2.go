@@ -1,0 +1,4 @@
+package sandbox
+
+// ec2State is the ec2 part of a region. (placeholder: filled in by the ec2 implementation)
+type ec2State struct{}

@@ -1,0 +1,94 @@
+package sandbox
+
+import "time"
+
+// Cross-service helpers: what one service's simulation asks of another's
+// (ECS asks EC2 for subnets and ENIs, ELBv2 for target groups, Logs for
+// streams). Each is called with s.mu held. The ECS files call these; the
+// EC2/ELBv2/Logs files implement them.
+
+// subnetInfo is what other services need to know about a subnet.
+type subnetInfo struct {
+	ID               string
+	VpcID            string
+	AvailabilityZone string
+	CIDR             string
+}
+
+// taskENI is an elastic network interface made for a Fargate task.
+type taskENI struct {
+	ID         string
+	MacAddress string
+	PrivateIP  string
+	PublicIP   string // empty unless assignPublicIp was ENABLED
+	SubnetID   string
+}
+
+// lookupSubnet returns the subnet with id, if it exists in this region.
+func (w *world) lookupSubnet(id string) (subnetInfo, bool) {
+	panic("TODO(ec2): lookupSubnet")
+}
+
+// securityGroupExists reports whether a security group id exists.
+func (w *world) securityGroupExists(id string) bool {
+	panic("TODO(ec2): securityGroupExists")
+}
+
+// createTaskENI makes an ENI in subnetID with a private IP from its CIDR and,
+// when publicIP is set, an associated public IP. description is shown by
+// DescribeNetworkInterfaces (ECS uses "arn:aws:ecs:…:attachment/<uuid>").
+func (w *world) createTaskENI(subnetID string, groups []string, publicIP bool, description string) taskENI {
+	panic("TODO(ec2): createTaskENI")
+}
+
+// deleteENI removes an ENI (when its task stops).
+func (w *world) deleteENI(id string) {
+	panic("TODO(ec2): deleteENI")
+}
+
+// targetGroupInfo describes a target group for ECS's CreateService checks.
+type targetGroupInfo struct {
+	ARN              string
+	Name             string
+	TargetType       string   // instance | ip | lambda | alb
+	Port             int32    // 0 when none
+	LoadBalancerArns []string // derived from listeners and rules
+}
+
+// lookupTargetGroup returns the target group with arn.
+func (w *world) lookupTargetGroup(arn string) (targetGroupInfo, bool) {
+	panic("TODO(elb): lookupTargetGroup")
+}
+
+// registerTarget adds ip:port to a target group as ECS does for a task; its
+// health goes initial → healthy on the ELBv2 side's schedule.
+func (w *world) registerTarget(tgARN, ip string, port int32, now time.Time) {
+	panic("TODO(elb): registerTarget")
+}
+
+// deregisterTarget starts draining ip:port; it disappears after the
+// deregistration delay.
+func (w *world) deregisterTarget(tgARN, ip string, port int32, now time.Time) {
+	panic("TODO(elb): deregisterTarget")
+}
+
+// targetState is the target's health state ("initial", "healthy",
+// "unhealthy", "draining", "unused"), or "" when not registered.
+func (w *world) targetState(tgARN, ip string, port int32) string {
+	panic("TODO(elb): targetState")
+}
+
+// logGroupExists reports whether a CloudWatch Logs group exists.
+func (w *world) logGroupExists(name string) bool {
+	panic("TODO(logs): logGroupExists")
+}
+
+// createLogGroupIfMissing makes a log group (awslogs-create-group=true).
+func (w *world) createLogGroupIfMissing(name string, now time.Time) {
+	panic("TODO(logs): createLogGroupIfMissing")
+}
+
+// putLogLines appends lines to a stream (creating it), timestamped at t.
+func (w *world) putLogLines(group, stream string, lines []string, t time.Time) {
+	panic("TODO(logs): putLogLines")
+}
