@@ -1,0 +1,4 @@
+package sandbox
+
+// registerSTS adds GetCallerIdentity. (placeholder)
+func (s *Server) registerSTS() {}
