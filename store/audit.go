@@ -1,0 +1,53 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// AuditEvent is one entry of the append-only audit trail.
+type AuditEvent struct {
+	ID     int64
+	At     time.Time
+	Actor  string // username, or "system", or the name tried at a failed login
+	Action string // e.g. "login.success", "user.create", "token.revoke"
+	Target string
+	IP     string
+	Detail map[string]any
+}
+
+// Audit appends an event. The application never updates or deletes these
+// rows, and the database refuses to (a trigger).
+func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
+	detail, err := json.Marshal(e.Detail)
+	if err != nil {
+		return fmt.Errorf("encoding audit detail: %w", err)
+	}
+	if e.Detail == nil {
+		detail = []byte("{}")
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO audit_events (actor, action, target, ip, detail) VALUES ($1, $2, $3, $4, $5)`,
+		e.Actor, e.Action, e.Target, e.IP, detail)
+	if err != nil {
+		return fmt.Errorf("writing audit event %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// ListAudit returns up to limit events older than beforeID (0: newest), newest first.
+func (s *Store) ListAudit(ctx context.Context, beforeID int64, limit int) ([]AuditEvent, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, at, actor, action, target, ip, detail FROM audit_events
+		WHERE $1 = 0 OR id < $1 ORDER BY id DESC LIMIT $2`, beforeID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditEvent, error) {
+		var e AuditEvent
+		err := r.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Target, &e.IP, &e.Detail)
+		return e, err
+	})
+}

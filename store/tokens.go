@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// APIToken is a bearer token's record. The secret itself is never stored:
+// only its SHA-256 (tokens are 256 random bits, so a fast hash is enough).
+type APIToken struct {
+	ID         int64
+	UserID     int64
+	Username   string
+	Name       string
+	Prefix     string // the first characters, to recognise a token in lists
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// tokenPrefix marks ecsconsole tokens so secret scanners can find leaked ones.
+const tokenPrefix = "ecsc_"
+
+// newTokenSecret returns a fresh random token.
+func newTokenSecret() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return tokenPrefix + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func hashToken(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// MaxTokenNameLength bounds a token's label.
+const MaxTokenNameLength = 100
+
+// CreateToken makes a token for userID and returns its record and its
+// secret, which is shown once and never again.
+func (s *Store) CreateToken(ctx context.Context, userID int64, name string) (APIToken, string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		name = "token"
+	}
+	if len([]rune(name)) > MaxTokenNameLength {
+		return APIToken{}, "", &FieldErrors{Fields: map[string]string{"name": fmt.Sprintf("Use at most %d characters.", MaxTokenNameLength)}}
+	}
+	secret, err := newTokenSecret()
+	if err != nil {
+		return APIToken{}, "", err
+	}
+	var t APIToken
+	err = s.pool.QueryRow(ctx, `
+		INSERT INTO api_tokens (user_id, name, token_hash, prefix)
+		SELECT id, $2, $3, $4 FROM users WHERE id = $1
+		RETURNING id, user_id, (SELECT username FROM users WHERE id = $1), name, prefix, created_at`,
+		userID, name, hashToken(secret), secret[:len(tokenPrefix)+6]).
+		Scan(&t.ID, &t.UserID, &t.Username, &t.Name, &t.Prefix, &t.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return APIToken{}, "", notFound("user %d", userID)
+	}
+	if err != nil {
+		return APIToken{}, "", fmt.Errorf("creating token: %w", err)
+	}
+	return t, secret, nil
+}
+
+const tokenColumns = `t.id, t.user_id, u.username, t.name, t.prefix, t.created_at, t.last_used_at, t.revoked_at`
+
+func scanToken(row pgx.Row) (APIToken, error) {
+	var t APIToken
+	err := row.Scan(&t.ID, &t.UserID, &t.Username, &t.Name, &t.Prefix, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt)
+	return t, err
+}
+
+// ListTokens returns a user's tokens, newest first, revoked ones included.
+func (s *Store) ListTokens(ctx context.Context, userID int64) ([]APIToken, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+tokenColumns+`
+		FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.user_id = $1 ORDER BY t.id DESC`, userID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (APIToken, error) { return scanToken(r) })
+}
+
+// TokenByID returns one token's record.
+func (s *Store) TokenByID(ctx context.Context, id int64) (APIToken, error) {
+	t, err := scanToken(s.pool.QueryRow(ctx, `SELECT `+tokenColumns+`
+		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return APIToken{}, notFound("token %d", id)
+	}
+	return t, err
+}
+
+// RevokeToken revokes a token; revoking twice is harmless.
+func (s *Store) RevokeToken(ctx context.Context, id int64) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("revoking token %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound("token %d", id)
+	}
+	return nil
+}
+
+// UserByToken returns the enabled user a live token belongs to and records
+// the use, or ErrInvalidCredentials.
+func (s *Store) UserByToken(ctx context.Context, secret string) (User, error) {
+	if !strings.HasPrefix(secret, tokenPrefix) {
+		return User{}, ErrInvalidCredentials
+	}
+	u, err := scanUser(s.pool.QueryRow(ctx, `
+		UPDATE api_tokens t SET last_used_at = now()
+		FROM users u
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id AND NOT u.disabled
+		RETURNING u.id, u.username, u.role, u.disabled, u.created_at`, hashToken(secret)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return User{}, ErrInvalidCredentials
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("looking up token: %w", err)
+	}
+	return u, nil
+}
