@@ -78,6 +78,19 @@ func (w *world) targetState(tgARN, ip string, port int32) string {
 	panic("TODO(elb): targetState")
 }
 
+// certificateStatus returns an ACM certificate's status (PENDING_VALIDATION,
+// ISSUED, …) so ELBv2 can refuse listeners with unknown or unissued
+// certificates; ok is false when the ARN is unknown in this region.
+func (w *world) certificateStatus(arn string) (status string, ok bool) {
+	panic("TODO(acm): certificateStatus")
+}
+
+// markCertificateInUse adds lbARN to the certificate's InUseBy, as ACM
+// shows once a listener serves the certificate.
+func (w *world) markCertificateInUse(certARN, lbARN string) {
+	panic("TODO(acm): markCertificateInUse")
+}
+
 // logGroupExists reports whether a CloudWatch Logs group exists.
 func (w *world) logGroupExists(name string) bool {
 	panic("TODO(logs): logGroupExists")
