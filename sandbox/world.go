@@ -1,6 +1,9 @@
 package sandbox
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Cross-service helpers: what one service's simulation asks of another's
 // (ECS asks EC2 for subnets and ENIs, ELBv2 for target groups, Logs for
@@ -82,26 +85,56 @@ func (w *world) targetState(tgARN, ip string, port int32) string {
 // ISSUED, …) so ELBv2 can refuse listeners with unknown or unissued
 // certificates; ok is false when the ARN is unknown in this region.
 func (w *world) certificateStatus(arn string) (status string, ok bool) {
-	panic("TODO(acm): certificateStatus")
+	cert, ok := w.acm.Certificates[arn]
+	if !ok {
+		return "", false
+	}
+	return cert.Status, true
 }
 
 // markCertificateInUse adds lbARN to the certificate's InUseBy, as ACM
 // shows once a listener serves the certificate.
 func (w *world) markCertificateInUse(certARN, lbARN string) {
-	panic("TODO(acm): markCertificateInUse")
+	if cert, ok := w.acm.Certificates[certARN]; ok && !slices.Contains(cert.InUseBy, lbARN) {
+		cert.InUseBy = append(cert.InUseBy, lbARN)
+	}
+}
+
+// releaseCertificate removes lbARN from the certificate's InUseBy once no
+// listener of that load balancer serves it any more (listener or load
+// balancer deleted), so DeleteCertificate works again.
+func (w *world) releaseCertificate(certARN, lbARN string) {
+	if cert, ok := w.acm.Certificates[certARN]; ok {
+		cert.InUseBy = slices.DeleteFunc(cert.InUseBy, func(arn string) bool { return arn == lbARN })
+	}
 }
 
 // logGroupExists reports whether a CloudWatch Logs group exists.
 func (w *world) logGroupExists(name string) bool {
-	panic("TODO(logs): logGroupExists")
+	_, ok := w.logs.Groups[name]
+	return ok
 }
 
 // createLogGroupIfMissing makes a log group (awslogs-create-group=true).
 func (w *world) createLogGroupIfMissing(name string, now time.Time) {
-	panic("TODO(logs): createLogGroupIfMissing")
+	if !w.logGroupExists(name) {
+		w.logs.createGroup(name, now)
+	}
 }
 
-// putLogLines appends lines to a stream (creating it), timestamped at t.
+// putLogLines appends lines to a stream (creating it), timestamped and
+// ingested at t. Lines for a group that does not exist are dropped, as the
+// awslogs driver cannot deliver them either.
 func (w *world) putLogLines(group, stream string, lines []string, t time.Time) {
-	panic("TODO(logs): putLogLines")
+	g, ok := w.logs.Groups[group]
+	if !ok {
+		return
+	}
+	s, ok := g.Streams[stream]
+	if !ok {
+		s = g.createStream(stream, t)
+	}
+	for _, line := range lines {
+		g.append(s, t.UnixMilli(), line, t)
+	}
 }
