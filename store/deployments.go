@@ -1,0 +1,474 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// DeploymentStatus is where a deployment stands. Queued, running and
+// waiting_for_dns are unfinished; the rest are outcomes.
+type DeploymentStatus string
+
+// Deployment statuses (the deployments.status check constraint).
+const (
+	StatusQueued          DeploymentStatus = "queued"
+	StatusRunning         DeploymentStatus = "running"
+	StatusWaitingForDNS   DeploymentStatus = "waiting_for_dns"
+	StatusSucceeded       DeploymentStatus = "succeeded"
+	StatusFailed          DeploymentStatus = "failed"
+	StatusRolledBackByECS DeploymentStatus = "rolled_back_by_ecs"
+	StatusInterrupted     DeploymentStatus = "interrupted"
+)
+
+// Finished reports whether the status is an outcome: nothing more happens.
+func (s DeploymentStatus) Finished() bool {
+	switch s {
+	case StatusQueued, StatusRunning, StatusWaitingForDNS:
+		return false
+	}
+	return true
+}
+
+// Deployment kinds.
+const (
+	KindDeploy   = "deploy"
+	KindRollback = "rollback"
+)
+
+// Deployment is one application of a spec, stored whole and never deleted.
+type Deployment struct {
+	ID         int64
+	ServiceKey string // region/cluster/service
+	Region     string
+	Cluster    string
+	Service    string
+	Kind       string // KindDeploy or KindRollback
+	RollbackOf int64  // the deployment whose spec this rollback restored; 0 for deploys
+	Spec       json.RawMessage
+	// TaskDefinition is the RegisterTaskDefinition input exactly as
+	// registered (nil until apply has registered or reused one).
+	TaskDefinition    json.RawMessage
+	TaskDefinitionARN string
+	Status            DeploymentStatus
+	CreatedByID       int64 // 0 when the creator is not a console user
+	CreatedBy         string
+	Reason            string
+	// ErrorStep, ErrorCode and ErrorMessage explain a failed or interrupted
+	// deployment: the step, AWS's error code and its message.
+	ErrorStep     string
+	ErrorCode     string
+	ErrorMessage  string
+	Outputs       Outputs
+	DNSValidation []DNSRecord
+	CreatedAt     time.Time
+	StartedAt     *time.Time
+	FinishedAt    *time.Time
+	UpdatedAt     time.Time
+}
+
+// Outputs is what a deployment made reachable: where to find the service and
+// every resource it used.
+type Outputs struct {
+	URL             string        `json:"url,omitempty"`
+	LoadBalancerDNS string        `json:"loadBalancerDns,omitempty"`
+	Tasks           []TaskAddress `json:"tasks,omitempty"`
+	// ARNs maps a resource role (cluster, service, taskDefinition,
+	// loadBalancer, targetGroup, httpListener, httpsListener, certificate,
+	// taskSecurityGroup, loadBalancerSecurityGroup) to its ARN or ID.
+	ARNs map[string]string `json:"arns,omitempty"`
+}
+
+// TaskAddress is where one running task can be reached.
+type TaskAddress struct {
+	TaskARN   string `json:"taskArn"`
+	PrivateIP string `json:"privateIp,omitempty"`
+	PublicIP  string `json:"publicIp,omitempty"`
+}
+
+// DNSRecord is a CNAME the user must add at their DNS provider for ACM to
+// validate a requested certificate.
+type DNSRecord struct {
+	DomainName string `json:"domainName"`
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	Value      string `json:"value"`
+	Status     string `json:"status"` // ACM's validation status, e.g. PENDING_VALIDATION
+}
+
+// NewDeployment is what CreateDeployment needs.
+type NewDeployment struct {
+	ServiceKey, Region, Cluster, Service string
+	Kind                                 string // KindDeploy when empty
+	RollbackOf                           int64
+	Spec                                 json.RawMessage
+	// TaskDefinition and TaskDefinitionARN are preset for a rollback: the
+	// revision to reuse, or the JSON to register again.
+	TaskDefinition    json.RawMessage
+	TaskDefinitionARN string
+	CreatedByID       int64
+	CreatedBy         string
+	Reason            string
+}
+
+// ActiveDeploymentError is returned (wrapping ErrConflict) when a service
+// already has an unfinished deployment.
+type ActiveDeploymentError struct {
+	Active Deployment
+}
+
+// Error names the deployment in the way.
+func (e *ActiveDeploymentError) Error() string {
+	return fmt.Sprintf("deployment %d of %s is %s; wait for it to finish", e.Active.ID, e.Active.ServiceKey, e.Active.Status)
+}
+
+// Unwrap makes the error match ErrConflict.
+func (e *ActiveDeploymentError) Unwrap() error { return ErrConflict }
+
+// EnqueueFunc runs inside CreateDeployment's transaction, after the row is
+// written, so that the job that applies it commits (or not) with it.
+type EnqueueFunc func(ctx context.Context, tx pgx.Tx, d Deployment) error
+
+// CreateDeployment stores a queued deployment and calls enqueue in the same
+// transaction, so a deployment never exists without its job. A service with
+// an unfinished deployment yields an *ActiveDeploymentError.
+func (s *Store) CreateDeployment(ctx context.Context, nd NewDeployment, enqueue EnqueueFunc) (Deployment, error) {
+	var d Deployment
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		d, err = insertDeployment(ctx, tx, nd)
+		if err != nil {
+			return err
+		}
+		return enqueue(ctx, tx, d)
+	})
+	if isUniqueViolation(err, "deployments_one_active_per_service") {
+		active, aerr := s.ActiveDeployment(ctx, nd.ServiceKey)
+		if aerr != nil {
+			// It finished between the insert and this read: still a conflict
+			// at the time of the request.
+			return Deployment{}, fmt.Errorf("%s already has a deployment in progress: %w", nd.ServiceKey, ErrConflict)
+		}
+		return Deployment{}, &ActiveDeploymentError{Active: active}
+	}
+	if err != nil {
+		return Deployment{}, fmt.Errorf("creating deployment of %s: %w", nd.ServiceKey, err)
+	}
+	return d, nil
+}
+
+func insertDeployment(ctx context.Context, tx pgx.Tx, nd NewDeployment) (Deployment, error) {
+	kind := nd.Kind
+	if kind == "" {
+		kind = KindDeploy
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO deployments
+		(service_key, region, cluster, service, kind, rollback_of, spec, task_definition, task_definition_arn,
+		 created_by_id, created_by_name, reason)
+		VALUES ($1, $2, $3, $4, $5, NULLIF($6, 0), $7, $8, $9, NULLIF($10, 0), $11, $12)
+		RETURNING `+deploymentColumns,
+		nd.ServiceKey, nd.Region, nd.Cluster, nd.Service, kind, nd.RollbackOf, nd.Spec, nullJSON(nd.TaskDefinition),
+		nd.TaskDefinitionARN, nd.CreatedByID, nd.CreatedBy, nd.Reason)
+	if err != nil {
+		return Deployment{}, err
+	}
+	return pgx.CollectExactlyOneRow(rows, scanDeployment)
+}
+
+const deploymentColumns = `id, service_key, region, cluster, service, kind, COALESCE(rollback_of, 0), spec,
+	task_definition, task_definition_arn, status, COALESCE(created_by_id, 0), created_by_name, reason,
+	error_step, error_code, error_message, outputs, dns_validation, created_at, started_at, finished_at, updated_at`
+
+func scanDeployment(row pgx.CollectableRow) (Deployment, error) {
+	var d Deployment
+	var td []byte
+	err := row.Scan(&d.ID, &d.ServiceKey, &d.Region, &d.Cluster, &d.Service, &d.Kind, &d.RollbackOf, &d.Spec,
+		&td, &d.TaskDefinitionARN, &d.Status, &d.CreatedByID, &d.CreatedBy, &d.Reason,
+		&d.ErrorStep, &d.ErrorCode, &d.ErrorMessage, &d.Outputs, &d.DNSValidation,
+		&d.CreatedAt, &d.StartedAt, &d.FinishedAt, &d.UpdatedAt)
+	if len(td) > 0 {
+		d.TaskDefinition = td
+	}
+	return d, err
+}
+
+// nullJSON stores an absent document as SQL NULL rather than JSON null.
+func nullJSON(b json.RawMessage) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return []byte(b)
+}
+
+// Deployment returns the deployment with id.
+func (s *Store) Deployment(ctx context.Context, id int64) (Deployment, error) {
+	return s.queryDeployment(ctx, `SELECT `+deploymentColumns+` FROM deployments WHERE id = $1`, id)
+}
+
+// ActiveDeployment returns the unfinished deployment of serviceKey.
+func (s *Store) ActiveDeployment(ctx context.Context, serviceKey string) (Deployment, error) {
+	d, err := s.queryDeployment(ctx, `SELECT `+deploymentColumns+` FROM deployments
+		WHERE service_key = $1 AND status IN ('queued', 'running', 'waiting_for_dns')`, serviceKey)
+	if errors.Is(err, ErrNotFound) {
+		return Deployment{}, notFound("active deployment of %s", serviceKey)
+	}
+	return d, err
+}
+
+func (s *Store) queryDeployment(ctx context.Context, sql string, arg any) (Deployment, error) {
+	rows, err := s.pool.Query(ctx, sql, arg)
+	if err != nil {
+		return Deployment{}, fmt.Errorf("reading deployment: %w", err)
+	}
+	d, err := pgx.CollectExactlyOneRow(rows, scanDeployment)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Deployment{}, notFound("deployment %v", arg)
+	}
+	if err != nil {
+		return Deployment{}, fmt.Errorf("reading deployment: %w", err)
+	}
+	return d, nil
+}
+
+// DeploymentFilter narrows ListDeployments; zero fields match everything.
+type DeploymentFilter struct {
+	ServiceKey string
+	Status     DeploymentStatus
+}
+
+// MaxDeploymentPage bounds ListDeployments' limit.
+const MaxDeploymentPage = 200
+
+// ListDeployments returns up to limit deployments matching f, newest first,
+// starting after cursor ("" for the first page), and the cursor of the next
+// page ("" when there is none). Pagination is by keyset on id, so every page
+// costs the same however long the history is.
+func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter, cursor string, limit int) ([]Deployment, string, error) {
+	before, err := parseCursor(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	limit = min(max(limit, 1), MaxDeploymentPage)
+	// One more row than asked tells whether there is a next page.
+	rows, err := s.pool.Query(ctx, `SELECT `+deploymentColumns+` FROM deployments
+		WHERE ($1 = '' OR service_key = $1) AND ($2 = '' OR status = $2) AND ($3 = 0 OR id < $3)
+		ORDER BY id DESC LIMIT $4`, f.ServiceKey, string(f.Status), before, limit+1)
+	if err != nil {
+		return nil, "", fmt.Errorf("listing deployments: %w", err)
+	}
+	ds, err := pgx.CollectRows(rows, scanDeployment)
+	if err != nil {
+		return nil, "", fmt.Errorf("listing deployments: %w", err)
+	}
+	next := ""
+	if len(ds) > limit {
+		ds = ds[:limit]
+		next = strconv.FormatInt(ds[limit-1].ID, 10)
+	}
+	return ds, next, nil
+}
+
+// ErrBadCursor is wrapped when a pagination cursor is malformed.
+var ErrBadCursor = errors.New("invalid cursor")
+
+func parseCursor(cursor string) (int64, error) {
+	if cursor == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(cursor, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%q: %w", cursor, ErrBadCursor)
+	}
+	return id, nil
+}
+
+// StartDeployment marks a queued deployment running (a resumed one keeps its
+// status and first start time) and returns it. A finished deployment is
+// returned unchanged.
+func (s *Store) StartDeployment(ctx context.Context, id int64) (Deployment, error) {
+	return s.queryDeployment(ctx, `UPDATE deployments SET
+		status = CASE WHEN status = 'queued' THEN 'running' ELSE status END,
+		started_at = COALESCE(started_at, now()), updated_at = now()
+		WHERE id = $1 RETURNING `+deploymentColumns, id)
+}
+
+// SetDeploymentStatus moves an unfinished deployment to another unfinished
+// status (running ↔ waiting_for_dns).
+func (s *Store) SetDeploymentStatus(ctx context.Context, id int64, status DeploymentStatus) error {
+	if status.Finished() {
+		return fmt.Errorf("setting status %s: use FinishDeployment", status)
+	}
+	return s.execDeployment(ctx, id, `UPDATE deployments SET status = $2, updated_at = now()
+		WHERE id = $1 AND status IN ('queued', 'running', 'waiting_for_dns')`, string(status))
+}
+
+// DeploymentResult is a deployment's outcome.
+type DeploymentResult struct {
+	Status                              DeploymentStatus
+	ErrorStep, ErrorCode, ErrorMessage string
+}
+
+// FinishDeployment records the outcome of an unfinished deployment. Finishing
+// an already finished one is a no-op, so that a job run twice cannot rewrite
+// history.
+func (s *Store) FinishDeployment(ctx context.Context, id int64, r DeploymentResult) error {
+	if !r.Status.Finished() {
+		return fmt.Errorf("finishing deployment %d with unfinished status %s", id, r.Status)
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE deployments SET status = $2, error_step = $3, error_code = $4,
+		error_message = $5, finished_at = now(), updated_at = now()
+		WHERE id = $1 AND status IN ('queued', 'running', 'waiting_for_dns')`,
+		id, string(r.Status), r.ErrorStep, r.ErrorCode, r.ErrorMessage)
+	if err != nil {
+		return fmt.Errorf("finishing deployment %d: %w", id, err)
+	}
+	return nil
+}
+
+// SetDeploymentTaskDefinition records the task definition as registered
+// (or reused) and its ARN.
+func (s *Store) SetDeploymentTaskDefinition(ctx context.Context, id int64, td json.RawMessage, arn string) error {
+	return s.execDeployment(ctx, id, `UPDATE deployments SET task_definition = $2, task_definition_arn = $3,
+		updated_at = now() WHERE id = $1`, []byte(td), arn)
+}
+
+// SetDeploymentOutputs records where the deployed service can be found.
+func (s *Store) SetDeploymentOutputs(ctx context.Context, id int64, o Outputs) error {
+	return s.execDeployment(ctx, id, `UPDATE deployments SET outputs = $2, updated_at = now() WHERE id = $1`, o)
+}
+
+// SetDNSValidation records the CNAME records a requested certificate waits for.
+func (s *Store) SetDNSValidation(ctx context.Context, id int64, records []DNSRecord) error {
+	if records == nil {
+		records = []DNSRecord{}
+	}
+	return s.execDeployment(ctx, id, `UPDATE deployments SET dns_validation = $2, updated_at = now() WHERE id = $1`, records)
+}
+
+func (s *Store) execDeployment(ctx context.Context, id int64, sql string, args ...any) error {
+	tag, err := s.pool.Exec(ctx, sql, append([]any{id}, args...)...)
+	if err != nil {
+		return fmt.Errorf("updating deployment %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound("unfinished deployment %d", id)
+	}
+	return nil
+}
+
+// StepStatus is where one step of a deployment stands.
+type StepStatus string
+
+// Step statuses (the deployment_steps.status check constraint).
+const (
+	StepPending   StepStatus = "pending"
+	StepRunning   StepStatus = "running"
+	StepSucceeded StepStatus = "succeeded"
+	StepFailed    StepStatus = "failed"
+	StepSkipped   StepStatus = "skipped"
+)
+
+// Step actions: what a step did to its resource.
+const (
+	ActionCreate = "create"
+	ActionReuse  = "reuse"
+	ActionUpdate = "update"
+	ActionWait   = "wait"
+)
+
+// DeploymentStep is one AWS mutation or wait of a deployment.
+type DeploymentStep struct {
+	DeploymentID int64
+	Name         string
+	Status       StepStatus
+	Action       string // ActionCreate, ActionReuse, ActionUpdate, ActionWait, or "" before it is known
+	ResourceARN  string
+	AWSRequestID string // of the step's last AWS call
+	ErrorCode    string
+	ErrorMessage string
+	Runs         int // times the step was started: more than one after a resume
+	Calls        int // AWS operations made
+	Retries      int // extra attempts by the SDK's retryer, e.g. after throttling
+	// Detail is the step's result as the engine records it, so that a
+	// resumed apply can continue from it without calling AWS again.
+	Detail     json.RawMessage
+	StartedAt  *time.Time
+	FinishedAt *time.Time
+}
+
+// StartStep records that a step is about to call AWS. It is written before
+// the call so that a crash leaves a running step to resume.
+func (s *Store) StartStep(ctx context.Context, deploymentID int64, name string) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO deployment_steps (deployment_id, name, status, runs, started_at)
+		VALUES ($1, $2, 'running', 1, now())
+		ON CONFLICT (deployment_id, name) DO UPDATE SET status = 'running', runs = deployment_steps.runs + 1,
+			error_code = '', error_message = '', started_at = now(), finished_at = NULL`, deploymentID, name)
+	if err != nil {
+		return fmt.Errorf("starting step %s of deployment %d: %w", name, deploymentID, err)
+	}
+	return nil
+}
+
+// StepResult is what FinishStep records. Calls and Retries are added to the
+// step's totals; the other fields replace the stored ones.
+type StepResult struct {
+	Status       StepStatus
+	Action       string
+	ResourceARN  string
+	AWSRequestID string
+	ErrorCode    string
+	ErrorMessage string
+	Calls        int
+	Retries      int
+	Detail       json.RawMessage
+}
+
+// FinishStep records a step's outcome after its AWS call, creating the row
+// for steps that never started (skipped ones).
+func (s *Store) FinishStep(ctx context.Context, deploymentID int64, name string, r StepResult) error {
+	detail := r.Detail
+	if len(detail) == 0 {
+		detail = json.RawMessage("{}")
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO deployment_steps (deployment_id, name, status, action, resource_arn,
+			aws_request_id, error_code, error_message, calls, retries, detail, finished_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+		ON CONFLICT (deployment_id, name) DO UPDATE SET status = EXCLUDED.status, action = EXCLUDED.action,
+			resource_arn = EXCLUDED.resource_arn, aws_request_id = EXCLUDED.aws_request_id,
+			error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message,
+			calls = deployment_steps.calls + EXCLUDED.calls, retries = deployment_steps.retries + EXCLUDED.retries,
+			detail = EXCLUDED.detail, finished_at = now()`,
+		deploymentID, name, string(r.Status), r.Action, r.ResourceARN, r.AWSRequestID, r.ErrorCode, r.ErrorMessage,
+		r.Calls, r.Retries, []byte(detail))
+	if err != nil {
+		return fmt.Errorf("finishing step %s of deployment %d: %w", name, deploymentID, err)
+	}
+	return nil
+}
+
+// Steps returns a deployment's steps in the order they started (never-started
+// ones last).
+func (s *Store) Steps(ctx context.Context, deploymentID int64) ([]DeploymentStep, error) {
+	rows, err := s.pool.Query(ctx, `SELECT deployment_id, name, status, action, resource_arn, aws_request_id,
+		error_code, error_message, runs, calls, retries, detail, started_at, finished_at
+		FROM deployment_steps WHERE deployment_id = $1
+		ORDER BY started_at NULLS LAST, finished_at, name`, deploymentID)
+	if err != nil {
+		return nil, fmt.Errorf("reading steps of deployment %d: %w", deploymentID, err)
+	}
+	steps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DeploymentStep, error) {
+		var st DeploymentStep
+		err := r.Scan(&st.DeploymentID, &st.Name, &st.Status, &st.Action, &st.ResourceARN, &st.AWSRequestID,
+			&st.ErrorCode, &st.ErrorMessage, &st.Runs, &st.Calls, &st.Retries, &st.Detail, &st.StartedAt, &st.FinishedAt)
+		return st, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading steps of deployment %d: %w", deploymentID, err)
+	}
+	return steps, nil
+}

@@ -1,0 +1,249 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole/store/storetest"
+)
+
+func newDeployment(service string) store.NewDeployment {
+	return store.NewDeployment{
+		ServiceKey: "us-east-1/demo/" + service, Region: "us-east-1", Cluster: "demo", Service: service,
+		Spec: json.RawMessage(`{"service":{"name":"` + service + `"}}`), CreatedBy: "alice", Reason: "test",
+	}
+}
+
+func noEnqueue(context.Context, pgx.Tx, store.Deployment) error { return nil }
+
+func TestCreateDeploymentStoresItAndEnqueuesInItsTransaction(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.NewStore(t)
+	var enqueued int64
+	d, err := s.CreateDeployment(ctx, newDeployment("web"), func(ctx context.Context, tx pgx.Tx, d store.Deployment) error {
+		// The row is visible inside the transaction the job is inserted in.
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM deployments WHERE id = $1`, d.ID).Scan(&n); err != nil || n != 1 {
+			return fmt.Errorf("row not visible in tx: %d, %v", n, err)
+		}
+		enqueued = d.ID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if enqueued != d.ID || d.Status != store.StatusQueued || d.Kind != store.KindDeploy {
+		t.Fatalf("got %+v, enqueued %d", d, enqueued)
+	}
+	got, err := s.Deployment(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CreatedBy != "alice" || got.ServiceKey != "us-east-1/demo/web" || string(got.Spec) != `{"service": {"name": "web"}}` {
+		t.Fatalf("stored %+v", got)
+	}
+	if _, err := s.Deployment(ctx, d.ID+100); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing deployment: got %v, want ErrNotFound", err)
+	}
+}
+
+func TestCreateDeploymentRollsBackWhenEnqueueFails(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.NewStore(t)
+	boom := errors.New("queue down")
+	_, err := s.CreateDeployment(ctx, newDeployment("web"), func(context.Context, pgx.Tx, store.Deployment) error { return boom })
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v, want the enqueue error", err)
+	}
+	ds, _, err := s.ListDeployments(ctx, store.DeploymentFilter{}, "", 10)
+	if err != nil || len(ds) != 0 {
+		t.Fatalf("a deployment without its job was kept: %v, %v", ds, err)
+	}
+}
+
+func TestConcurrentCreatesOfOneServiceConflictOnce(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.NewStore(t)
+	const n = 4
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { _, errs[i] = s.CreateDeployment(ctx, newDeployment("web"), noEnqueue) })
+	}
+	wg.Wait()
+	var ok, conflicts int
+	for _, err := range errs {
+		var active *store.ActiveDeploymentError
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, store.ErrConflict) && errors.As(err, &active):
+			conflicts++
+			if active.Active.ServiceKey != "us-east-1/demo/web" || active.Active.ID == 0 {
+				t.Errorf("conflict names %+v", active.Active)
+			}
+		default:
+			t.Errorf("unexpected error %v", err)
+		}
+	}
+	if ok != 1 || conflicts != n-1 {
+		t.Fatalf("%d created, %d conflicts; want 1 and %d", ok, conflicts, n-1)
+	}
+	// Another service is independent, and a finished deployment frees its service.
+	if _, err := s.CreateDeployment(ctx, newDeployment("api"), noEnqueue); err != nil {
+		t.Fatal(err)
+	}
+	active, err := s.ActiveDeployment(ctx, "us-east-1/demo/web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishDeployment(ctx, active.ID, store.DeploymentResult{Status: store.StatusSucceeded}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateDeployment(ctx, newDeployment("web"), noEnqueue); err != nil {
+		t.Fatalf("after the first finished: %v", err)
+	}
+}
+
+func TestDeploymentLifecycle(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.NewStore(t)
+	d, err := s.CreateDeployment(ctx, newDeployment("web"), noEnqueue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, err := s.StartDeployment(ctx, d.ID)
+	if err != nil || started.Status != store.StatusRunning || started.StartedAt == nil {
+		t.Fatalf("start: %+v, %v", started, err)
+	}
+	td := json.RawMessage(`{"family":"web"}`)
+	must(t, s.SetDeploymentTaskDefinition(ctx, d.ID, td, "arn:td:1"))
+	must(t, s.SetDNSValidation(ctx, d.ID, []store.DNSRecord{{DomainName: "app.example.com", Name: "_x.app.example.com.", Type: "CNAME", Value: "_y.acm.", Status: "PENDING_VALIDATION"}}))
+	must(t, s.SetDeploymentStatus(ctx, d.ID, store.StatusWaitingForDNS))
+	must(t, s.SetDeploymentOutputs(ctx, d.ID, store.Outputs{URL: "https://app.example.com", ARNs: map[string]string{"cluster": "arn:c"}}))
+	must(t, s.FinishDeployment(ctx, d.ID, store.DeploymentResult{Status: store.StatusFailed, ErrorStep: "service", ErrorCode: "InvalidParameterException", ErrorMessage: "bad"}))
+	// A second finish (a job run twice) does not rewrite the outcome.
+	must(t, s.FinishDeployment(ctx, d.ID, store.DeploymentResult{Status: store.StatusSucceeded}))
+	if err := s.SetDeploymentStatus(ctx, d.ID, store.StatusRunning); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("reopening a finished deployment: got %v, want ErrNotFound", err)
+	}
+	got, err := s.Deployment(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != store.StatusFailed || got.ErrorStep != "service" || got.FinishedAt == nil ||
+		got.TaskDefinitionARN != "arn:td:1" || got.Outputs.ARNs["cluster"] != "arn:c" ||
+		len(got.DNSValidation) != 1 || got.DNSValidation[0].Value != "_y.acm." {
+		t.Fatalf("stored %+v", got)
+	}
+}
+
+func TestListDeploymentsPagesNewestFirst(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.NewStore(t)
+	var ids []int64
+	for i := range 5 {
+		for _, svc := range []string{"web", "api"} {
+			d, err := s.CreateDeployment(ctx, newDeployment(svc), noEnqueue)
+			if err != nil {
+				t.Fatal(err)
+			}
+			status := store.StatusSucceeded
+			if i%2 == 1 {
+				status = store.StatusFailed
+			}
+			must(t, s.FinishDeployment(ctx, d.ID, store.DeploymentResult{Status: status}))
+			if svc == "web" {
+				ids = append([]int64{d.ID}, ids...)
+			}
+		}
+	}
+	tests := []struct {
+		name   string
+		filter store.DeploymentFilter
+		want   int
+	}{
+		{"all", store.DeploymentFilter{}, 10},
+		{"one service", store.DeploymentFilter{ServiceKey: "us-east-1/demo/web"}, 5},
+		{"one status", store.DeploymentFilter{Status: store.StatusFailed}, 4},
+		{"service and status", store.DeploymentFilter{ServiceKey: "us-east-1/demo/web", Status: store.StatusSucceeded}, 3},
+		{"unknown service", store.DeploymentFilter{ServiceKey: "us-east-1/demo/nope"}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []store.Deployment
+			cursor, pages := "", 0
+			for {
+				page, next, err := s.ListDeployments(ctx, tc.filter, cursor, 2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, pages = append(got, page...), pages+1
+				if next == "" {
+					break
+				}
+				cursor = next
+			}
+			if len(got) != tc.want {
+				t.Fatalf("got %d deployments in %d pages, want %d", len(got), pages, tc.want)
+			}
+			for i := 1; i < len(got); i++ {
+				if got[i].ID >= got[i-1].ID {
+					t.Fatalf("not newest first: %d after %d", got[i].ID, got[i-1].ID)
+				}
+			}
+		})
+	}
+	web, _, err := s.ListDeployments(ctx, store.DeploymentFilter{ServiceKey: "us-east-1/demo/web"}, "", 50)
+	if err != nil || len(web) != 5 || web[0].ID != ids[0] {
+		t.Fatalf("web history: %v, %v", web, err)
+	}
+	if _, _, err := s.ListDeployments(ctx, store.DeploymentFilter{}, "x1", 2); !errors.Is(err, store.ErrBadCursor) {
+		t.Fatalf("bad cursor: got %v", err)
+	}
+}
+
+func TestStepsRecordRunsCallsAndResults(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.NewStore(t)
+	d, err := s.CreateDeployment(ctx, newDeployment("web"), noEnqueue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.StartStep(ctx, d.ID, "cluster"))
+	must(t, s.FinishStep(ctx, d.ID, "cluster", store.StepResult{Status: store.StepFailed, ErrorCode: "ServerException", ErrorMessage: "boom", Calls: 2, Retries: 1}))
+	// A resumed run starts it again and succeeds; counters accumulate.
+	must(t, s.StartStep(ctx, d.ID, "cluster"))
+	must(t, s.FinishStep(ctx, d.ID, "cluster", store.StepResult{Status: store.StepSucceeded, Action: store.ActionCreate,
+		ResourceARN: "arn:cluster", AWSRequestID: "req-1", Calls: 1, Detail: json.RawMessage(`{"arn":"arn:cluster"}`)}))
+	must(t, s.FinishStep(ctx, d.ID, "https-listener", store.StepResult{Status: store.StepSkipped}))
+	steps, err := s.Steps(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 2 {
+		t.Fatalf("got %d steps, want 2", len(steps))
+	}
+	c := steps[0]
+	if c.Name != "cluster" || c.Status != store.StepSucceeded || c.Runs != 2 || c.Calls != 3 || c.Retries != 1 ||
+		c.ErrorCode != "" || c.ResourceARN != "arn:cluster" || c.AWSRequestID != "req-1" || c.FinishedAt == nil {
+		t.Fatalf("cluster step %+v", c)
+	}
+	if steps[1].Name != "https-listener" || steps[1].Status != store.StepSkipped {
+		t.Fatalf("skipped step %+v", steps[1])
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
