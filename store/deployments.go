@@ -309,7 +309,7 @@ func (s *Store) SetDeploymentStatus(ctx context.Context, id int64, status Deploy
 
 // DeploymentResult is a deployment's outcome.
 type DeploymentResult struct {
-	Status                              DeploymentStatus
+	Status                             DeploymentStatus
 	ErrorStep, ErrorCode, ErrorMessage string
 }
 
