@@ -66,6 +66,10 @@ type world struct {
 	region  string
 	events  eventQueue
 
+	// executionRoleARN is the seeded ecsTaskExecutionRole (IAM is not
+	// simulated beyond this one role).
+	executionRoleARN string
+
 	ec2  *ec2State
 	elb  *elbState
 	ecs  *ecsState

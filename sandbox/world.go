@@ -29,24 +29,58 @@ type taskENI struct {
 
 // lookupSubnet returns the subnet with id, if it exists in this region.
 func (w *world) lookupSubnet(id string) (subnetInfo, bool) {
-	panic("TODO(ec2): lookupSubnet")
+	sn := w.ec2.subnet(id)
+	if sn == nil {
+		return subnetInfo{}, false
+	}
+	return subnetInfo{ID: sn.ID, VpcID: sn.VpcID, AvailabilityZone: sn.Zone, CIDR: sn.CIDR}, true
 }
 
 // securityGroupExists reports whether a security group id exists.
 func (w *world) securityGroupExists(id string) bool {
-	panic("TODO(ec2): securityGroupExists")
+	return w.ec2.securityGroup(id) != nil
 }
 
 // createTaskENI makes an ENI in subnetID with a private IP from its CIDR and,
 // when publicIP is set, an associated public IP. description is shown by
 // DescribeNetworkInterfaces (ECS uses "arn:aws:ecs:…:attachment/<uuid>").
+// The subnet must exist (lookupSubnet first). A full subnet yields an ENI
+// with no private IP; the caller should treat that as a launch failure.
 func (w *world) createTaskENI(subnetID string, groups []string, publicIP bool, description string) taskENI {
-	panic("TODO(ec2): createTaskENI")
+	st := w.ec2
+	sn := st.subnet(subnetID)
+	if sn == nil {
+		return taskENI{}
+	}
+	ip, _ := sn.allocatePrivateIP()
+	eni := &ec2ENI{
+		ID:          "eni-" + randomHex(17),
+		SubnetID:    sn.ID,
+		VpcID:       sn.VpcID,
+		Zone:        sn.Zone,
+		Description: description,
+		MacAddress:  newMacAddress(),
+		PrivateIP:   ip,
+		Groups:      slices.Clone(groups),
+	}
+	if publicIP {
+		eni.PublicIP = st.newPublicIP()
+	}
+	st.ENIs = append(st.ENIs, eni)
+	return taskENI{ID: eni.ID, MacAddress: eni.MacAddress, PrivateIP: eni.PrivateIP, PublicIP: eni.PublicIP, SubnetID: eni.SubnetID}
 }
 
 // deleteENI removes an ENI (when its task stops).
 func (w *world) deleteENI(id string) {
-	panic("TODO(ec2): deleteENI")
+	st := w.ec2
+	eni := st.eni(id)
+	if eni == nil {
+		return
+	}
+	if sn := st.subnet(eni.SubnetID); sn != nil {
+		delete(sn.UsedIPs, eni.PrivateIP)
+	}
+	st.ENIs = slices.DeleteFunc(st.ENIs, func(e *ec2ENI) bool { return e.ID == id })
 }
 
 // targetGroupInfo describes a target group for ECS's CreateService checks.
