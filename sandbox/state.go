@@ -85,31 +85,30 @@ func (s *Server) Load(in io.Reader) error {
 	if snap.Account != s.opts.AccountID {
 		return fmt.Errorf("sandbox: state is for account %s, this sandbox serves account %s", snap.Account, s.opts.AccountID)
 	}
+	for region, rs := range snap.Regions {
+		if rs == nil {
+			return fmt.Errorf("sandbox: state for region %s is empty", region)
+		}
+	}
 	if behind := snap.Time.Sub(s.clock.Now()); behind > 0 {
 		s.clock.Advance(behind)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now := s.clock.Now()
 	for region, rs := range snap.Regions {
-		if rs == nil {
-			return fmt.Errorf("sandbox: state for region %s is empty", region)
-		}
-		s.regions[region] = rs.world(s.opts.AccountID, region)
+		s.regions[region] = rs.world(s.opts.AccountID, region, now, s.opts)
 	}
 	return nil
 }
 
-// world rebuilds a region from its snapshot, rescheduling what was in flight.
-func (rs *regionSnapshot) world(account, region string) *world {
-	w := &world{
-		account: account,
-		region:  region,
-		ec2:     orZero(rs.EC2),
-		elb:     orZero(rs.ELB),
-		ecs:     orZero(rs.ECS),
-		acm:     orZero(rs.ACM),
-		logs:    orZero(rs.Logs),
-	}
+// world rebuilds a region from its snapshot: a freshly seeded world (for
+// what derives from account and region alone) with the saved service
+// states in place of the seeded ones, and what was in flight rescheduled.
+func (rs *regionSnapshot) world(account, region string, now time.Time, opts Options) *world {
+	w := newWorld(account, region, now, opts)
+	w.events = eventQueue{}
+	w.ec2, w.elb, w.ecs, w.acm, w.logs = orZero(rs.EC2), orZero(rs.ELB), orZero(rs.ECS), orZero(rs.ACM), orZero(rs.Logs)
 	for _, st := range []any{w.ec2, w.elb, w.ecs, w.acm, w.logs} {
 		if r, ok := st.(restorer); ok {
 			r.restore(w)
