@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // ecsState is the ECS part of a region. Every field is plain data so the
@@ -155,17 +154,13 @@ func ecsPage[T any](items []T, token string, maxResults *int32, defaultMax int32
 }
 
 // restore prepares state loaded from a snapshot. Save settles every
-// lifecycle before encoding, so no event was in flight; only the queued
-// reconcile flags are stale (their events were not saved), and a pass is
-// queued for every live service in case it had work left.
+// lifecycle before encoding, so no work was in flight; only the "reconcile
+// queued" flags are stale, since queued events are not saved.
 func (e *ecsState) restore(w *world) {
 	w.ecsState()
 	for _, cl := range e.Clusters {
 		for _, svc := range cl.Services {
 			svc.ReconcilePending = false
-			if svc.Status != "INACTIVE" {
-				w.scheduleReconcile(cl, svc, time.Time{})
-			}
 		}
 	}
 }
