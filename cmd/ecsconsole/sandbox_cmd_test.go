@@ -120,7 +120,9 @@ func TestSandboxCommandRejectsBadConfiguration(t *testing.T) {
 
 func TestSandboxCommandFlagsOverrideEnvironment(t *testing.T) {
 	cfg, err := parseSandboxFlags([]string{"--speed", "30"},
-		func(k string) string { return map[string]string{"ECSCONSOLE_SANDBOX_SPEED": "10", "ECSCONSOLE_SANDBOX_LATENCY": "50ms"}[k] }, io.Discard)
+		func(k string) string {
+			return map[string]string{"ECSCONSOLE_SANDBOX_SPEED": "10", "ECSCONSOLE_SANDBOX_LATENCY": "50ms"}[k]
+		}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
