@@ -194,8 +194,11 @@ func parseTaskSize(s, unit string) (int, bool) {
 	if num == "" || strings.Trim(num, "0123456789.") != "" || strings.Count(num, ".") > 1 || num[0] == '.' || num[len(num)-1] == '.' {
 		return 0, false
 	}
+	if !hasUnit && strings.Contains(num, ".") {
+		return 0, false // plain units are whole numbers
+	}
 	r, ok := new(big.Rat).SetString(num)
-	if !ok || (!hasUnit && !r.IsInt()) {
+	if !ok {
 		return 0, false
 	}
 	if hasUnit {
