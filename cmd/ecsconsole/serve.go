@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/ecsconsole/ecsconsole/handlers"
+	"github.com/ecsconsole/ecsconsole/static"
+	"github.com/ecsconsole/ecsconsole/store"
+)
+
+type serveConfig struct {
+	Addr           string
+	BaseURL        string
+	SecureCookies  bool
+	Migrate        bool
+	Sandbox        bool
+	Region         string
+	AssumeRoleARN  string
+	SessionIdle    time.Duration
+	SessionMaxLife time.Duration
+	ShutdownGrace  time.Duration
+	DB             dbConfig
+	Log            logConfig
+}
+
+func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
+	var c serveConfig
+	fs := flagSet("serve", "serve [flags]", stderr)
+	e := &envFlags{fs: fs, getenv: getenv}
+	e.String(&c.Addr, "addr", "ECSCONSOLE_ADDR", "127.0.0.1:8080", "address to listen on")
+	e.String(&c.BaseURL, "base-url", "ECSCONSOLE_BASE_URL", "", "public URL of the console, e.g. https://deploy.example.com (trusted origin behind a proxy)")
+	e.Bool(&c.SecureCookies, "secure-cookies", "ECSCONSOLE_SECURE_COOKIES", false, "mark the session cookie Secure (set when served over HTTPS)")
+	e.Bool(&c.Migrate, "migrate", "ECSCONSOLE_MIGRATE", false, "apply pending database migrations before serving")
+	e.Bool(&c.Sandbox, "sandbox", "ECSCONSOLE_SANDBOX", false, "run a local AWS in-process and point the console at it (no real AWS calls)")
+	e.String(&c.Region, "region", "AWS_REGION", "us-east-1", "default AWS region")
+	e.String(&c.AssumeRoleARN, "assume-role-arn", "ECSCONSOLE_ASSUME_ROLE_ARN", "", "IAM role to assume for AWS calls (optional)")
+	e.Duration(&c.SessionIdle, "session-idle-timeout", "ECSCONSOLE_SESSION_IDLE_TIMEOUT", 2*time.Hour, "sign out after this long without activity")
+	e.Duration(&c.SessionMaxLife, "session-lifetime", "ECSCONSOLE_SESSION_LIFETIME", 12*time.Hour, "sign out this long after sign-in")
+	e.Duration(&c.ShutdownGrace, "shutdown-timeout", "ECSCONSOLE_SHUTDOWN_TIMEOUT", 20*time.Second, "how long to let in-flight requests finish on SIGTERM")
+	c.DB.register(e)
+	c.Log.register(e, "json")
+	if err := e.parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, usagef("serve takes no arguments, got %q", fs.Arg(0))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return c, usagef("invalid --addr %q: want host:port, e.g. 127.0.0.1:8080", c.Addr)
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, usagef("invalid ECSCONSOLE_BASE_URL %q: want e.g. https://deploy.example.com", c.BaseURL)
+		}
+	}
+	if !regionPattern.MatchString(c.Region) {
+		return c, usagef("invalid AWS_REGION %q: want e.g. us-east-1", c.Region)
+	}
+	if c.SessionIdle <= 0 || c.SessionMaxLife <= 0 {
+		return c, usagef("session timeouts must be positive")
+	}
+	return c, nil
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseServeConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger, err := newLogger(cfg.Log.Format, cfg.Log.Level, stderr)
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+
+	db, err := openDatabase(ctx, cfg.DB, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := prepareSchema(ctx, db, cfg.Migrate, logger); err != nil {
+		return err
+	}
+	st := store.New(db.Pool)
+	if err := bootstrapAdmin(ctx, st, logger); err != nil {
+		return err
+	}
+
+	awsEnv, err := newAWSEnvironment(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer awsEnv.Close()
+
+	assets, err := static.New()
+	if err != nil {
+		return err
+	}
+	sessions := pgxstore.NewWithCleanupInterval(db.Pool, 5*time.Minute)
+	defer sessions.StopCleanup()
+	srv := handlers.New(handlers.Options{
+		BaseURL:            cfg.BaseURL,
+		SecureCookies:      cfg.SecureCookies,
+		SessionIdleTimeout: cfg.SessionIdle,
+		SessionLifetime:    cfg.SessionMaxLife,
+		Sandbox:            cfg.Sandbox,
+		Region:             cfg.Region,
+	}, handlers.Deps{
+		Store:    st,
+		Sessions: sessions,
+		Assets:   assets,
+		Logger:   logger,
+		Identity: stsIdentity(awsEnv.Config),
+	})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+	}
+	httpServer := &http.Server{
+		Handler:           srv.Routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	url := "http://" + ln.Addr().String()
+	logger.Info("ready", "url", url, "startup", time.Since(started).Round(time.Millisecond).String(), "sandbox", cfg.Sandbox)
+	fmt.Fprintf(stdout, "ecsconsole listening on %s\n", url)
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpServer.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownGrace.String())
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownGrace)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// prepareSchema applies migrations when asked; otherwise it refuses an
+// out-of-date schema with a message saying how to fix it.
+func prepareSchema(ctx context.Context, db *database, migrate bool, logger *slog.Logger) error {
+	if migrate {
+		return store.Migrate(ctx, db.Pool, logWriter{logger})
+	}
+	err := store.CheckSchema(ctx, db.Pool)
+	if errors.Is(err, store.ErrSchemaOutOfDate) {
+		return fmt.Errorf("%w: run `ecsconsole migrate up`, or start with `ecsconsole serve --migrate`", err)
+	}
+	return err
+}
+
+// bootstrapAdmin creates the first admin, with a random password printed
+// once to the log, when there are no users at all.
+func bootstrapAdmin(ctx context.Context, st *store.Store, logger *slog.Logger) error {
+	n, err := st.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	password := randomPassword()
+	created, err := st.CreateFirstAdmin(ctx, "admin", password)
+	if err != nil {
+		return err
+	}
+	if created {
+		logger.Warn("created the bootstrap admin: sign in and change the password; it is shown only this once",
+			"username", "admin", "password", password)
+	}
+	return nil
+}
+
+func randomPassword() string {
+	b := make([]byte, 18)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// stsIdentity asks STS who the console's credentials belong to.
+func stsIdentity(cfg aws.Config) handlers.Identity {
+	client := sts.NewFromConfig(cfg)
+	return func(ctx context.Context) (string, string, error) {
+		out, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return "", "", err
+		}
+		return aws.ToString(out.Arn), aws.ToString(out.Account), nil
+	}
+}
+
+// logWriter turns lines written to it into info log records.
+type logWriter struct{ logger *slog.Logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.logger.Info(string(trimNewline(p)))
+	return len(p), nil
+}
+
+func trimNewline(p []byte) []byte {
+	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
+		p = p[:len(p)-1]
+	}
+	return p
+}

@@ -1,0 +1,92 @@
+package handlers
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole/web"
+)
+
+// loginFailed is the one message for every failed sign-in, so it never tells
+// whether the username exists.
+const loginFailed = "Wrong username or password."
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
+	if _, ok := userFrom(r.Context()); ok {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return nil
+	}
+	s.render(w, r, http.StatusOK, web.Login(s.page(r, "Sign in", ""), web.LoginForm{Next: safeNext(r.URL.Query().Get("next"))}))
+	return nil
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	username := strings.ToLower(strings.TrimSpace(r.PostFormValue("username")))
+	password := r.PostFormValue("password")
+	next := safeNext(r.PostFormValue("next"))
+	ip := clientIP(r)
+	form := web.LoginForm{Username: username, Next: next}
+
+	if ok, wait := s.limiter.allow(ip, username, time.Now()); !ok {
+		s.audit(r, store.AuditEvent{Actor: username, Action: "login.rate_limited", IP: ip})
+		secs := retryAfterSeconds(wait)
+		w.Header().Set("Retry-After", itoa(secs))
+		form.Error = "Too many sign-in attempts. Wait " + itoa(secs) + " seconds and try again."
+		s.render(w, r, http.StatusTooManyRequests, web.Login(s.page(r, "Sign in", ""), form))
+		return nil
+	}
+	user, err := s.store.Authenticate(r.Context(), username, password)
+	if errors.Is(err, store.ErrInvalidCredentials) {
+		s.audit(r, store.AuditEvent{Actor: username, Action: "login.failure", IP: ip})
+		form.Error = loginFailed
+		s.render(w, r, http.StatusUnauthorized, web.Login(s.page(r, "Sign in", ""), form))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// A fresh token at sign-in, so a token planted before it is worthless.
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		return err
+	}
+	s.sessions.Put(r.Context(), sessionUserID, user.ID)
+	s.audit(r, store.AuditEvent{Actor: user.Username, Action: "login.success", IP: ip})
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if u, ok := userFrom(r.Context()); ok {
+		s.audit(r, store.AuditEvent{Actor: u.Username, Action: "logout", IP: clientIP(r)})
+	}
+	if err := s.sessions.Destroy(r.Context()); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}
+
+// audit records an event; a failure to record is logged, not shown, because
+// the action it describes already happened.
+func (s *Server) audit(r *http.Request, e store.AuditEvent) {
+	if e.IP == "" {
+		e.IP = clientIP(r)
+	}
+	if err := s.store.Audit(r.Context(), e); err != nil {
+		s.logger.Error("audit", "request_id", requestID(r.Context()), "action", e.Action, "error", err.Error())
+	}
+}
+
+// clientIP is the peer address. Forwarded headers are not trusted: behind a
+// proxy, the proxy's address is what rate limits and audits see.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,73 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/ecsconsole/ecsconsole/static"
+	"github.com/ecsconsole/ecsconsole/store"
+)
+
+// Routes is every route of the console, read top to bottom.
+func (s *Server) Routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(securityHeaders, s.logRequests)
+
+	// Public: assets and probes.
+	r.Handle(static.Prefix+"*", s.assets)
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.crossOriginProtection, s.sessions.LoadAndSave, s.authenticate)
+		r.NotFound(s.handle(func(w http.ResponseWriter, r *http.Request) error {
+			return errNotFound("There is no page at this address.")
+		}))
+		r.MethodNotAllowed(s.handle(func(w http.ResponseWriter, r *http.Request) error {
+			return &Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "This address does not accept " + r.Method + "."}
+		}))
+
+		r.Get("/login", s.handle(s.loginPage))
+		r.Post("/login", s.handle(s.login))
+
+		// Everything else needs a session or a token.
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireUser)
+			r.Post("/logout", s.handle(s.logout))
+			r.Get("/", s.handle(s.dashboard))
+			r.Get("/api/v1/me", s.handle(s.apiMe))
+			r.Get("/api/v1/deployments", s.handle(s.apiListDeployments))
+
+			// Admins manage users and their tokens.
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireRole(store.RoleAdmin))
+				r.Get("/users", s.handle(s.usersPage))
+				r.Post("/users", s.handle(s.createUser))
+				r.Get("/users/{id}", s.handle(s.userPage))
+				r.Post("/users/{id}/role", s.handle(s.changeUser("user.set_role", s.setRole)))
+				r.Post("/users/{id}/disable", s.handle(s.changeUser("user.disable", s.disableUser)))
+				r.Post("/users/{id}/enable", s.handle(s.changeUser("user.enable", s.enableUser)))
+				r.Post("/users/{id}/tokens", s.handle(s.createToken))
+				r.Post("/users/{id}/tokens/{token}/revoke", s.handle(s.revokeToken))
+			})
+		})
+	})
+	return r
+}
+
+// crossOriginProtection refuses unsafe cross-origin requests (CSRF) with
+// Go's http.CrossOriginProtection, answering with our 403.
+func (s *Server) crossOriginProtection(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	if u, err := url.Parse(s.opts.BaseURL); err == nil && u.Host != "" {
+		if err := cop.AddTrustedOrigin(u.Scheme + "://" + u.Host); err != nil {
+			s.logger.Warn("base URL is not a valid origin; not trusting it for cross-origin checks", "base_url", s.opts.BaseURL, "error", err.Error())
+		}
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.serveError(w, r, errForbidden("This request came from another site and was refused."))
+	}))
+	return cop.Handler(next)
+}

@@ -1,0 +1,108 @@
+// Package handlers is the console's HTTP layer: routes (all in routes.go),
+// middleware, pages and the JSON API. HTTP lives here and nowhere else.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/ecsconsole/ecsconsole/static"
+	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole/web"
+)
+
+// Options configures the HTTP layer.
+type Options struct {
+	// BaseURL is the console's public URL; its origin is trusted for
+	// cross-origin checks behind a proxy. Optional.
+	BaseURL string
+	// SecureCookies marks the session cookie Secure (serve over HTTPS).
+	SecureCookies bool
+	// SessionIdleTimeout ends a session after this long without requests.
+	SessionIdleTimeout time.Duration
+	// SessionLifetime ends a session this long after sign-in, active or not.
+	SessionLifetime time.Duration
+	// Sandbox shows the "no real AWS calls" banner.
+	Sandbox bool
+	// Region is the default AWS region.
+	Region string
+}
+
+// Identity answers "who does AWS think we are" (STS GetCallerIdentity).
+type Identity func(ctx context.Context) (arn, account string, err error)
+
+// Deps are the HTTP layer's collaborators.
+type Deps struct {
+	Store    *store.Store
+	Sessions scs.Store
+	Assets   *static.Assets
+	Logger   *slog.Logger
+	Identity Identity // optional
+}
+
+// Server holds what handlers share.
+type Server struct {
+	store    *store.Store
+	sessions *scs.SessionManager
+	assets   *static.Assets
+	logger   *slog.Logger
+	opts     Options
+	limiter  *loginLimiter
+	identity *identityCache
+
+	// schemaCurrent is set once /readyz saw the schema up to date; a running
+	// console's schema never goes back, so it is not checked again.
+	schemaCurrent atomic.Bool
+}
+
+// New returns a Server; Routes gives its handler.
+func New(opts Options, deps Deps) *Server {
+	if opts.SessionIdleTimeout <= 0 {
+		opts.SessionIdleTimeout = 2 * time.Hour
+	}
+	if opts.SessionLifetime <= 0 {
+		opts.SessionLifetime = 12 * time.Hour
+	}
+	sm := scs.New()
+	sm.Store = deps.Sessions
+	sm.IdleTimeout = opts.SessionIdleTimeout
+	sm.Lifetime = opts.SessionLifetime
+	sm.Cookie.Name = "ecsconsole_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = opts.SecureCookies
+	sm.Cookie.Path = "/"
+	return &Server{
+		store:    deps.Store,
+		sessions: sm,
+		assets:   deps.Assets,
+		logger:   deps.Logger,
+		opts:     opts,
+		limiter:  newLoginLimiter(),
+		identity: newIdentityCache(deps.Identity, time.Minute),
+	}
+}
+
+// page returns the layout props for r's user.
+func (s *Server) page(r *http.Request, title, nav string) web.Page {
+	p := web.Page{
+		Title:   title,
+		Nav:     nav,
+		Sandbox: s.opts.Sandbox,
+		Assets: web.Assets{
+			PicoCSS: s.assets.URL("vendor/pico.min.css"),
+			AppCSS:  s.assets.URL("app.css"),
+			HTMX:    s.assets.URL("vendor/htmx.min.js"),
+			AppJS:   s.assets.URL("app.js"),
+		},
+	}
+	if u, ok := userFrom(r.Context()); ok {
+		p.Viewer = &web.Viewer{Username: u.Username, Role: string(u.Role)}
+	}
+	return p
+}

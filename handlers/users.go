@@ -1,0 +1,196 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole/web"
+)
+
+// flashKey is the session key of a one-time message shown after a redirect.
+const flashKey = "flash"
+
+func roleNames() []string {
+	names := make([]string, len(store.Roles))
+	for i, r := range store.Roles {
+		names[i] = string(r)
+	}
+	return names
+}
+
+func userRow(u store.User) web.UserRow {
+	return web.UserRow{ID: u.ID, Username: u.Username, Role: string(u.Role), Disabled: u.Disabled, CreatedAt: u.CreatedAt}
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderUsers(w, r, http.StatusOK, web.NewUserForm{Role: string(store.RoleViewer)}, s.sessions.PopString(r.Context(), flashKey))
+}
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, form web.NewUserForm, flash string) error {
+	users, err := s.store.ListUsers(r.Context())
+	if err != nil {
+		return err
+	}
+	d := web.UsersList{Form: form, Roles: roleNames(), Flash: flash}
+	for _, u := range users {
+		d.Users = append(d.Users, userRow(u))
+	}
+	s.render(w, r, status, web.UsersPage(s.page(r, "Users", "users"), d))
+	return nil
+}
+
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
+	form := web.NewUserForm{
+		Username: strings.ToLower(strings.TrimSpace(r.PostFormValue("username"))),
+		Role:     r.PostFormValue("role"),
+	}
+	u, err := s.store.CreateUser(r.Context(), form.Username, store.Role(form.Role), r.PostFormValue("password"))
+	var fe *store.FieldErrors
+	switch {
+	case errors.As(err, &fe):
+		form.Errors = fe.Fields
+		return s.renderUsers(w, r, http.StatusUnprocessableEntity, form, "")
+	case errors.Is(err, store.ErrConflict):
+		form.Errors = web.FieldErrors{"username": "That username is taken."}
+		return s.renderUsers(w, r, http.StatusConflict, form, "")
+	case err != nil:
+		return err
+	}
+	s.auditAs(r, "user.create", u.Username, map[string]any{"role": u.Role})
+	s.sessions.Put(r.Context(), flashKey, "Added "+u.Username+".")
+	http.Redirect(w, r, "/users", http.StatusSeeOther)
+	return nil
+}
+
+// userParam loads the user named by the {id} URL parameter.
+func (s *Server) userParam(r *http.Request) (store.User, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil {
+		return store.User{}, errNotFound("There is no such user.")
+	}
+	u, err := s.store.UserByID(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, errNotFound("There is no such user.")
+	}
+	return u, err
+}
+
+func (s *Server) userPage(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.userParam(r)
+	if err != nil {
+		return err
+	}
+	return s.renderUser(w, r, http.StatusOK, u, web.UserDetail{Flash: s.sessions.PopString(r.Context(), flashKey)})
+}
+
+func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, u store.User, d web.UserDetail) error {
+	tokens, err := s.store.ListTokens(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	me, _ := userFrom(r.Context())
+	d.User, d.Self, d.Roles = userRow(u), me.ID == u.ID, roleNames()
+	for _, t := range tokens {
+		d.Tokens = append(d.Tokens, web.TokenRow{ID: t.ID, Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, Revoked: t.RevokedAt != nil})
+	}
+	s.render(w, r, status, web.UserDetailPage(s.page(r, u.Username, "users"), d))
+	return nil
+}
+
+// changeUser applies an admin's change to another user; admins cannot
+// demote or disable themselves, so the console always keeps an admin.
+func (s *Server) changeUser(action string, apply func(r *http.Request, u store.User) (map[string]any, string, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		u, err := s.userParam(r)
+		if err != nil {
+			return err
+		}
+		if me, _ := userFrom(r.Context()); me.ID == u.ID {
+			return s.renderUser(w, r, http.StatusConflict, u, web.UserDetail{Error: "You cannot change your own role or disable yourself; ask another admin."})
+		}
+		detail, flash, err := apply(r, u)
+		var fe *store.FieldErrors
+		if errors.As(err, &fe) {
+			return s.renderUser(w, r, http.StatusUnprocessableEntity, u, web.UserDetail{Error: "Choose viewer, deployer or admin."})
+		}
+		if err != nil {
+			return err
+		}
+		s.auditAs(r, action, u.Username, detail)
+		s.sessions.Put(r.Context(), flashKey, flash)
+		http.Redirect(w, r, "/users/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
+		return nil
+	}
+}
+
+func (s *Server) setRole(r *http.Request, u store.User) (map[string]any, string, error) {
+	role := store.Role(r.PostFormValue("role"))
+	if err := s.store.SetRole(r.Context(), u.ID, role); err != nil {
+		return nil, "", err
+	}
+	return map[string]any{"from": u.Role, "to": role}, u.Username + " is now " + string(role) + ".", nil
+}
+
+func (s *Server) disableUser(r *http.Request, u store.User) (map[string]any, string, error) {
+	return nil, u.Username + " is disabled.", s.store.SetDisabled(r.Context(), u.ID, true)
+}
+
+func (s *Server) enableUser(r *http.Request, u store.User) (map[string]any, string, error) {
+	return nil, u.Username + " is enabled.", s.store.SetDisabled(r.Context(), u.ID, false)
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.userParam(r)
+	if err != nil {
+		return err
+	}
+	name := r.PostFormValue("name")
+	t, secret, err := s.store.CreateToken(r.Context(), u.ID, name)
+	var fe *store.FieldErrors
+	if errors.As(err, &fe) {
+		return s.renderUser(w, r, http.StatusUnprocessableEntity, u, web.UserDetail{TokenName: name, TokenErrors: fe.Fields})
+	}
+	if err != nil {
+		return err
+	}
+	s.auditAs(r, "token.create", u.Username, map[string]any{"token_id": t.ID, "name": t.Name})
+	// The secret is shown in this response only; it is not stored, so there is no redirect.
+	w.Header().Set("Cache-Control", "no-store")
+	return s.renderUser(w, r, http.StatusCreated, u, web.UserDetail{NewToken: secret, Flash: "Token " + t.Name + " created."})
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.userParam(r)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(chi.URLParam(r, "token"), 10, 64)
+	if err != nil {
+		return errNotFound("There is no such token.")
+	}
+	t, err := s.store.TokenByID(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && t.UserID != u.ID) {
+		return errNotFound("There is no such token.")
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.store.RevokeToken(r.Context(), id); err != nil {
+		return err
+	}
+	s.auditAs(r, "token.revoke", u.Username, map[string]any{"token_id": t.ID, "name": t.Name})
+	s.sessions.Put(r.Context(), flashKey, "Token "+t.Name+" revoked.")
+	http.Redirect(w, r, "/users/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+// auditAs records an action by the signed-in user.
+func (s *Server) auditAs(r *http.Request, action, target string, detail map[string]any) {
+	me, _ := userFrom(r.Context())
+	s.audit(r, store.AuditEvent{Actor: me.Username, Action: action, Target: target, Detail: detail})
+}
