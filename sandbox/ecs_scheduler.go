@@ -296,6 +296,10 @@ func (w *world) taskToPending(cl *clusterRecord, t *taskRecord, now time.Time) {
 	if t.DesiredStatus != "RUNNING" {
 		return
 	}
+	if len(t.Attachments) > 0 && t.ENI.PrivateIP == "" {
+		w.failTask(cl, t, now, "TaskFailedToStart", "ResourceInitializationError: unable to create the task ENI: the subnet has no free IP addresses")
+		return
+	}
 	rec, _ := w.ecs.lookupTaskDefinition(t.TaskDefinitionArn)
 	if reason := w.prepareLogs(&rec.Def, now); reason != "" {
 		w.failTask(cl, t, now, "TaskFailedToStart", reason)
