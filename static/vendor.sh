@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Vendors the front-end assets from their npm packages at pinned versions and
-# checks them against the recorded SHA-256 sums. Run it to upgrade: change a
-# version below, run with UPDATE=1, review, commit static/vendor/.
+# checks them against the recorded SHA-256 sums in vendor/VERSIONS.
+#   static/vendor.sh          fetch from npm and verify
+#   static/vendor.sh check    verify the committed files only (no network)
+#   UPDATE=1 static/vendor.sh after changing a version: fetch and record new sums
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -20,8 +22,10 @@ fetch() { # package version file-in-package dest
   rm -rf "$tmp"/package "$tgz"
 }
 
-fetch htmx.org "$HTMX_VERSION" dist/htmx.min.js htmx.min.js
-fetch @picocss/pico "$PICO_VERSION" css/pico.min.css pico.min.css
+if [ "${1:-}" != check ]; then
+  fetch htmx.org "$HTMX_VERSION" dist/htmx.min.js htmx.min.js
+  fetch @picocss/pico "$PICO_VERSION" css/pico.min.css pico.min.css
+fi
 
 if [ "${UPDATE:-}" = 1 ]; then
   {
@@ -34,4 +38,4 @@ while read -r pkg version sum file; do
   case "$pkg" in '#'*) continue ;; esac
   echo "$sum  vendor/$file" | sha256sum --check --quiet || { echo "checksum mismatch for $pkg@$version" >&2; exit 1; }
 done < vendor/VERSIONS
-echo "vendored htmx.org@$HTMX_VERSION and @picocss/pico@$PICO_VERSION (checksums match)"
+echo "htmx.org@$HTMX_VERSION and @picocss/pico@$PICO_VERSION: checksums match"

@@ -60,7 +60,7 @@ var ErrNoPostgres = errors.New("no PostgreSQL: nothing listens on 127.0.0.1:5432
 // private cluster in dataDir (created on first use) and returns it.
 func Ensure(ctx context.Context, dataDir string, logger *slog.Logger) (*Server, error) {
 	if listening("127.0.0.1:5432") {
-		return &Server{AdminURL: "postgres://127.0.0.1:5432/postgres?sslmode=disable"}, nil
+		return &Server{AdminURL: "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"}, nil
 	}
 	bin, err := findBinaries()
 	if err != nil {

@@ -1,0 +1,41 @@
+# ecsconsole — `make run` starts the console, `make test` runs every test.
+SHELL := /bin/bash
+GO ?= go
+ADDR ?= 127.0.0.1:8080
+SANDBOX ?= true
+
+.PHONY: run test test-go test-awscli generate lint build fuzz bench
+
+## run: start the console at http://$(ADDR) (a local sandbox AWS unless SANDBOX=false)
+run:
+	$(GO) run ./cmd/ecsconsole serve --addr $(ADDR) --migrate --log-format text $(if $(filter true,$(SANDBOX)),--sandbox,)
+
+## test: every Go test (with the race detector) and the awscli journey against the sandbox
+test: test-go test-awscli
+
+test-go:
+	$(GO) test -race -count=1 -timeout 45m ./...
+
+test-awscli:
+	./e2e/awscli-journey.sh
+
+## generate: regenerate templ components
+generate:
+	$(GO) tool templ generate
+
+## lint: formatting, vet, generated files current, vendored assets intact
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool templ generate >/dev/null
+	@git diff --exit-code -- '*_templ.go' || { echo "templ generate changed files: run make generate and commit"; exit 1; }
+	./static/vendor.sh check
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/ecsconsole ./cmd/ecsconsole
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./deploy
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./deploy
