@@ -1,0 +1,148 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/ecsconsole/ecsconsole/store"
+)
+
+// Engine plans, submits and applies deployments. Submit and Rollback store a
+// deployment and enqueue its apply job in one transaction; the job runs on
+// any River client built with NewWorkerClient on the same database.
+type Engine struct {
+	store   *store.Store
+	clients ClientFactory
+	opts    Options
+	// inserter is an insert-only River client: Submit enqueues through it,
+	// so the engine does not depend on the worker client that runs the jobs.
+	inserter *river.Client[pgx.Tx]
+}
+
+// Options configures an Engine. Zero durations take the defaults shown.
+type Options struct {
+	// Clients builds the AWS clients for a spec's region (required).
+	Clients ClientFactory
+	// PollInterval is the first delay between polls of a wait; it doubles up
+	// to MaxPollInterval. Defaults 2s and 15s.
+	PollInterval    time.Duration
+	MaxPollInterval time.Duration
+	// StableTimeout bounds the wait for the service to become stable;
+	// past it the deployment ends interrupted. Default 30 minutes.
+	StableTimeout time.Duration
+	// LoadBalancerTimeout bounds the wait for a new load balancer to become
+	// active. Default 15 minutes.
+	LoadBalancerTimeout time.Duration
+	// DNSRecheckInterval is how long a deployment waiting for DNS
+	// validation sleeps (its job snoozed, no worker held) between checks.
+	// Default 1 minute.
+	DNSRecheckInterval time.Duration
+	// RetryDelay is how long a job interrupted by a stopping worker or a
+	// lost connection waits before another worker resumes it. Default 5s.
+	RetryDelay time.Duration
+	// Logger receives the engine's log lines. Default: discard.
+	Logger *slog.Logger
+}
+
+func (o *Options) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.PollInterval, 2*time.Second)
+	def(&o.MaxPollInterval, 15*time.Second)
+	def(&o.StableTimeout, 30*time.Minute)
+	def(&o.LoadBalancerTimeout, 15*time.Minute)
+	def(&o.DNSRecheckInterval, time.Minute)
+	def(&o.RetryDelay, 5*time.Second)
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// NewEngine returns an engine storing deployments in st and enqueueing their
+// jobs in st's database.
+func NewEngine(st *store.Store, opts Options) (*Engine, error) {
+	if opts.Clients == nil {
+		return nil, errors.New("deploy: Options.Clients is required")
+	}
+	opts.setDefaults()
+	inserter, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{Logger: opts.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("deploy: job queue client: %w", err)
+	}
+	return &Engine{store: st, clients: opts.Clients, opts: opts, inserter: inserter}, nil
+}
+
+// WorkerOptions configures the River client that runs apply jobs.
+type WorkerOptions struct {
+	// ID names this client in River's tables (default: River's own).
+	ID string
+	// MaxWorkers is how many deployments this process applies at once;
+	// default 10.
+	MaxWorkers int
+	// FetchPollInterval is how often idle workers look for jobs besides
+	// Postgres notifications; default River's (1s).
+	FetchPollInterval time.Duration
+}
+
+// NewWorkerClient returns a River client that applies deployments. Start it
+// to work, stop it to leave: a deployment cut off mid-apply is resumed by
+// any client on the same database from its recorded steps.
+func (e *Engine) NewWorkerClient(opts WorkerOptions) (*river.Client[pgx.Tx], error) {
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &ApplyWorker{engine: e}); err != nil {
+		return nil, fmt.Errorf("deploy: registering apply worker: %w", err)
+	}
+	maxWorkers := opts.MaxWorkers
+	if maxWorkers <= 0 {
+		maxWorkers = 10
+	}
+	client, err := river.NewClient(riverpgxv5.New(e.store.Pool()), &river.Config{
+		ID:                opts.ID,
+		Logger:            e.opts.Logger,
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
+		Workers:           workers,
+		FetchPollInterval: opts.FetchPollInterval,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("deploy: job queue worker client: %w", err)
+	}
+	return client, nil
+}
+
+// SubmitOptions says who asks for a deployment and why.
+type SubmitOptions struct {
+	UserID   int64 // 0 when not a console user
+	Username string
+	Reason   string
+}
+
+// Submit stores a queued deployment of spec and enqueues its apply job in
+// the same transaction. A service with an unfinished deployment yields a
+// *store.ActiveDeploymentError (wrapping store.ErrConflict).
+func (e *Engine) Submit(ctx context.Context, spec *Spec, opts SubmitOptions) (store.Deployment, error) {
+	return e.create(ctx, store.NewDeployment{
+		ServiceKey: spec.ServiceKey(), Region: spec.Region, Cluster: spec.Cluster.Name, Service: spec.Service.Name,
+		Kind: store.KindDeploy, Spec: spec.JSON(),
+		CreatedByID: opts.UserID, CreatedBy: opts.Username, Reason: opts.Reason,
+	})
+}
+
+func (e *Engine) create(ctx context.Context, nd store.NewDeployment) (store.Deployment, error) {
+	return e.store.CreateDeployment(ctx, nd, func(ctx context.Context, tx pgx.Tx, d store.Deployment) error {
+		_, err := e.inserter.InsertTx(ctx, tx, ApplyArgs{DeploymentID: d.ID}, nil)
+		if err != nil {
+			return fmt.Errorf("enqueueing apply of deployment %d: %w", d.ID, err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,215 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/ecsconsole/ecsconsole/store"
+)
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	return sleepUnless(ctx, d, nil)
+}
+
+// sleepUnless waits d, or until wake is closed (nil: never), or ctx ends.
+func sleepUnless(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-wake:
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+	return nil
+}
+
+// poll calls check until it reports done or fails, sleeping between calls
+// with a doubling interval (PollInterval up to MaxPollInterval). Past
+// timeout it returns the failure timedOut describes, which ends the
+// deployment as interrupted.
+func (r *run) poll(ctx context.Context, timeout time.Duration, check func(context.Context) (bool, error), timedOut func() string) error {
+	deadline := time.Now().Add(timeout)
+	interval := r.e.opts.PollInterval
+	for {
+		done, err := check(ctx)
+		if done || err != nil {
+			return err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return &failure{status: store.StatusInterrupted, code: "Timeout", message: timedOut()}
+		}
+		if err := sleep(ctx, min(interval, left)); err != nil {
+			return err
+		}
+		interval = min(2*interval, r.e.opts.MaxPollInterval)
+	}
+}
+
+// waitLoadBalancerActive waits until the new load balancer leaves
+// provisioning.
+func (r *run) waitLoadBalancerActive(ctx context.Context, rec *stepRecord) (struct{}, error) {
+	rec.action, rec.arn = store.ActionWait, r.loadBalancer.ARN
+	state := elbtypes.LoadBalancerStateEnumProvisioning
+	err := r.poll(ctx, r.e.opts.LoadBalancerTimeout, func(ctx context.Context) (bool, error) {
+		out, err := r.aws.ELB.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{r.loadBalancer.ARN}})
+		if err != nil {
+			return false, err
+		}
+		if len(out.LoadBalancers) == 0 || out.LoadBalancers[0].State == nil {
+			return false, fail("LoadBalancerNotFound", "load balancer %s disappeared while provisioning", r.spec.LoadBalancer.Name)
+		}
+		st := out.LoadBalancers[0].State
+		state = st.Code
+		switch st.Code {
+		case elbtypes.LoadBalancerStateEnumActive:
+			return true, nil
+		case elbtypes.LoadBalancerStateEnumFailed:
+			return false, fail("LoadBalancerFailed", "load balancer %s failed to provision: %s", r.spec.LoadBalancer.Name, aws.ToString(st.Reason))
+		}
+		return false, nil
+	}, func() string {
+		return fmt.Sprintf("load balancer %s still %s after %s", r.spec.LoadBalancer.Name, state, r.e.opts.LoadBalancerTimeout)
+	})
+	return struct{}{}, err
+}
+
+// stableResult is the service-stable step's recorded result.
+type stableResult struct {
+	RunningCount int32 `json:"runningCount"`
+}
+
+// waitServiceStable waits until the service has one deployment, of this
+// revision, COMPLETED, with running == desired and, behind a load balancer,
+// every target healthy. A deployment of this revision that ECS's circuit
+// breaker marks FAILED ends the deployment rolled_back_by_ecs (failed when
+// the breaker does not roll back).
+func (r *run) waitServiceStable(ctx context.Context, rec *stepRecord) (stableResult, error) {
+	rec.action, rec.arn = store.ActionWait, r.service.ARN
+	var progress string
+	var res stableResult
+	err := r.poll(ctx, r.e.opts.StableTimeout, func(ctx context.Context) (bool, error) {
+		svc, err := lookup{r.aws}.service(ctx, r.spec.Cluster.Name, r.spec.Service.Name)
+		if err != nil {
+			return false, err
+		}
+		if svc == nil {
+			return false, fail("ServiceNotFound", "service %s disappeared during the deployment", r.spec.Service.Name)
+		}
+		if err := r.rolloutFailure(svc); err != nil {
+			return false, err
+		}
+		res.RunningCount = svc.RunningCount
+		progress = fmt.Sprintf("%d of %d tasks running, %d deployments", svc.RunningCount, svc.DesiredCount, len(svc.Deployments))
+		if len(svc.Deployments) != 1 || svc.RunningCount != svc.DesiredCount {
+			return false, nil
+		}
+		d := svc.Deployments[0]
+		if aws.ToString(d.TaskDefinition) != r.taskDef.ARN || d.RolloutState != ecstypes.DeploymentRolloutStateCompleted {
+			return false, nil
+		}
+		return r.targetsHealthy(ctx, svc.DesiredCount, &progress)
+	}, func() string {
+		return fmt.Sprintf("service %s not stable after %s: %s", r.spec.Service.Name, r.e.opts.StableTimeout, progress)
+	})
+	return res, err
+}
+
+// rolloutFailure reports this revision's deployment marked FAILED by the
+// circuit breaker.
+func (r *run) rolloutFailure(svc *ecstypes.Service) error {
+	for _, d := range svc.Deployments {
+		if aws.ToString(d.TaskDefinition) != r.taskDef.ARN || d.RolloutState != ecstypes.DeploymentRolloutStateFailed {
+			continue
+		}
+		status := store.StatusFailed
+		if cb := r.spec.Service.CircuitBreaker; cb != nil && cb.Rollback {
+			status = store.StatusRolledBackByECS
+		}
+		return &failure{status: status, code: "DeploymentFailed", message: aws.ToString(d.RolloutStateReason)}
+	}
+	return nil
+}
+
+// targetsHealthy reports whether the target group has at least want
+// healthy targets and none still starting or unhealthy (draining ones
+// are leaving). Without a load balancer there is nothing to check.
+func (r *run) targetsHealthy(ctx context.Context, want int32, progress *string) (bool, error) {
+	if r.spec.LoadBalancer == nil {
+		return true, nil
+	}
+	out, err := r.aws.ELB.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(r.targetGroup.ARN)})
+	if err != nil {
+		return false, err
+	}
+	var healthy, other int32
+	for _, t := range out.TargetHealthDescriptions {
+		switch {
+		case t.TargetHealth == nil:
+			other++
+		case t.TargetHealth.State == elbtypes.TargetHealthStateEnumHealthy:
+			healthy++
+		case t.TargetHealth.State != elbtypes.TargetHealthStateEnumDraining:
+			other++
+		}
+	}
+	*progress = fmt.Sprintf("%d of %d targets healthy, %d not yet", healthy, want, other)
+	return healthy >= want && other == 0, nil
+}
+
+// collectTaskAddresses reads the running tasks' private and public IPs.
+func (r *run) collectTaskAddresses(ctx context.Context, rec *stepRecord) ([]store.TaskAddress, error) {
+	rec.arn = r.service.ARN
+	list, err := r.aws.ECS.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(r.spec.Cluster.Name),
+		ServiceName: aws.String(r.spec.Service.Name), DesiredStatus: ecstypes.DesiredStatusRunning})
+	if err != nil || len(list.TaskArns) == 0 {
+		return nil, err
+	}
+	tasks, err := r.aws.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(r.spec.Cluster.Name), Tasks: list.TaskArns})
+	if err != nil {
+		return nil, err
+	}
+	var addrs []store.TaskAddress
+	eniTask := map[string]int{}
+	for _, t := range tasks.Tasks {
+		a := store.TaskAddress{TaskARN: aws.ToString(t.TaskArn)}
+		for _, att := range t.Attachments {
+			for _, kv := range att.Details {
+				switch aws.ToString(kv.Name) {
+				case "privateIPv4Address":
+					a.PrivateIP = aws.ToString(kv.Value)
+				case "networkInterfaceId":
+					eniTask[aws.ToString(kv.Value)] = len(addrs)
+				}
+			}
+		}
+		addrs = append(addrs, a)
+	}
+	if !r.spec.Service.AssignPublicIP || len(eniTask) == 0 {
+		return addrs, nil
+	}
+	ids := make([]string, 0, len(eniTask))
+	for id := range eniTask {
+		ids = append(ids, id)
+	}
+	enis, err := r.aws.EC2.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: ids})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range enis.NetworkInterfaces {
+		if n.Association != nil {
+			addrs[eniTask[aws.ToString(n.NetworkInterfaceId)]].PublicIP = aws.ToString(n.Association.PublicIp)
+		}
+	}
+	return addrs, nil
+}
