@@ -94,25 +94,62 @@ type targetGroupInfo struct {
 
 // lookupTargetGroup returns the target group with arn.
 func (w *world) lookupTargetGroup(arn string) (targetGroupInfo, bool) {
-	panic("TODO(elb): lookupTargetGroup")
+	tg := w.elb.targetGroup(arn)
+	if tg == nil {
+		return targetGroupInfo{}, false
+	}
+	return targetGroupInfo{
+		ARN:              tg.ARN,
+		Name:             tg.Name,
+		TargetType:       tg.TargetType,
+		Port:             int32(tg.Port),
+		LoadBalancerArns: w.elb.loadBalancersOf(tg.ARN),
+	}, true
 }
 
 // registerTarget adds ip:port to a target group as ECS does for a task; its
 // health goes initial → healthy on the ELBv2 side's schedule.
+// The target's AZ is that of the subnet holding ip.
 func (w *world) registerTarget(tgARN, ip string, port int32, now time.Time) {
-	panic("TODO(elb): registerTarget")
+	tg := w.elb.targetGroup(tgARN)
+	if tg == nil {
+		return
+	}
+	zone, _ := w.targetZone(tg, targetRequest{ID: ip, Port: int(port), Zone: "all"})
+	w.addTarget(tg, ip, int(port), zone, now)
 }
 
 // deregisterTarget starts draining ip:port; it disappears after the
 // deregistration delay.
 func (w *world) deregisterTarget(tgARN, ip string, port int32, now time.Time) {
-	panic("TODO(elb): deregisterTarget")
+	tg := w.elb.targetGroup(tgARN)
+	if tg == nil {
+		return
+	}
+	if t := tg.target(ip, int(port)); t != nil {
+		w.drainTarget(tg, t, now)
+	}
 }
 
 // targetState is the target's health state ("initial", "healthy",
 // "unhealthy", "draining", "unused"), or "" when not registered.
+// A target of a group no load balancer uses is "unused", as
+// DescribeTargetHealth reports it.
 func (w *world) targetState(tgARN, ip string, port int32) string {
-	panic("TODO(elb): targetState")
+	tg := w.elb.targetGroup(tgARN)
+	if tg == nil {
+		return ""
+	}
+	t := tg.target(ip, int(port))
+	switch {
+	case t == nil:
+		return ""
+	case t.State == targetDraining:
+		return targetDraining
+	case len(w.elb.loadBalancersOf(tgARN)) == 0:
+		return targetUnused
+	}
+	return t.State
 }
 
 // certificateStatus returns an ACM certificate's status (PENDING_VALIDATION,
