@@ -234,7 +234,7 @@ func (w *world) launchTasks(cl *clusterRecord, svc *serviceRecord, d *deployment
 	rec, _ := w.ecs.lookupTaskDefinition(d.TaskDefinition)
 	ids := make([]string, 0, n)
 	for range n {
-		tr := w.newTaskRecord(cl, svc, d, &rec.Def, now)
+		tr := w.newTaskRecord(cl, svc, d, rec, now)
 		cl.Tasks[tr.ID] = tr
 		w.at(now.Add(provisioningTime), func(t time.Time) { w.taskToPending(cl, tr, t) })
 		ids = append(ids, "(task "+tr.ID+")")
@@ -356,6 +356,11 @@ func (w *world) taskToRunning(cl *clusterRecord, t *taskRecord, now time.Time) {
 		cd := rec.Def.ContainerDefinitions[i]
 		ct.LastStatus = "RUNNING"
 		ct.RuntimeID = fmt.Sprintf("%s-%d", t.ID, rand.Uint32())
+		if cd.HealthCheck != nil {
+			// The sandbox's containers pass their health checks at once.
+			ct.HealthStatus = "HEALTHY"
+			t.HealthStatus = "HEALTHY"
+		}
 		w.writeStartupLogs(t, cd, now)
 		if imageTag(cd.Image) == crashTag {
 			ct.LastStatus = "STOPPED"

@@ -125,7 +125,8 @@ func (cl *clusterRecord) tasksOf(deploymentID string) []*taskRecord {
 
 // newTaskRecord builds a PROVISIONING task of td for svc's deployment d,
 // with its ENI in the service's next subnet.
-func (w *world) newTaskRecord(cl *clusterRecord, svc *serviceRecord, d *deploymentRecord, td *taskDefinition, now time.Time) *taskRecord {
+func (w *world) newTaskRecord(cl *clusterRecord, svc *serviceRecord, d *deploymentRecord, tdRec *taskDefRecord, now time.Time) *taskRecord {
+	td := &tdRec.Def
 	id := randomHex(32)
 	arn := w.ecsARN("task/" + cl.Name + "/" + id)
 	tr := &taskRecord{ID: id, Service: svc.ServiceName}
@@ -157,11 +158,28 @@ func (w *world) newTaskRecord(cl *clusterRecord, svc *serviceRecord, d *deployme
 	if td.EphemeralStorage != nil {
 		tr.EphemeralStorage = td.EphemeralStorage
 	}
+	tr.Tags = taskTags(cl, svc, tdRec)
 	w.attachENI(tr, svc, d)
 	for _, cd := range td.ContainerDefinitions {
 		tr.Containers = append(tr.Containers, w.newContainer(tr, cd))
 	}
 	return tr
+}
+
+// taskTags are the tags a service task starts with: the ECS managed tags
+// when enabled, plus the service's or task definition's per propagateTags.
+func taskTags(cl *clusterRecord, svc *serviceRecord, td *taskDefRecord) []ecsTag {
+	var tags []ecsTag
+	if svc.EnableECSManagedTags {
+		tags = append(tags, ecsTag{Key: "aws:ecs:clusterName", Value: cl.Name}, ecsTag{Key: "aws:ecs:serviceName", Value: svc.ServiceName})
+	}
+	switch svc.PropagateTags {
+	case "SERVICE":
+		tags = append(tags, svc.Tags...)
+	case "TASK_DEFINITION":
+		tags = append(tags, td.Tags...)
+	}
+	return tags
 }
 
 // attachENI creates the task's ENI in the deployment's next subnet.
@@ -203,7 +221,7 @@ func (w *world) privateDNSName(ip string) string {
 // newContainer builds the task's view of container definition cd.
 func (w *world) newContainer(tr *taskRecord, cd containerDefinition) container {
 	ct := container{
-		ContainerArn:      w.ecsARN(fmt.Sprintf("container/%s/%s/%s", clusterNameOf(tr.ClusterArn), tr.ID, newUUID())),
+		ContainerArn:      w.ecsARN(fmt.Sprintf("container/%s/%s/%s", ecsResourceName(tr.ClusterArn), tr.ID, newUUID())),
 		TaskArn:           tr.TaskArn,
 		Name:              cd.Name,
 		Image:             cd.Image,
@@ -221,9 +239,6 @@ func (w *world) newContainer(tr *taskRecord, cd containerDefinition) container {
 	}
 	return ct
 }
-
-// clusterNameOf is the name at the end of a cluster ARN.
-func clusterNameOf(arn string) string { return ecsResourceName(arn) }
 
 type listTasksInput struct {
 	Cluster       string `json:"cluster"`

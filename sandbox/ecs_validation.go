@@ -15,6 +15,9 @@ var ecsNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`)
 // tagPattern is the model's pattern for tag keys and values.
 var tagPattern = regexp.MustCompile(`^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`)
 
+// iamRolePattern is the syntax of an IAM role ARN.
+var iamRolePattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+
 // validName reports whether name is a valid ECS resource name.
 func validName(name string) bool { return ecsNamePattern.MatchString(name) }
 
@@ -351,6 +354,3 @@ func validateFargateContainer(td *taskDefinition, cd containerDefinition) error 
 	}
 	return nil
 }
-
-// iamRolePattern is the syntax of an IAM role ARN.
-var iamRolePattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
