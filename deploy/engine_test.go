@@ -1,0 +1,73 @@
+package deploy
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/ecsconsole/ecsconsole/store"
+)
+
+func TestJourneyHTTPThenHTTPS(t *testing.T) {
+	env := newTestEnv(t, envOptions{})
+	env.startWorker("w1")
+	d := env.submit(env.spec(nil))
+
+	parked := env.waitStatus(d.ID, store.StatusWaitingForDNS)
+	if len(parked.DNSValidation) == 0 || parked.DNSValidation[0].Type != "CNAME" || parked.DNSValidation[0].DomainName != "app.example.com" {
+		t.Fatalf("waiting for DNS without CNAME records: %+v", parked.DNSValidation)
+	}
+	if !strings.HasPrefix(parked.Outputs.URL, "http://") || parked.Outputs.LoadBalancerDNS == "" {
+		t.Fatalf("while waiting for DNS the service should answer over HTTP: outputs %+v", parked.Outputs)
+	}
+	steps := env.steps(d.ID)
+	if steps[stepServiceStable].Status != store.StepSucceeded || steps[stepHTTPSListener].Status != "" {
+		t.Fatalf("parked with service-stable %s, https-listener %q", steps[stepServiceStable].Status, steps[stepHTTPSListener].Status)
+	}
+
+	env.issueCertificates()
+	done := env.waitStatus(d.ID, store.StatusSucceeded)
+	if done.Outputs.URL != "https://app.example.com" {
+		t.Fatalf("URL %q, want https://app.example.com", done.Outputs.URL)
+	}
+	if len(done.Outputs.Tasks) != 2 || done.Outputs.Tasks[0].PrivateIP == "" || done.Outputs.Tasks[0].PublicIP == "" {
+		t.Fatalf("task addresses %+v", done.Outputs.Tasks)
+	}
+	for _, role := range []string{"cluster", "service", "taskDefinition", "loadBalancer", "targetGroup", "httpListener", "httpsListener", "certificate", "taskSecurityGroup", "loadBalancerSecurityGroup"} {
+		if done.Outputs.ARNs[role] == "" {
+			t.Errorf("outputs lack the %s ARN: %v", role, done.Outputs.ARNs)
+		}
+	}
+	if done.TaskDefinitionARN == "" || len(done.TaskDefinition) == 0 {
+		t.Fatalf("task definition not stored: %q", done.TaskDefinitionARN)
+	}
+	steps = env.steps(d.ID)
+	for _, gn := range stepGraph(env.spec(nil)) {
+		s := steps[gn.name]
+		if s.Status != store.StepSucceeded {
+			t.Errorf("step %s is %s (%s)", gn.name, s.Status, s.ErrorMessage)
+		}
+		if s.Calls > 0 && s.AWSRequestID == "" {
+			t.Errorf("step %s made %d calls but recorded no request id", gn.name, s.Calls)
+		}
+	}
+	for _, name := range []string{stepCluster, stepLoadBalancer, stepTargetGroup, stepTaskDefinition, stepCertificate, stepService} {
+		if steps[name].Action != store.ActionCreate {
+			t.Errorf("step %s: action %q, want create", name, steps[name].Action)
+		}
+	}
+	if steps[stepHTTPRedirect].Action != store.ActionUpdate {
+		t.Errorf("redirect: action %q, want update", steps[stepHTTPRedirect].Action)
+	}
+
+	// A second identical plan reuses everything.
+	plan, err := env.engine.Plan(context.Background(), env.spec(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range plan.Items {
+		if it.Action != store.ActionReuse {
+			t.Errorf("plan after the deployment: %s %s → %s (%s), want reuse", it.Resource, it.Name, it.Action, it.Reason)
+		}
+	}
+}

@@ -1,0 +1,181 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/ecsconsole/ecsconsole/sandbox"
+	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole/store/storetest"
+)
+
+// testEnv is a fresh database, a sandbox over HTTP, an engine using real SDK
+// clients pointed at it, and the raw clients for checking what exists.
+type testEnv struct {
+	t       testing.TB
+	sandbox *sandbox.Server
+	store   *store.Store
+	engine  *Engine
+	aws     Clients
+	subnets []string
+}
+
+// envOptions tune a test environment.
+type envOptions struct {
+	speed           float64       // sandbox clock speed; default 2000
+	certValidation  time.Duration // simulated; default 24h, so tests advance the clock to issue
+	stableTimeout   time.Duration
+	pollInterval    time.Duration
+	maxPollInterval time.Duration
+}
+
+func newTestEnv(t testing.TB, o envOptions) *testEnv {
+	t.Helper()
+	if o.speed == 0 {
+		o.speed = 2000
+	}
+	if o.certValidation == 0 {
+		o.certValidation = 24 * time.Hour
+	}
+	if o.pollInterval == 0 {
+		o.pollInterval = 20 * time.Millisecond
+	}
+	if o.maxPollInterval == 0 {
+		o.maxPollInterval = 100 * time.Millisecond
+	}
+	srv := sandbox.New(sandbox.Options{Speed: o.speed, CertificateValidationDelay: o.certValidation})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	storetest.Server(t) // sets up the template database before NewPool names it
+	st := store.New(storetest.NewPool(t))
+	factory := NewClientFactory(AWSOptions{
+		Endpoint:    hs.URL,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDSANDBOXTEST", "secret", ""),
+		MaxBackoff:  50 * time.Millisecond,
+	})
+	engine, err := NewEngine(st, Options{
+		Clients: factory, PollInterval: o.pollInterval, MaxPollInterval: o.maxPollInterval,
+		StableTimeout: o.stableTimeout, DNSRecheckInterval: 100 * time.Millisecond, RetryDelay: 100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients, err := factory(context.Background(), "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &testEnv{t: t, sandbox: srv, store: st, engine: engine, aws: clients}
+	out, err := clients.EC2.DescribeSubnets(context.Background(), &ec2.DescribeSubnetsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range out.Subnets {
+		env.subnets = append(env.subnets, aws.ToString(s.SubnetId))
+	}
+	slices.Sort(env.subnets)
+	return env
+}
+
+// startWorker starts a River client applying deployments, stopped when the
+// test ends.
+func (env *testEnv) startWorker(id string) *river.Client[pgx.Tx] {
+	env.t.Helper()
+	client, err := env.engine.NewWorkerClient(WorkerOptions{ID: id, FetchPollInterval: 100 * time.Millisecond})
+	if err != nil {
+		env.t.Fatal(err)
+	}
+	if err := client.Start(context.Background()); err != nil {
+		env.t.Fatal(err)
+	}
+	env.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		client.StopAndCancel(ctx)
+	})
+	return client
+}
+
+// spec returns the journey spec (testdata/spec-journey.json) in the
+// sandbox's subnets, changed by edit.
+func (env *testEnv) spec(edit func(s *Spec)) *Spec {
+	env.t.Helper()
+	data, err := os.ReadFile("testdata/spec-journey.json")
+	if err != nil {
+		env.t.Fatal(err)
+	}
+	data = bytes.ReplaceAll(data, []byte("subnet-0a1b2c3d4e5f60001"), []byte(env.subnets[0]))
+	data = bytes.ReplaceAll(data, []byte("subnet-0a1b2c3d4e5f60002"), []byte(env.subnets[1]))
+	spec, err := Parse(data)
+	if err != nil {
+		env.t.Fatal(err)
+	}
+	if edit != nil {
+		edit(spec)
+		if spec, err = Parse(spec.JSON()); err != nil {
+			env.t.Fatal(err)
+		}
+	}
+	return spec
+}
+
+// submit submits spec as alice.
+func (env *testEnv) submit(spec *Spec) store.Deployment {
+	env.t.Helper()
+	d, err := env.engine.Submit(context.Background(), spec, SubmitOptions{Username: "alice", Reason: env.t.Name()})
+	if err != nil {
+		env.t.Fatal(err)
+	}
+	return d
+}
+
+// waitStatus polls the deployment until its status is one of want, failing
+// the test when it finishes otherwise or takes over a minute.
+func (env *testEnv) waitStatus(id int64, want ...store.DeploymentStatus) store.Deployment {
+	env.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		d, err := env.store.Deployment(context.Background(), id)
+		if err != nil {
+			env.t.Fatal(err)
+		}
+		if slices.Contains(want, d.Status) {
+			return d
+		}
+		if d.Status.Finished() || time.Now().After(deadline) {
+			steps, _ := env.store.Steps(context.Background(), id)
+			for _, s := range steps {
+				env.t.Logf("step %-30s %-9s %-6s %s %s", s.Name, s.Status, s.Action, s.ErrorCode, s.ErrorMessage)
+			}
+			env.t.Fatalf("deployment %d is %s (%s %s: %s), want %v", id, d.Status, d.ErrorStep, d.ErrorCode, d.ErrorMessage, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// steps returns the deployment's steps by name.
+func (env *testEnv) steps(id int64) map[string]store.DeploymentStep {
+	env.t.Helper()
+	steps, err := env.store.Steps(context.Background(), id)
+	if err != nil {
+		env.t.Fatal(err)
+	}
+	byName := map[string]store.DeploymentStep{}
+	for _, s := range steps {
+		byName[s.Name] = s
+	}
+	return byName
+}
+
+// issueCertificates moves the sandbox clock past DNS validation.
+func (env *testEnv) issueCertificates() { env.sandbox.Clock().Advance(48 * time.Hour) }
