@@ -3,6 +3,7 @@ package deploy
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"slices"
@@ -11,7 +12,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
@@ -27,8 +31,17 @@ type testEnv struct {
 	sandbox *sandbox.Server
 	store   *store.Store
 	engine  *Engine
-	aws     Clients
+	aws     rawClients
 	subnets []string
+}
+
+// rawClients are full SDK clients, for checks and changes the engine's
+// narrow interfaces do not offer (counting, deregistering).
+type rawClients struct {
+	ECS *ecs.Client
+	ELB *elb.Client
+	EC2 *ec2.Client
+	ACM *acm.Client
 }
 
 // envOptions tune a test environment.
@@ -71,10 +84,9 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clients, err := factory(context.Background(), "us-east-1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(hs.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDSANDBOXTEST", "secret", "")}
+	clients := rawClients{ECS: ecs.NewFromConfig(cfg), ELB: elb.NewFromConfig(cfg), EC2: ec2.NewFromConfig(cfg), ACM: acm.NewFromConfig(cfg)}
 	env := &testEnv{t: t, sandbox: srv, store: st, engine: engine, aws: clients}
 	out, err := clients.EC2.DescribeSubnets(context.Background(), &ec2.DescribeSubnetsInput{})
 	if err != nil {
@@ -179,3 +191,62 @@ func (env *testEnv) steps(id int64) map[string]store.DeploymentStep {
 
 // issueCertificates moves the sandbox clock past DNS validation.
 func (env *testEnv) issueCertificates() { env.sandbox.Clock().Advance(48 * time.Hour) }
+
+// resourceCounts is how many of each kind of resource the sandbox holds,
+// to show that a resumed or repeated apply made nothing twice.
+type resourceCounts struct {
+	LoadBalancers, TargetGroups, SecurityGroups, Services, Revisions, Certificates, Clusters int
+}
+
+func (env *testEnv) count() resourceCounts {
+	env.t.Helper()
+	ctx := context.Background()
+	var c resourceCounts
+	lbs, err := env.aws.ELB.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{})
+	check(env.t, err)
+	c.LoadBalancers = len(lbs.LoadBalancers)
+	tgs, err := env.aws.ELB.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{})
+	check(env.t, err)
+	c.TargetGroups = len(tgs.TargetGroups)
+	sgs, err := env.aws.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{})
+	check(env.t, err)
+	c.SecurityGroups = len(sgs.SecurityGroups)
+	clusters, err := env.aws.ECS.ListClusters(ctx, &ecs.ListClustersInput{})
+	check(env.t, err)
+	c.Clusters = len(clusters.ClusterArns)
+	for _, arn := range clusters.ClusterArns {
+		svcs, err := env.aws.ECS.ListServices(ctx, &ecs.ListServicesInput{Cluster: aws.String(arn)})
+		check(env.t, err)
+		c.Services += len(svcs.ServiceArns)
+	}
+	tds, err := env.aws.ECS.ListTaskDefinitions(ctx, &ecs.ListTaskDefinitionsInput{})
+	check(env.t, err)
+	c.Revisions = len(tds.TaskDefinitionArns)
+	certs, err := env.aws.ACM.ListCertificates(ctx, &acm.ListCertificatesInput{})
+	check(env.t, err)
+	c.Certificates = len(certs.CertificateSummaryList)
+	return c
+}
+
+func check(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// withoutHTTPS drops the journey's HTTPS, for tests about other things.
+func withoutHTTPS(s *Spec) { s.LoadBalancer.HTTPS = nil }
+
+// withImage sets the web container's image.
+func withImage(image string) func(*Spec) {
+	return func(s *Spec) {
+		var td map[string]any
+		if err := json.Unmarshal(s.TaskDefinition, &td); err != nil {
+			panic(err)
+		}
+		td["containerDefinitions"].([]any)[0].(map[string]any)["image"] = image
+		s.TaskDefinition, _ = json.Marshal(td)
+		withoutHTTPS(s)
+	}
+}
