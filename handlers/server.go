@@ -99,6 +99,7 @@ func (s *Server) page(r *http.Request, title, nav string) web.Page {
 			AppCSS:  s.assets.URL("app.css"),
 			HTMX:    s.assets.URL("vendor/htmx.min.js"),
 			AppJS:   s.assets.URL("app.js"),
+			Favicon: s.assets.URL("favicon.svg"),
 		},
 	}
 	if u, ok := userFrom(r.Context()); ok {

@@ -26,6 +26,7 @@ type Assets struct {
 	AppCSS  string
 	HTMX    string
 	AppJS   string
+	Favicon string
 }
 
 // navItem is one entry of the sidebar.

@@ -50,6 +50,18 @@ func Server(t testing.TB) *localpg.Server {
 // and returns its URL.
 func NewURL(t testing.TB) string {
 	t.Helper()
+	return newDatabase(t, true)
+}
+
+// NewEmptyURL creates a fresh database without any schema, dropped when t
+// ends, and returns its URL.
+func NewEmptyURL(t testing.TB) string {
+	t.Helper()
+	return newDatabase(t, false)
+}
+
+func newDatabase(t testing.TB, fromTemplate bool) string {
+	t.Helper()
 	srv := Server(t)
 	ctx := context.Background()
 	name := fmt.Sprintf("test_%s", randomSuffix())
@@ -58,7 +70,11 @@ func NewURL(t testing.TB) string {
 		t.Fatalf("connecting to PostgreSQL: %v", err)
 	}
 	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, template)); err != nil {
+	create := "CREATE DATABASE " + name
+	if fromTemplate {
+		create += " TEMPLATE " + template
+	}
+	if _, err := admin.Exec(ctx, create); err != nil {
 		t.Fatalf("creating test database: %v", err)
 	}
 	t.Cleanup(func() {
