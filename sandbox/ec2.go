@@ -183,7 +183,7 @@ func (st *ec2State) eni(id string) *ec2ENI {
 // traffic to 0.0.0.0/0) and no ingress.
 func newSecurityGroup(name, description, vpcID string) *ec2SecurityGroup {
 	return &ec2SecurityGroup{
-		ID:          "sg-" + randomHex(17),
+		ID:          newEC2ID("sg"),
 		Name:        name,
 		Description: description,
 		VpcID:       vpcID,
@@ -191,7 +191,11 @@ func newSecurityGroup(name, description, vpcID string) *ec2SecurityGroup {
 	}
 }
 
-func newRuleID() string { return "sgr-" + randomHex(17) }
+func newRuleID() string { return newEC2ID("sgr") }
+
+// newEC2ID returns an id in EC2's long format: the prefix, a hyphen and 17
+// hex digits, the first of which is 0 for every id AWS issues today.
+func newEC2ID(prefix string) string { return prefix + "-0" + randomHex(16) }
 
 // allocatePrivateIP hands out the lowest free address of the subnet. AWS
 // reserves the first four addresses and the last one of every subnet.

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"net/netip"
+	"regexp"
 	"slices"
 	"sort"
 	"testing"
@@ -55,8 +56,8 @@ func TestEC2SeededDefaultVPC(t *testing.T) {
 	if aws.ToString(vpc.CidrBlock) != "172.31.0.0/16" || !aws.ToBool(vpc.IsDefault) || vpc.State != types.VpcStateAvailable {
 		t.Errorf("vpc = %+v, want available default 172.31.0.0/16", vpc)
 	}
-	if id := aws.ToString(vpc.VpcId); len(id) != len("vpc-")+17 {
-		t.Errorf("VpcId %q is not vpc- + 17 hex", id)
+	if id := aws.ToString(vpc.VpcId); !regexp.MustCompile(`^vpc-0[0-9a-f]{16}$`).MatchString(id) {
+		t.Errorf("VpcId %q is not in EC2's long id format", id)
 	}
 
 	subnets := defaultSubnets(t, env)

@@ -78,7 +78,7 @@ func (f *elbFixture) addSubnet(t *testing.T, zone, cidr string) string {
 	f.Server.mu.Lock()
 	defer f.Server.mu.Unlock()
 	st := f.Server.regions["us-east-1"].ec2
-	sn := &ec2Subnet{ID: "subnet-" + randomHex(17), VpcID: f.vpc, CIDR: cidr, Zone: zone, ZoneID: "use1-az9"}
+	sn := &ec2Subnet{ID: newEC2ID("subnet"), VpcID: f.vpc, CIDR: cidr, Zone: zone, ZoneID: "use1-az9"}
 	st.Subnets = append(st.Subnets, sn)
 	return sn.ID
 }

@@ -34,9 +34,9 @@ func newWorld(account, region string, now time.Time, opts Options) *world {
 // 172.31.16.0/20, 172.31.32.0/20 and its default security group.
 func seedDefaultVPC(st *ec2State, region string) {
 	vpc := &ec2VPC{
-		ID:            "vpc-" + randomHex(17),
+		ID:            newEC2ID("vpc"),
 		CIDR:          defaultVPCCIDR,
-		DhcpOptionsID: "dopt-" + randomHex(17),
+		DhcpOptionsID: newEC2ID("dopt"),
 		IsDefault:     true,
 	}
 	st.VPCs = append(st.VPCs, vpc)
@@ -47,7 +47,7 @@ func seedDefaultVPC(st *ec2State, region string) {
 		}
 		st.Zones = append(st.Zones, zone)
 		st.Subnets = append(st.Subnets, &ec2Subnet{
-			ID:           "subnet-" + randomHex(17),
+			ID:           newEC2ID("subnet"),
 			VpcID:        vpc.ID,
 			CIDR:         fmt.Sprintf("172.31.%d.0/20", 16*i),
 			Zone:         zone.Name,

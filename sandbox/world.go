@@ -54,7 +54,7 @@ func (w *world) createTaskENI(subnetID string, groups []string, publicIP bool, d
 	}
 	ip, _ := sn.allocatePrivateIP()
 	eni := &ec2ENI{
-		ID:          "eni-" + randomHex(17),
+		ID:          newEC2ID("eni"),
 		SubnetID:    sn.ID,
 		VpcID:       sn.VpcID,
 		Zone:        sn.Zone,
