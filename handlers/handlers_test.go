@@ -403,3 +403,38 @@ func TestUsersAdmin(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestAccountPasswordAndOwnTokens(t *testing.T) {
+	c := newConsole(t)
+	c.addUser("vera", store.RoleViewer)
+	b := c.browser()
+	wantStatus(t, b.login("vera", testPassword), http.StatusSeeOther)
+
+	for name, tc := range map[string]struct {
+		form  url.Values
+		field string
+	}{
+		"wrong current": {url.Values{"current": {"nope"}, "password": {"a new long password"}, "confirm": {"a new long password"}}, "#current-error"},
+		"mismatch":      {url.Values{"current": {testPassword}, "password": {"a new long password"}, "confirm": {"another one entirely"}}, "#confirm-error"},
+		"too short":     {url.Values{"current": {testPassword}, "password": {"short"}, "confirm": {"short"}}, "#password-error"},
+	} {
+		resp := b.post("/account/password", tc.form)
+		wantStatus(t, resp, http.StatusUnprocessableEntity)
+		if doc(t, resp).Find(tc.field).Text() == "" {
+			t.Errorf("%s: no message at %s", name, tc.field)
+		}
+	}
+	wantStatus(t, b.post("/account/password", url.Values{"current": {testPassword}, "password": {"a new long password"}, "confirm": {"a new long password"}}), http.StatusSeeOther)
+	wantStatus(t, c.browser().login("vera", testPassword), http.StatusUnauthorized)
+	wantStatus(t, c.browser().login("vera", "a new long password"), http.StatusSeeOther)
+
+	resp := b.post("/account/tokens", url.Values{"name": {"cli"}})
+	wantStatus(t, resp, http.StatusCreated)
+	if secret := doc(t, resp).Find("#new-token").Text(); !strings.HasPrefix(secret, "ecsc_") {
+		t.Errorf("own token secret = %q", secret)
+	}
+	// Someone else's token cannot be revoked through one's own account.
+	other := c.addUser("otto", store.RoleViewer)
+	tok, _, _ := c.Store.CreateToken(context.Background(), other.ID, "x")
+	wantStatus(t, b.post("/account/tokens/"+itoa(tok.ID)+"/revoke", url.Values{}), http.StatusNotFound)
+}

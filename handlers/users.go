@@ -95,9 +95,7 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	me, _ := userFrom(r.Context())
 	d.User, d.Self, d.Roles = userRow(u), me.ID == u.ID, roleNames()
-	for _, t := range tokens {
-		d.Tokens = append(d.Tokens, web.TokenRow{ID: t.ID, Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, Revoked: t.RevokedAt != nil})
-	}
+	d.Tokens = tokenRows(tokens)
 	s.render(w, r, status, web.UserDetailPage(s.page(r, u.Username, "users"), d))
 	return nil
 }
@@ -142,51 +140,6 @@ func (s *Server) disableUser(r *http.Request, u store.User) (map[string]any, str
 
 func (s *Server) enableUser(r *http.Request, u store.User) (map[string]any, string, error) {
 	return nil, u.Username + " is enabled.", s.store.SetDisabled(r.Context(), u.ID, false)
-}
-
-func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.userParam(r)
-	if err != nil {
-		return err
-	}
-	name := r.PostFormValue("name")
-	t, secret, err := s.store.CreateToken(r.Context(), u.ID, name)
-	var fe *store.FieldErrors
-	if errors.As(err, &fe) {
-		return s.renderUser(w, r, http.StatusUnprocessableEntity, u, web.UserDetail{TokenName: name, TokenErrors: fe.Fields})
-	}
-	if err != nil {
-		return err
-	}
-	s.auditAs(r, "token.create", u.Username, map[string]any{"token_id": t.ID, "name": t.Name})
-	// The secret is shown in this response only; it is not stored, so there is no redirect.
-	w.Header().Set("Cache-Control", "no-store")
-	return s.renderUser(w, r, http.StatusCreated, u, web.UserDetail{NewToken: secret, Flash: "Token " + t.Name + " created."})
-}
-
-func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.userParam(r)
-	if err != nil {
-		return err
-	}
-	id, err := strconv.ParseInt(chi.URLParam(r, "token"), 10, 64)
-	if err != nil {
-		return errNotFound("There is no such token.")
-	}
-	t, err := s.store.TokenByID(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && t.UserID != u.ID) {
-		return errNotFound("There is no such token.")
-	}
-	if err != nil {
-		return err
-	}
-	if err := s.store.RevokeToken(r.Context(), id); err != nil {
-		return err
-	}
-	s.auditAs(r, "token.revoke", u.Username, map[string]any{"token_id": t.ID, "name": t.Name})
-	s.sessions.Put(r.Context(), flashKey, "Token "+t.Name+" revoked.")
-	http.Redirect(w, r, "/users/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
-	return nil
 }
 
 // auditAs records an action by the signed-in user.

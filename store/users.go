@@ -232,3 +232,23 @@ type FieldErrors struct {
 func (e *FieldErrors) Error() string {
 	return fmt.Sprintf("invalid input: %v", e.Fields)
 }
+
+// ChangePassword sets a new password after checking the current one
+// (ErrInvalidCredentials when it is wrong).
+func (s *Store) ChangePassword(ctx context.Context, id int64, current, password string) error {
+	u, err := s.UserByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Authenticate(ctx, u.Username, current); err != nil {
+		return err
+	}
+	if problems := ValidateNewUser(u.Username, u.Role, password); problems["password"] != "" {
+		return &FieldErrors{Fields: map[string]string{"password": problems["password"]}}
+	}
+	hash, err := hashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.updateUser(ctx, id, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, hash)
+}
