@@ -408,11 +408,3 @@ func anyMatches(patterns, values []string) bool {
 	}
 	return false
 }
-
-// boolString renders a boolean filter value.
-func boolString(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
-}

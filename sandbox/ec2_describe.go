@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -111,7 +112,7 @@ func (v *ec2VPC) filterValues(name string) ([]string, bool) {
 	case "cidr", "cidr-block-association.cidr-block":
 		return []string{v.CIDR}, true
 	case "is-default", "isDefault":
-		return []string{boolString(v.IsDefault)}, true
+		return []string{strconv.FormatBool(v.IsDefault)}, true
 	case "state":
 		return []string{"available"}, true
 	case "dhcp-options-id":
@@ -133,9 +134,9 @@ func (s *ec2Subnet) filterValues(name string) ([]string, bool) {
 	case "cidr-block", "cidr", "cidrBlock":
 		return []string{s.CIDR}, true
 	case "default-for-az", "defaultForAz":
-		return []string{boolString(s.DefaultForAz)}, true
+		return []string{strconv.FormatBool(s.DefaultForAz)}, true
 	case "map-public-ip-on-launch":
-		return []string{boolString(s.MapPublicIP)}, true
+		return []string{strconv.FormatBool(s.MapPublicIP)}, true
 	case "available-ip-address-count":
 		return []string{fmt.Sprint(s.availableIPs())}, true
 	case "state":

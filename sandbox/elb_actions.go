@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"net/url"
 	"regexp"
 	"slices"
@@ -162,11 +163,11 @@ func parseForward(form url.Values, p string, a *elbAction) error {
 func parseRedirect(form url.Values, p string, a *elbAction) error {
 	rp := p + ".RedirectConfig."
 	r := &elbRedirect{
-		Protocol:   defaultString(form.Get(rp+"Protocol"), "#{protocol}"),
-		Port:       defaultString(form.Get(rp+"Port"), "#{port}"),
-		Host:       defaultString(form.Get(rp+"Host"), "#{host}"),
-		Path:       defaultString(form.Get(rp+"Path"), "/#{path}"),
-		Query:      defaultString(form.Get(rp+"Query"), "#{query}"),
+		Protocol:   cmp.Or(form.Get(rp+"Protocol"), "#{protocol}"),
+		Port:       cmp.Or(form.Get(rp+"Port"), "#{port}"),
+		Host:       cmp.Or(form.Get(rp+"Host"), "#{host}"),
+		Path:       cmp.Or(form.Get(rp+"Path"), "/#{path}"),
+		Query:      cmp.Or(form.Get(rp+"Query"), "#{query}"),
 		StatusCode: form.Get(rp + "StatusCode"),
 	}
 	if err := checkEnum(p+".redirectConfig.statusCode", r.StatusCode, "HTTP_301", "HTTP_302"); err != nil {

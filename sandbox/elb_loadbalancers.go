@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
@@ -162,9 +163,9 @@ func (req lbRequest) sameSettings(lb *elbLoadBalancer) bool {
 func parseLoadBalancerRequest(w *world, form url.Values) (lbRequest, error) {
 	req := lbRequest{
 		Name:          form.Get("Name"),
-		Scheme:        defaultString(form.Get("Scheme"), "internet-facing"),
-		Type:          defaultString(form.Get("Type"), "application"),
-		IPAddressType: defaultString(form.Get("IpAddressType"), "ipv4"),
+		Scheme:        cmp.Or(form.Get("Scheme"), "internet-facing"),
+		Type:          cmp.Or(form.Get("Type"), "application"),
+		IPAddressType: cmp.Or(form.Get("IpAddressType"), "ipv4"),
 	}
 	if err := validateLoadBalancerName(req.Name); err != nil {
 		return req, err
@@ -268,14 +269,6 @@ func loadBalancerSecurityGroups(w *world, form url.Values, vpcID string) ([]stri
 		}
 	}
 	return slices.Compact(slices.Clone(ids)), nil
-}
-
-// defaultString returns v, or def when v is empty.
-func defaultString(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 // checkEnum rejects a value outside the model's enum.

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -107,8 +108,8 @@ func parseTargetGroup(w *world, form url.Values) (*elbTargetGroup, error) {
 		Name:          form.Get("Name"),
 		Protocol:      form.Get("Protocol"),
 		VpcID:         form.Get("VpcId"),
-		TargetType:    defaultString(form.Get("TargetType"), "instance"),
-		IPAddressType: defaultString(form.Get("IpAddressType"), "ipv4"),
+		TargetType:    cmp.Or(form.Get("TargetType"), "instance"),
+		IPAddressType: cmp.Or(form.Get("IpAddressType"), "ipv4"),
 	}
 	if err := validateTargetGroupName(tg.Name); err != nil {
 		return nil, err

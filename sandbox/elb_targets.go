@@ -13,14 +13,6 @@ import (
 // HealthyThresholdCount checks, one interval apart; deregistered, it drains
 // for the group's deregistration delay, then is gone.
 
-// privateRanges are the non-VPC addresses an ip target may have.
-var privateRanges = []netip.Prefix{
-	netip.MustParsePrefix("10.0.0.0/8"),
-	netip.MustParsePrefix("172.16.0.0/12"),
-	netip.MustParsePrefix("192.168.0.0/16"),
-	netip.MustParsePrefix("100.64.0.0/10"),
-}
-
 func (tg *elbTargetGroup) target(id string, port int) *elbTarget {
 	for _, t := range tg.Targets {
 		if t.ID == id && t.Port == port {
@@ -130,7 +122,8 @@ func (w *world) targetZone(tg *elbTargetGroup, r targetRequest) (string, error) 
 			return sn.Zone, nil
 		}
 	}
-	if !slices.ContainsFunc(privateRanges, func(p netip.Prefix) bool { return p.Contains(ip) }) {
+	// Outside the VPC, RFC 1918 and shared (100.64.0.0/10) addresses only.
+	if !ip.IsPrivate() && !netip.MustParsePrefix("100.64.0.0/10").Contains(ip) {
 		return "", clientErr("InvalidTarget", "The IP address '%s' is not in a private range or in the target group's VPC", r.ID)
 	}
 	if r.Zone == "" {

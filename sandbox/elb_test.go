@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sync"
@@ -211,7 +212,7 @@ func TestELBTargetGroups(t *testing.T) {
 		"protocol": "HTTP", "port": "traffic-port", "path": "/", "enabled": "true", "interval": "30",
 		"timeout": "5", "healthy": "5", "unhealthy": "2", "matcher": "200",
 	}
-	if !mapsEqual(defaults, wantDefaults) {
+	if !maps.Equal(defaults, wantDefaults) {
 		t.Errorf("health check defaults = %v, want %v", defaults, wantDefaults)
 	}
 	if tg.TargetType != elbtypes.TargetTypeEnumIp || aws.ToInt32(tg.Port) != 8080 || aws.ToString(tg.VpcId) != f.vpc || len(tg.LoadBalancerArns) != 0 {
@@ -348,7 +349,7 @@ func TestELBTargetLifecycle(t *testing.T) {
 	}
 	step := func(name string, want map[string]string) {
 		t.Helper()
-		if got := f.targetHealth(t, tg.TargetGroupArn); !mapsEqual(got, want) {
+		if got := f.targetHealth(t, tg.TargetGroupArn); !maps.Equal(got, want) {
 			t.Errorf("%s: targets = %v, want %v", name, got, want)
 		}
 	}
@@ -372,18 +373,6 @@ func TestELBTargetLifecycle(t *testing.T) {
 
 	_, err := f.ELB.DeregisterTargets(ctx, &elb.DeregisterTargetsInput{TargetGroupArn: tg.TargetGroupArn, Targets: targets[:1]})
 	wantAPIError(t, err, "InvalidTarget")
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 func TestELBRegisterTargetsValidation(t *testing.T) {
