@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ecsState is the ECS part of a region. Every field is plain data so the
@@ -153,14 +154,20 @@ func ecsPage[T any](items []T, token string, maxResults *int32, defaultMax int32
 	return page, next, nil
 }
 
-// restore prepares state loaded from a snapshot. Save settles every
-// lifecycle before encoding, so no work was in flight; only the "reconcile
-// queued" flags are stale, since queued events are not saved.
+// restore reschedules what was in flight in state loaded from a snapshot:
+// each unfinished task's next lifecycle step (due at once if its time has
+// passed), stopped tasks' expiry, and a reconcile pass per live service.
 func (e *ecsState) restore(w *world) {
 	w.ecsState()
 	for _, cl := range e.Clusters {
+		for _, t := range cl.Tasks {
+			w.resumeTask(cl, t)
+		}
 		for _, svc := range cl.Services {
 			svc.ReconcilePending = false
+			if svc.Status != "INACTIVE" {
+				w.scheduleReconcile(cl, svc, time.Time(svc.primary().UpdatedAt))
+			}
 		}
 	}
 }

@@ -584,3 +584,25 @@ func (svc *serviceRecord) addEventOnce(now time.Time, message string) {
 	}
 	svc.addEvent(now, "%s", message)
 }
+
+// resumeTask schedules the next lifecycle step of a task loaded from a
+// snapshot, timed from the timestamp of the step it last took.
+func (w *world) resumeTask(cl *clusterRecord, t *taskRecord) {
+	at := func(ts *epochSeconds, d time.Duration) time.Time { return time.Time(*ts).Add(d) }
+	switch {
+	case t.LastStatus == "STOPPED":
+		w.at(at(t.StoppedAt, stoppedRetention), func(time.Time) { delete(cl.Tasks, t.ID) })
+	case t.LastStatus == "DEPROVISIONING":
+		w.at(at(t.ExecutionStoppedAt, deprovisioningTime), func(tm time.Time) { w.taskToStopped(cl, t, tm) })
+	case t.LastStatus == "STOPPING":
+		w.at(at(t.StoppingAt, stoppingTime), func(tm time.Time) { w.taskToDeprovisioning(cl, t, tm) })
+	case t.DesiredStatus == "STOPPED":
+		w.at(at(t.StoppingAt, deactivatingTime), func(tm time.Time) { w.taskToStopping(cl, t, tm) })
+	case t.LastStatus == "PROVISIONING":
+		w.at(at(&t.CreatedAt, provisioningTime), func(tm time.Time) { w.taskToPending(cl, t, tm) })
+	case t.LastStatus == "PENDING":
+		w.at(at(t.PullStartedAt, pendingTime), func(tm time.Time) { w.taskToRunning(cl, t, tm) })
+	case !t.Healthy:
+		w.at(at(t.StartedAt, healthPollInterval), func(tm time.Time) { w.pollHealth(cl, t, tm) })
+	}
+}

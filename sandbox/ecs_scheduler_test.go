@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"sync"
@@ -393,5 +394,43 @@ func TestECSConcurrentRequests(t *testing.T) {
 	out, err := env.ECS.ListTaskDefinitions(t.Context(), &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String("web")})
 	if err != nil || len(out.TaskDefinitionArns) != 41 {
 		t.Errorf("revisions = %d, %v; want 41 (1 + 4 goroutines × 10)", len(out.TaskDefinitionArns), err)
+	}
+}
+
+func TestECSStateSurvivesSaveAndLoad(t *testing.T) {
+	env, subnets, sg := serviceEnv(t)
+	createTestService(t, env, serviceInput("web", "web", 2, subnets, sg))
+	settle(t, env, "web")
+	registerTD(t, env, fargateTaskDef("web", "php:8.4-apache"))
+	if _, err := env.ECS.UpdateService(t.Context(), &ecs.UpdateServiceInput{Cluster: aws.String("prod"), Service: aws.String("web"), TaskDefinition: aws.String("web:2")}); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := env.Server.Save(&buf); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+
+	after := newTestEnv(t)
+	if err := after.Server.Load(&buf); err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	svc := describeService(t, after, "prod", "web")
+	if !serviceSettled(svc) || !strings.HasSuffix(aws.ToString(svc.TaskDefinition), "web:2") {
+		t.Fatalf("after Load: %d deployments, %s, running %d", len(svc.Deployments), aws.ToString(svc.TaskDefinition), svc.RunningCount)
+	}
+	if stopped := tasksWithStatus(t, after, "web", types.DesiredStatusStopped); len(stopped) != 2 {
+		t.Errorf("after Load: %d stopped tasks, want the 2 replaced ones", len(stopped))
+	}
+
+	// The loaded world keeps moving: stopped tasks expire, the scheduler scales.
+	if _, err := after.ECS.UpdateService(t.Context(), &ecs.UpdateServiceInput{Cluster: aws.String("prod"), Service: aws.String("web"), DesiredCount: aws.Int32(3)}); err != nil {
+		t.Fatal(err)
+	}
+	after.Server.Clock().Advance(2 * time.Hour)
+	if stopped := tasksWithStatus(t, after, "web", types.DesiredStatusStopped); len(stopped) != 0 {
+		t.Errorf("stopped tasks still listed two hours after Load: %d", len(stopped))
+	}
+	if svc := settle(t, after, "web"); svc.RunningCount != 3 {
+		t.Errorf("after scaling: running %d, want 3", svc.RunningCount)
 	}
 }

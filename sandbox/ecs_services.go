@@ -169,9 +169,10 @@ func (svc *serviceRecord) addEvent(now time.Time, format string, args ...any) {
 	}
 }
 
-// newDeploymentID returns an id in ECS's format: "ecs-svc/" and 19 digits.
+// newDeploymentID returns an id in ECS's format: "ecs-svc/" and 19 digits
+// (kept below 9e18 so the sum cannot overflow an int64).
 func newDeploymentID() string {
-	return fmt.Sprintf("ecs-svc/%019d", rand.Int64N(9e18)+1e18)
+	return fmt.Sprintf("ecs-svc/%d", rand.Int64N(8e18)+1e18)
 }
 
 // serviceRequest holds the members CreateService and UpdateService share.

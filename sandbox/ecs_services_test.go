@@ -226,6 +226,9 @@ func TestECSListAndDescribeServices(t *testing.T) {
 		t.Errorf("listed %d services in %d pages, want 12 in 2 (default page size 10)", len(arns), pages)
 	}
 
+	if _, err := env.ECS.TagResource(t.Context(), &ecs.TagResourceInput{ResourceArn: aws.String(arns[0]), Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("web")}}}); err != nil {
+		t.Fatalf("TagResource on a service: %v", err)
+	}
 	out, err := env.ECS.DescribeServices(t.Context(), &ecs.DescribeServicesInput{
 		Cluster:  aws.String("prod"),
 		Services: []string{"svc00", arns[1], "nope"},
@@ -234,7 +237,7 @@ func TestECSListAndDescribeServices(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DescribeServices: %v", err)
 	}
-	if len(out.Services) != 2 || len(out.Failures) != 1 || aws.ToString(out.Failures[0].Arn) != "arn:aws:ecs:us-east-1:000000000000:service/prod/nope" || aws.ToString(out.Failures[0].Reason) != "MISSING" {
+	if len(out.Services) != 2 || len(out.Services[0].Tags) != 1 || len(out.Failures) != 1 || aws.ToString(out.Failures[0].Arn) != "arn:aws:ecs:us-east-1:000000000000:service/prod/nope" || aws.ToString(out.Failures[0].Reason) != "MISSING" {
 		t.Errorf("DescribeServices = %d services, failures %+v", len(out.Services), out.Failures)
 	}
 	_, err = env.ECS.DescribeServices(t.Context(), &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: strings.Split("a b c d e f g h i j k", " ")})
