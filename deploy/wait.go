@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -126,17 +127,33 @@ func (r *run) waitServiceStable(ctx context.Context, rec *stepRecord) (stableRes
 }
 
 // rolloutFailure reports this revision's deployment marked FAILED by the
-// circuit breaker.
+// circuit breaker, or gone from the service altogether: ECS rolled back and
+// already retired it, or someone else deployed over it.
 func (r *run) rolloutFailure(svc *ecstypes.Service) error {
+	status := store.StatusFailed
+	if cb := r.spec.Service.CircuitBreaker; cb != nil && cb.Rollback {
+		status = store.StatusRolledBackByECS
+	}
+	ours := false
 	for _, d := range svc.Deployments {
-		if aws.ToString(d.TaskDefinition) != r.taskDef.ARN || d.RolloutState != ecstypes.DeploymentRolloutStateFailed {
+		if aws.ToString(d.TaskDefinition) != r.taskDef.ARN {
 			continue
 		}
-		status := store.StatusFailed
-		if cb := r.spec.Service.CircuitBreaker; cb != nil && cb.Rollback {
-			status = store.StatusRolledBackByECS
+		ours = true
+		if d.RolloutState == ecstypes.DeploymentRolloutStateFailed {
+			return &failure{status: status, code: "DeploymentFailed", message: aws.ToString(d.RolloutStateReason)}
 		}
-		return &failure{status: status, code: "DeploymentFailed", message: aws.ToString(d.RolloutStateReason)}
+	}
+	if !ours {
+		// ECS may retire a failed deployment before a poll sees it FAILED;
+		// its event says whether the circuit breaker did it.
+		for _, ev := range svc.Events {
+			if msg := aws.ToString(ev.Message); strings.Contains(msg, "deployment failed") {
+				return &failure{status: status, code: "DeploymentFailed", message: msg}
+			}
+		}
+		return &failure{status: status, code: "DeploymentReplaced",
+			message: fmt.Sprintf("the service now runs %s instead of this deployment's revision", aws.ToString(svc.TaskDefinition))}
 	}
 	return nil
 }
