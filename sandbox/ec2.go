@@ -309,23 +309,16 @@ type ec2Resource interface {
 	filterValues(name string) (values []string, ok bool)
 }
 
-// describeQuery is one EC2 Describe call's selection: explicit ids, filters
-// and a page.
-type describeQuery struct {
-	idParam  string                // e.g. "VpcId"
-	notFound func(id string) error // unknown explicit id
-	paged    bool                  // MaxResults/NextToken supported
-}
-
-// selectResources applies a Describe call's explicit ids (any unknown one
-// fails the call), filters and pagination to all.
-func selectResources[T ec2Resource](form url.Values, all []T, q describeQuery) (items []T, next string, err error) {
-	if ids := ec2Strings(form, q.idParam); len(ids) > 0 {
+// selectResources applies a Describe call's explicit ids (idParam.N, e.g.
+// VpcId.N; any unknown one fails the call with notFound), filters and
+// pagination to all.
+func selectResources[T ec2Resource](form url.Values, all []T, idParam string, notFound func(id string) error) (items []T, next string, err error) {
+	if ids := ec2Strings(form, idParam); len(ids) > 0 {
 		var picked []T
 		for _, id := range ids {
 			i := slices.IndexFunc(all, func(r T) bool { return r.resourceID() == id })
 			if i < 0 {
-				return nil, "", q.notFound(id)
+				return nil, "", notFound(id)
 			}
 			picked = append(picked, all[i])
 		}
@@ -341,9 +334,6 @@ func selectResources[T ec2Resource](form url.Values, all []T, q describeQuery) (
 		if ok {
 			matched = append(matched, r)
 		}
-	}
-	if !q.paged {
-		return matched, "", nil
 	}
 	size, present, err := formInt(form, "MaxResults", "InvalidParameterValue")
 	if err != nil {

@@ -187,11 +187,7 @@ type describeVpcsOutput struct {
 }
 
 func ec2DescribeVpcs(c *call, form url.Values) (any, error) {
-	vpcs, next, err := selectResources(form, c.w.ec2.VPCs, describeQuery{
-		idParam:  "VpcId",
-		notFound: func(id string) error { return clientErr("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id) },
-		paged:    true,
-	})
+	vpcs, next, err := selectResources(form, c.w.ec2.VPCs, "VpcId", errVpcNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -219,11 +215,7 @@ type describeSubnetsOutput struct {
 }
 
 func ec2DescribeSubnets(c *call, form url.Values) (any, error) {
-	subnets, next, err := selectResources(form, c.w.ec2.Subnets, describeQuery{
-		idParam:  "SubnetId",
-		notFound: func(id string) error { return errSubnetNotFound(id) },
-		paged:    true,
-	})
+	subnets, next, err := selectResources(form, c.w.ec2.Subnets, "SubnetId", errSubnetNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -247,8 +239,16 @@ func ec2DescribeSubnets(c *call, form url.Values) (any, error) {
 	return out, nil
 }
 
+func errVpcNotFound(id string) error {
+	return clientErr("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
+}
+
 func errSubnetNotFound(id string) error {
 	return clientErr("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", id)
+}
+
+func errENINotFound(id string) error {
+	return clientErr("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
 }
 
 type describeAvailabilityZonesOutput struct {
@@ -341,13 +341,7 @@ type describeNetworkInterfacesOutput struct {
 
 func ec2DescribeNetworkInterfaces(c *call, form url.Values) (any, error) {
 	st := c.w.ec2
-	enis, next, err := selectResources(form, st.ENIs, describeQuery{
-		idParam: "NetworkInterfaceId",
-		notFound: func(id string) error {
-			return clientErr("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
-		},
-		paged: true,
-	})
+	enis, next, err := selectResources(form, st.ENIs, "NetworkInterfaceId", errENINotFound)
 	if err != nil {
 		return nil, err
 	}

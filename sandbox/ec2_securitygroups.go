@@ -153,7 +153,7 @@ func ec2DescribeSecurityGroups(c *call, form url.Values) (any, error) {
 			all = append(all, g)
 		}
 	}
-	groups, next, err := selectResources(form, all, describeQuery{idParam: "GroupId", notFound: errGroupNotFound, paged: true})
+	groups, next, err := selectResources(form, all, "GroupId", errGroupNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +273,7 @@ func vpcOrDefault(st *ec2State, id string) (*ec2VPC, error) {
 	if v := st.vpc(id); v != nil {
 		return v, nil
 	}
-	return nil, clientErr("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
+	return nil, errVpcNotFound(id)
 }
 
 type authorizeIngressOutput struct {
@@ -584,7 +584,7 @@ func (st *ec2State) tagsOf(id string) (*map[string]string, error) {
 		if v := st.vpc(id); v != nil {
 			return &v.Tags, nil
 		}
-		return nil, clientErr("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
+		return nil, errVpcNotFound(id)
 	case strings.HasPrefix(id, "subnet-"):
 		if s := st.subnet(id); s != nil {
 			return &s.Tags, nil
@@ -599,7 +599,7 @@ func (st *ec2State) tagsOf(id string) (*map[string]string, error) {
 		if e := st.eni(id); e != nil {
 			return &e.Tags, nil
 		}
-		return nil, clientErr("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
+		return nil, errENINotFound(id)
 	}
 	return nil, clientErr("InvalidID", "The ID '%s' is not valid", id)
 }
