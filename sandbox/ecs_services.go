@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -229,10 +230,11 @@ func createService(c *call, in *createServiceInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc, err := newServiceRecord(c, cl, in, td)
+	plan, err := checkCreateService(c, cl, in, td)
 	if err != nil {
 		return nil, err
 	}
+	svc := newServiceRecord(c, cl, in, td, plan)
 	dep := svc.newDeployment(c.now, td.TaskDefinitionArn, in.LoadBalancers)
 	svc.DeploymentRecords = []*deploymentRecord{dep}
 	cl.Services[svc.ServiceName] = svc
@@ -240,45 +242,58 @@ func createService(c *call, in *createServiceInput) (any, error) {
 	return serviceOutput{Service: svc.view(cl, true)}, nil
 }
 
-// newServiceRecord validates a CreateService request and builds the service.
-func newServiceRecord(c *call, cl *clusterRecord, in *createServiceInput, td *taskDefinition) (*serviceRecord, error) {
-	strategy := in.SchedulingStrategy
-	if strategy == "" {
-		strategy = "REPLICA"
+// createPlan is a validated CreateService request.
+type createPlan struct {
+	strategy   string
+	launchType string
+	providers  []capacityProviderStrategyItem
+	conf       deploymentConfiguration
+	propagate  string
+}
+
+// checkCreateService validates a CreateService request for td in cl.
+func checkCreateService(c *call, cl *clusterRecord, in *createServiceInput, td *taskDefinition) (createPlan, error) {
+	p := createPlan{strategy: cmp.Or(in.SchedulingStrategy, "REPLICA")}
+	var err error
+	if p.launchType, p.providers, err = resolveLaunchType(cl, in.LaunchType, in.CapacityProviderStrategy); err != nil {
+		return p, err
 	}
-	launchType, providers, err := resolveLaunchType(cl, in.LaunchType, in.CapacityProviderStrategy)
-	if err != nil {
-		return nil, err
+	onFargate := p.launchType == "FARGATE" || len(p.providers) > 0
+	if onFargate && !slices.Contains(td.Compatibilities, "FARGATE") {
+		return p, invalid("Task definition does not support launch_type FARGATE.")
 	}
-	if err := checkLaunchCompatibility(td, launchType, providers); err != nil {
-		return nil, err
+	if onFargate {
+		if err := checkPlatform(in.PlatformVersion, td); err != nil {
+			return p, err
+		}
 	}
-	if err := checkScheduling(strategy, launchType, providers, in.DesiredCount); err != nil {
-		return nil, err
+	if err := checkScheduling(p.strategy, onFargate, in.DesiredCount); err != nil {
+		return p, err
 	}
 	if in.DeploymentController != nil && in.DeploymentController.Type != "ECS" {
-		return nil, invalid("The sandbox supports only the ECS deployment controller.")
+		return p, invalid("The sandbox supports only the ECS deployment controller.")
 	}
 	if in.Role != "" && td.NetworkMode == "awsvpc" {
-		return nil, invalid("You cannot specify an IAM role for services that require a service linked role.")
+		return p, invalid("You cannot specify an IAM role for services that require a service linked role.")
 	}
 	if err := c.w.checkNetwork(td, in.NetworkConfiguration); err != nil {
-		return nil, err
+		return p, err
 	}
 	if err := c.w.checkLoadBalancers(td, in.LoadBalancers); err != nil {
-		return nil, err
+		return p, err
 	}
-	conf, err := mergeDeploymentConfiguration(defaultDeploymentConfiguration(), in.DeploymentConfiguration)
-	if err != nil {
-		return nil, err
+	if p.conf, err = mergeDeploymentConfiguration(defaultDeploymentConfiguration(), in.DeploymentConfiguration); err != nil {
+		return p, err
 	}
 	if err := validateTags(in.Tags); err != nil {
-		return nil, err
+		return p, err
 	}
-	propagate, err := checkPropagateTags(in.PropagateTags, "NONE")
-	if err != nil {
-		return nil, err
-	}
+	p.propagate, err = checkPropagateTags(in.PropagateTags, "NONE")
+	return p, err
+}
+
+// newServiceRecord builds the service a validated CreateService describes.
+func newServiceRecord(c *call, cl *clusterRecord, in *createServiceInput, td *taskDefinition, p createPlan) *serviceRecord {
 	svc := &serviceRecord{ClientToken: in.ClientToken}
 	svc.service = service{
 		ServiceArn:                    c.w.ecsARN("service/" + cl.Name + "/" + in.ServiceName),
@@ -288,22 +303,22 @@ func newServiceRecord(c *call, cl *clusterRecord, in *createServiceInput, td *ta
 		ServiceRegistries:             []json.RawMessage{},
 		Status:                        "ACTIVE",
 		DesiredCount:                  derefOr(in.DesiredCount, 0),
-		LaunchType:                    launchType,
-		CapacityProviderStrategy:      providers,
+		LaunchType:                    p.launchType,
+		CapacityProviderStrategy:      p.providers,
 		TaskDefinition:                td.TaskDefinitionArn,
-		DeploymentConfiguration:       conf,
+		DeploymentConfiguration:       p.conf,
 		Events:                        []serviceEvent{},
 		CreatedAt:                     epochSeconds(c.now),
 		PlacementConstraints:          []json.RawMessage{},
 		PlacementStrategy:             []json.RawMessage{},
 		NetworkConfiguration:          withDefaultPublicIP(in.NetworkConfiguration),
 		HealthCheckGracePeriodSeconds: in.HealthCheckGracePeriodSeconds,
-		SchedulingStrategy:            strategy,
+		SchedulingStrategy:            p.strategy,
 		DeploymentController:          deploymentController{Type: "ECS"},
 		Tags:                          in.Tags,
 		CreatedBy:                     c.w.callerARN(),
 		EnableECSManagedTags:          in.EnableECSManagedTags,
-		PropagateTags:                 propagate,
+		PropagateTags:                 p.propagate,
 		EnableExecuteCommand:          in.EnableExecuteCommand,
 	}
 	if svc.onFargate() {
@@ -313,7 +328,22 @@ func newServiceRecord(c *call, cl *clusterRecord, in *createServiceInput, td *ta
 	if len(in.LoadBalancers) > 0 && td.NetworkMode == "awsvpc" {
 		svc.RoleArn = fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS", c.w.account)
 	}
-	return svc, nil
+	return svc
+}
+
+// checkPlatform validates a Fargate Linux platform version; the 8 and 16
+// vCPU sizes need 1.4.0.
+func checkPlatform(version string, td *taskDefinition) error {
+	switch version {
+	case "", "LATEST", "1.4.0":
+		return nil
+	case "1.3.0":
+		if cpu, _ := strconv.Atoi(td.Cpu); cpu > 4096 {
+			return clientErr("PlatformTaskDefinitionIncompatibilityException", "The specified platform does not satisfy the task definition's required capabilities.")
+		}
+		return nil
+	}
+	return clientErr("PlatformUnknownException", "The specified platform does not exist.")
 }
 
 // onFargate reports whether the service's tasks run on Fargate.
@@ -339,7 +369,11 @@ func (svc *serviceRecord) newDeployment(now time.Time, taskDef string, lbs []loa
 		RolloutStateReason:       fmt.Sprintf("ECS deployment %s in progress.", id),
 	}
 	if svc.onFargate() {
+		// Deployments report the version LATEST resolved to.
 		d.PlatformVersion = "1.4.0"
+		if svc.PlatformVersion == "1.3.0" {
+			d.PlatformVersion = "1.3.0"
+		}
 		d.PlatformFamily = "Linux"
 	}
 	return d
@@ -380,17 +414,8 @@ func resolveLaunchType(cl *clusterRecord, launchType string, strategy []capacity
 	return "EC2", nil, nil
 }
 
-// checkLaunchCompatibility rejects a task definition the launch type can't run.
-func checkLaunchCompatibility(td *taskDefinition, launchType string, providers []capacityProviderStrategyItem) error {
-	onFargate := launchType == "FARGATE" || len(providers) > 0
-	if onFargate && !slices.Contains(td.Compatibilities, "FARGATE") {
-		return invalid("Task definition does not support launch_type FARGATE.")
-	}
-	return nil
-}
-
 // checkScheduling applies the scheduling strategy rules.
-func checkScheduling(strategy, launchType string, providers []capacityProviderStrategyItem, desired *int32) error {
+func checkScheduling(strategy string, onFargate bool, desired *int32) error {
 	switch strategy {
 	case "REPLICA":
 		if desired == nil {
@@ -400,7 +425,7 @@ func checkScheduling(strategy, launchType string, providers []capacityProviderSt
 			return invalid("The desired count must be greater than or equal to 0.")
 		}
 	case "DAEMON":
-		if launchType == "FARGATE" || len(providers) > 0 {
+		if onFargate {
 			return invalid("The daemon scheduling strategy is not supported with the Fargate launch type.")
 		}
 		if desired != nil {
@@ -653,6 +678,11 @@ func planUpdate(c *call, svc *serviceRecord, in *updateServiceInput) (updatePlan
 	}
 	if err := c.w.checkLoadBalancers(p.td, p.lbs); err != nil {
 		return p, err
+	}
+	if svc.onFargate() {
+		if err := checkPlatform(cmp.Or(in.PlatformVersion, svc.PlatformVersion), p.td); err != nil {
+			return p, err
+		}
 	}
 	p.redeploy = p.redeploy || (in.PlatformVersion != "" && in.PlatformVersion != svc.PlatformVersion)
 	var err error

@@ -151,6 +151,8 @@ func TestECSCreateServiceValidation(t *testing.T) {
 		{"load balancer port unknown", func(in *ecs.CreateServiceInput) {
 			in.LoadBalancers = []types.LoadBalancer{{TargetGroupArn: aws.String("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/tg/0123456789abcdef"), ContainerName: aws.String("app"), ContainerPort: aws.Int32(80)}}
 		}, "InvalidParameterException", "The container app did not have a container port 80 defined."},
+		{"unknown platform version", func(in *ecs.CreateServiceInput) { in.PlatformVersion = aws.String("9.9.9") },
+			"PlatformUnknownException", "The specified platform does not exist."},
 		{"minimum healthy above 100", func(in *ecs.CreateServiceInput) {
 			in.DeploymentConfiguration = &types.DeploymentConfiguration{MinimumHealthyPercent: aws.Int32(150)}
 		}, "InvalidParameterException", ""},
@@ -274,4 +276,59 @@ func TestECSDeleteService(t *testing.T) {
 	}
 	// An INACTIVE service's name can be reused.
 	createTestService(t, env, serviceInput("web", "web", 1, subnets, sg))
+}
+
+func TestECSLaunchTypeResolution(t *testing.T) {
+	env, subnets, sg := serviceEnv(t)
+	if _, err := env.ECS.CreateCluster(t.Context(), &ecs.CreateClusterInput{
+		ClusterName:                     aws.String("spot"),
+		CapacityProviders:               []string{"FARGATE_SPOT"},
+		DefaultCapacityProviderStrategy: []types.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 1}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, cluster string
+		// provider is the capacity provider the task runs on, "" when none is placed.
+		provider string
+	}{
+		{"cluster default strategy", "spot", "FARGATE_SPOT"},
+		{"no launch type and no default strategy means EC2", "prod", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := serviceInput("svc", "web", 1, subnets, sg)
+			in.Cluster = aws.String(tc.cluster)
+			in.LaunchType = ""
+			if tc.provider == "" {
+				registerTD(t, env, &ecs.RegisterTaskDefinitionInput{
+					Family:               aws.String("ec2"),
+					ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("nginx"), Memory: aws.Int32(256)}},
+				})
+				in.TaskDefinition = aws.String("ec2")
+				in.NetworkConfiguration = nil
+			}
+			createTestService(t, env, in)
+			env.Server.Clock().Advance(time.Minute)
+			out, err := env.ECS.DescribeServices(t.Context(), &ecs.DescribeServicesInput{Cluster: aws.String(tc.cluster), Services: []string{"svc"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			svc := out.Services[0]
+			if tc.provider == "" {
+				if svc.LaunchType != types.LaunchTypeEc2 || svc.RunningCount != 0 || !hasEvent(svc, "was unable to place a task because no container instance met all of its requirements.") {
+					t.Errorf("EC2 service: launch type %s, running %d, events %q", svc.LaunchType, svc.RunningCount, eventMessages(svc))
+				}
+				return
+			}
+			if len(svc.CapacityProviderStrategy) != 1 || svc.RunningCount != 1 {
+				t.Fatalf("service: strategy %+v, running %d", svc.CapacityProviderStrategy, svc.RunningCount)
+			}
+			list, _ := env.ECS.ListTasks(t.Context(), &ecs.ListTasksInput{Cluster: aws.String(tc.cluster)})
+			tasks, err := env.ECS.DescribeTasks(t.Context(), &ecs.DescribeTasksInput{Cluster: aws.String(tc.cluster), Tasks: list.TaskArns})
+			if err != nil || len(tasks.Tasks) != 1 || aws.ToString(tasks.Tasks[0].CapacityProviderName) != tc.provider {
+				t.Errorf("tasks = %+v, %v; want one on %s", tasks, err, tc.provider)
+			}
+		})
+	}
 }
