@@ -71,3 +71,31 @@ func TestJourneyHTTPThenHTTPS(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanOnAnEmptyAccountCreatesEverything(t *testing.T) {
+	env := newTestEnv(t, envOptions{})
+	plan, err := env.engine.Plan(context.Background(), env.spec(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"security group php-app-alb":   "security group php-app-alb does not exist",
+		"security group php-app-tasks": "security group php-app-tasks does not exist",
+		"task definition php-app":      "family php-app has no active revision → create",
+		"cluster demo":                 "cluster demo does not exist → create",
+		"target group php-app":         "target group php-app does not exist → create",
+		"load balancer php-app":        "load balancer php-app does not exist → create",
+		"listener HTTP:80":             "a new load balancer has no listeners → create",
+		"service php-app":              "service php-app does not exist in cluster demo → create",
+		"certificate app.example.com":  "no certificate for app.example.com: request one, validated by DNS → create",
+	}
+	if len(plan.Items) != len(want) {
+		t.Fatalf("plan has %d items, want %d: %+v", len(plan.Items), len(want), plan.Items)
+	}
+	for _, it := range plan.Items {
+		reason, ok := want[it.Resource+" "+it.Name]
+		if !ok || it.Action != store.ActionCreate || !strings.HasPrefix(it.Reason, reason) {
+			t.Errorf("plan item %s %s: %s (%q)", it.Resource, it.Name, it.Action, it.Reason)
+		}
+	}
+}
