@@ -352,7 +352,7 @@ https_listener() {
 redirect_http() {
 	local out
 	out=$(awsj elbv2 modify-listener --listener-arn "$HTTP_LISTENER_ARN" --default-actions \
-		'Type=redirect,RedirectConfig={Protocol=HTTPS,Port=443,Host=#{host},Path=/#{path},Query=#{query},StatusCode=HTTP_301}')
+		'[{"Type":"redirect","RedirectConfig":{"Protocol":"HTTPS","Port":"443","Host":"#{host}","Path":"/#{path}","Query":"#{query}","StatusCode":"HTTP_301"}}]')
 	expect "HTTP listener now redirects" "$(jq -r '.Listeners[0].DefaultActions[0].RedirectConfig.Protocol' <<<"$out")" HTTPS
 }
 
