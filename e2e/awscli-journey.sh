@@ -294,6 +294,7 @@ service() {
 		--load-balancers "targetGroupArn=$TG_ARN,containerName=web,containerPort=8080" \
 		--deployment-configuration 'deploymentCircuitBreaker={enable=true,rollback=true},maximumPercent=200,minimumHealthyPercent=100')
 	expect "service status" "$(jq -r .service.status <<<"$out")" ACTIVE
+	expect "service cluster" "$(jq -r .service.clusterArn <<<"$out")" "$CLUSTER_ARN"
 	expect "task definition" "$(jq -r .service.taskDefinition <<<"$out")" "$TASKDEF_ARN"
 	expect "one PRIMARY deployment" "$(jq -r '.service.deployments | map(.status) | join(",")' <<<"$out")" PRIMARY
 }
