@@ -73,13 +73,15 @@ type elbHealthCheck struct {
 }
 
 // elbTarget is a registered target. State is initial, healthy or
-// draining; RegisteredAt tells the two initial reasons apart.
+// draining; RegisteredAt tells the two initial reasons apart and
+// DrainingSince dates the end of draining.
 type elbTarget struct {
-	ID           string
-	Port         int
-	Zone         string
-	State        string
-	RegisteredAt time.Time
+	ID            string
+	Port          int
+	Zone          string
+	State         string
+	RegisteredAt  time.Time
+	DrainingSince time.Time `json:",omitzero"`
 }
 
 // Target health states and the reasons DescribeTargetHealth gives
@@ -139,6 +141,26 @@ const (
 	maxTags              = 50
 	maxSecurityGroups    = 5
 )
+
+// restore reschedules what was in flight when the state was saved (load
+// balancers provisioning, targets checking or draining), after a Load.
+func (st *elbState) restore(w *world) {
+	for _, lb := range st.LoadBalancers {
+		if lb.State == lbProvisioning {
+			w.scheduleActive(lb)
+		}
+	}
+	for _, tg := range st.TargetGroups {
+		for _, t := range tg.Targets {
+			switch t.State {
+			case targetInitial:
+				w.scheduleHealthChecks(tg, t, t.RegisteredAt)
+			case targetDraining:
+				w.scheduleDrained(tg, t)
+			}
+		}
+	}
+}
 
 // registerELB adds the ELBv2 operations to s.
 func (s *Server) registerELB() {

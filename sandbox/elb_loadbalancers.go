@@ -15,6 +15,12 @@ import (
 // provisioning; real ALBs take one to three minutes.
 const lbProvisioningTime = 90 * time.Second
 
+// Load balancer states the sandbox moves through.
+const (
+	lbProvisioning = "provisioning"
+	lbActive       = "active"
+)
+
 // elbNamePattern is the character set of load balancer and target group
 // names: alphanumerics and hyphens.
 var elbNamePattern = regexp.MustCompile(`^[a-zA-Z0-9-]+$`)
@@ -121,14 +127,19 @@ func elbCreateLoadBalancer(c *call, form url.Values) (any, error) {
 		Type:           req.Type,
 		IPAddressType:  req.IPAddressType,
 		VpcID:          req.VpcID,
-		State:          "provisioning",
+		State:          lbProvisioning,
 		Zones:          req.Zones,
 		SecurityGroups: req.SecurityGroups,
 		Tags:           req.Tags,
 	}
 	w.elb.LoadBalancers = append(w.elb.LoadBalancers, lb)
-	w.at(c.now.Add(lbProvisioningTime), func(time.Time) { lb.State = "active" })
+	w.scheduleActive(lb)
 	return &loadBalancersOutput{LoadBalancers: []elbLoadBalancerOut{lb.out(w.region)}}, nil
+}
+
+// scheduleActive ends the load balancer's provisioning.
+func (w *world) scheduleActive(lb *elbLoadBalancer) {
+	w.at(lb.CreatedTime.Add(lbProvisioningTime), func(time.Time) { lb.State = lbActive })
 }
 
 // lbDNSName is <name>-<digits>.<region>.elb.amazonaws.com, with an

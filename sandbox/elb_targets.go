@@ -69,9 +69,15 @@ func (w *world) drainTarget(tg *elbTargetGroup, t *elbTarget, now time.Time) {
 	if t.State == targetDraining {
 		return
 	}
-	t.State = targetDraining
+	t.State, t.DrainingSince = targetDraining, now
+	w.scheduleDrained(tg, t)
+}
+
+// scheduleDrained removes a draining target once the group's
+// deregistration delay has passed.
+func (w *world) scheduleDrained(tg *elbTargetGroup, t *elbTarget) {
 	delay := time.Duration(tg.deregistrationDelay()) * time.Second
-	w.at(now.Add(delay), func(time.Time) {
+	w.at(t.DrainingSince.Add(delay), func(time.Time) {
 		tg.Targets = slices.DeleteFunc(tg.Targets, func(o *elbTarget) bool { return o == t })
 	})
 }

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"regexp"
@@ -527,5 +528,48 @@ func TestELBConcurrentRequests(t *testing.T) {
 	}
 	if len(out.TargetGroups) != 20 {
 		t.Errorf("got %d target groups, want 20", len(out.TargetGroups))
+	}
+}
+
+// TestELBRestoreReschedules checks that lifecycles in flight survive a
+// JSON snapshot: the state is round-tripped and its events dropped, as
+// Load does, then restore must bring them back.
+func TestELBRestoreReschedules(t *testing.T) {
+	f := newELBFixture(t, Options{})
+	lb := f.createLB(t, "web")
+	tg := f.createTG(t, "php-app")
+	f.createHTTPListener(t, lb.LoadBalancerArn, tg.TargetGroupArn)
+	targets := []elbtypes.TargetDescription{{Id: aws.String("172.31.0.10")}, {Id: aws.String("172.31.16.10")}}
+	if _, err := f.ELB.RegisterTargets(t.Context(), &elb.RegisterTargetsInput{TargetGroupArn: tg.TargetGroupArn, Targets: targets}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ELB.DeregisterTargets(t.Context(), &elb.DeregisterTargetsInput{TargetGroupArn: tg.TargetGroupArn, Targets: targets[1:]}); err != nil {
+		t.Fatal(err)
+	}
+
+	f.Server.mu.Lock()
+	w := f.Server.regions["us-east-1"]
+	buf, err := json.Marshal(w.elb)
+	if err == nil {
+		w.elb, w.events = &elbState{}, eventQueue{}
+		err = json.Unmarshal(buf, w.elb)
+		w.elb.restore(w)
+	}
+	f.Server.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	f.Server.Clock().Advance(5 * time.Minute)
+	lbs, err := f.ELB.DescribeLoadBalancers(t.Context(), &elb.DescribeLoadBalancersInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lbs.LoadBalancers[0].State.Code; got != elbtypes.LoadBalancerStateEnumActive {
+		t.Errorf("restored load balancer is %s, want active", got)
+	}
+	want := map[string]string{"172.31.0.10:8080": "healthy "}
+	if got := f.targetHealth(t, tg.TargetGroupArn); !maps.Equal(got, want) {
+		t.Errorf("restored targets = %v, want %v (healthy, the draining one gone)", got, want)
 	}
 }
