@@ -434,3 +434,44 @@ func TestECSStateSurvivesSaveAndLoad(t *testing.T) {
 		t.Errorf("after scaling: running %d, want 3", svc.RunningCount)
 	}
 }
+
+func TestECSRollingUpdateHonoursPercentages(t *testing.T) {
+	tests := []struct {
+		name             string
+		minPct, maxPct   int32
+		minRunning, most int
+	}{
+		{"defaults 100/200", 100, 200, 4, 8},
+		{"50/100", 50, 100, 2, 4},
+		{"0/100", 0, 100, 0, 4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			env, subnets, sg := serviceEnv(t)
+			in := serviceInput("web", "web", 4, subnets, sg)
+			in.DeploymentConfiguration = &types.DeploymentConfiguration{MinimumHealthyPercent: aws.Int32(tc.minPct), MaximumPercent: aws.Int32(tc.maxPct)}
+			createTestService(t, env, in)
+			settle(t, env, "web")
+			registerTD(t, env, fargateTaskDef("web", "php:8.4-apache"))
+			if _, err := env.ECS.UpdateService(t.Context(), &ecs.UpdateServiceInput{Cluster: aws.String("prod"), Service: aws.String("web"), TaskDefinition: aws.String("web:2")}); err != nil {
+				t.Fatal(err)
+			}
+			advanceUntil(t, env, time.Second, 10*time.Minute, "the rollover", func() bool {
+				all := append(runningTasks(t, env, "web"), tasksWithStatus(t, env, "web", types.DesiredStatusStopped)...)
+				running, present := 0, 0
+				for _, task := range all {
+					if aws.ToString(task.LastStatus) != "STOPPED" {
+						present++
+					}
+					if aws.ToString(task.LastStatus) == "RUNNING" && aws.ToString(task.DesiredStatus) == "RUNNING" {
+						running++
+					}
+				}
+				if present > tc.most || running < tc.minRunning {
+					t.Fatalf("%d tasks present (max %d), %d running (min %d)", present, tc.most, running, tc.minRunning)
+				}
+				return serviceSettled(describeService(t, env, "prod", "web"))
+			})
+		})
+	}
+}

@@ -332,3 +332,17 @@ func TestECSLaunchTypeResolution(t *testing.T) {
 		})
 	}
 }
+
+func TestECSServiceEventsKeepNewest100(t *testing.T) {
+	svc := &serviceRecord{service: service{ServiceName: "web"}}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 150 {
+		svc.addEvent(start.Add(time.Duration(i)*time.Second), "event %d", i)
+	}
+	if len(svc.Events) != 100 {
+		t.Fatalf("kept %d events, want 100", len(svc.Events))
+	}
+	if first, last := svc.Events[0].Message, svc.Events[99].Message; first != "(service web) event 149" || last != "(service web) event 50" {
+		t.Errorf("events run from %q to %q, want newest (149) first and 50 last", first, last)
+	}
+}
