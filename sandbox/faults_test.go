@@ -15,6 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
 
@@ -58,34 +61,51 @@ func TestThrottlingIsAbsorbedByTheRetryer(t *testing.T) {
 	counter := &statusCounter{counts: map[int]int{}}
 	cfg := fastRetryConfig(env, counter)
 	acmClient, logsClient := acm.NewFromConfig(cfg), cloudwatchlogs.NewFromConfig(cfg)
+	ec2Client, elbClient, stsClient := ec2.NewFromConfig(cfg), elasticloadbalancingv2.NewFromConfig(cfg), sts.NewFromConfig(cfg)
+	// One call per protocol family: awsJson1_1, ec2Query (503), awsQuery.
+	calls := []func() error{
+		func() error {
+			_, err := acmClient.ListCertificates(t.Context(), &acm.ListCertificatesInput{})
+			return err
+		},
+		func() error {
+			_, err := logsClient.DescribeLogGroups(t.Context(), &cloudwatchlogs.DescribeLogGroupsInput{})
+			return err
+		},
+		func() error { _, err := ec2Client.DescribeVpcs(t.Context(), &ec2.DescribeVpcsInput{}); return err },
+		func() error {
+			_, err := elbClient.DescribeLoadBalancers(t.Context(), &elasticloadbalancingv2.DescribeLoadBalancersInput{})
+			return err
+		},
+		func() error {
+			_, err := stsClient.GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
+			return err
+		},
+	}
 	env.Server.SetThrottleRate(0.3)
 
-	const calls = 40
+	const rounds = 10
 	var wg sync.WaitGroup
 	var failures atomic.Int32
-	for i := range calls {
-		wg.Go(func() {
-			var err error
-			if i%2 == 0 {
-				_, err = acmClient.ListCertificates(t.Context(), &acm.ListCertificatesInput{})
-			} else {
-				_, err = logsClient.DescribeLogGroups(t.Context(), &cloudwatchlogs.DescribeLogGroupsInput{})
-			}
-			if err != nil {
-				failures.Add(1)
-				t.Errorf("call %d: %v", i, err)
-			}
-		})
+	for range rounds {
+		for i, call := range calls {
+			wg.Go(func() {
+				if err := call(); err != nil {
+					failures.Add(1)
+					t.Errorf("call %d: %v", i, err)
+				}
+			})
+		}
 	}
 	wg.Wait()
 	if failures.Load() > 0 {
 		return
 	}
-	if counter.counts[400] == 0 {
-		t.Errorf("no throttling seen at rate 0.3 over %d calls: statuses %v", calls, counter.counts)
+	if counter.counts[400] == 0 || counter.counts[503] == 0 {
+		t.Errorf("want both 400 and 503 (EC2) throttling at rate 0.3: statuses %v", counter.counts)
 	}
-	if counter.counts[200] != calls {
-		t.Errorf("%d successful responses, want %d", counter.counts[200], calls)
+	if want := rounds * len(calls); counter.counts[200] != want {
+		t.Errorf("%d successful responses, want %d", counter.counts[200], want)
 	}
 }
 
@@ -153,6 +173,12 @@ func TestFailCall(t *testing.T) {
 		if _, err := acm.NewFromConfig(cfg).ListCertificates(t.Context(), &acm.ListCertificatesInput{}); err != nil {
 			t.Fatalf("throttled call not retried: %v", err)
 		}
+	})
+
+	t.Run("query protocols carry the code too", func(t *testing.T) {
+		env.Server.FailCall("DescribeSecurityGroups", 1, "InvalidGroup.NotFound", "The security group 'sg-1' does not exist")
+		_, err := env.EC2.DescribeSecurityGroups(t.Context(), &ec2.DescribeSecurityGroupsInput{})
+		wantAPIError(t, err, "InvalidGroup.NotFound")
 	})
 
 	t.Run("a server fault is a 500", func(t *testing.T) {
