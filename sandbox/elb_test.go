@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 )
@@ -502,10 +503,12 @@ func TestELBTags(t *testing.T) {
 	}
 }
 
-func TestELBConcurrentRequests(t *testing.T) {
+// TestELBAndEC2ConcurrentRequests drives both query protocols from many
+// goroutines at once (run with -race).
+func TestELBAndEC2ConcurrentRequests(t *testing.T) {
 	f := newELBFixture(t, Options{})
 	var wg sync.WaitGroup
-	errs := make(chan error, 40)
+	errs := make(chan error, 80)
 	for i := range 20 {
 		wg.Go(func() {
 			name := fmt.Sprintf("tg-%02d", i)
@@ -515,6 +518,12 @@ func TestELBConcurrentRequests(t *testing.T) {
 			if _, err := f.ELB.DescribeTargetGroups(t.Context(), &elb.DescribeTargetGroupsInput{}); err != nil {
 				errs <- err
 			}
+			if _, err := f.EC2.CreateSecurityGroup(t.Context(), &ec2.CreateSecurityGroupInput{GroupName: aws.String(name), Description: aws.String("concurrent")}); err != nil {
+				errs <- err
+			}
+			if _, err := f.EC2.DescribeSecurityGroups(t.Context(), &ec2.DescribeSecurityGroupsInput{}); err != nil {
+				errs <- err
+			}
 		})
 	}
 	wg.Wait()
@@ -522,12 +531,16 @@ func TestELBConcurrentRequests(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	out, err := f.ELB.DescribeTargetGroups(t.Context(), &elb.DescribeTargetGroupsInput{})
+	tgs, err := f.ELB.DescribeTargetGroups(t.Context(), &elb.DescribeTargetGroupsInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out.TargetGroups) != 20 {
-		t.Errorf("got %d target groups, want 20", len(out.TargetGroups))
+	sgs, err := f.EC2.DescribeSecurityGroups(t.Context(), &ec2.DescribeSecurityGroupsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tgs.TargetGroups) != 20 || len(sgs.SecurityGroups) != 21 {
+		t.Errorf("got %d target groups and %d security groups, want 20 and 21 (with the default)", len(tgs.TargetGroups), len(sgs.SecurityGroups))
 	}
 }
 
