@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 )
 
 func TestSaveLoadRoundTrip(t *testing.T) {
@@ -52,6 +54,49 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	after.Server.Clock().Advance(time.Hour)
 	if st := describeCert(t, after, pending).Status; st != acmtypes.CertificateStatusIssued {
 		t.Errorf("certificate status once its delay has passed after Load: %s, want ISSUED", st)
+	}
+}
+
+// TestSaveLoadRunningService round-trips every service's state: a service
+// behind a load balancer keeps running after Load, and its scheduler still
+// acts on it.
+func TestSaveLoadRunningService(t *testing.T) {
+	before, subnets, sg := serviceEnv(t)
+	tgARN := createTargetGroup(t, before, "web-tg", elbtypes.TargetTypeEnumIp)
+	attachToLoadBalancer(t, before, tgARN, subnets, sg)
+	in := serviceInput("web", "web", 2, subnets, sg)
+	in.LoadBalancers = webLoadBalancer(tgARN)
+	createTestService(t, before, in)
+	settle(t, before, "web")
+
+	var buf bytes.Buffer
+	if err := before.Server.Save(&buf); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	after := newTestEnv(t)
+	if err := after.Server.Load(&buf); err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+
+	if svc := describeService(t, after, "prod", "web"); !serviceSettled(svc) || svc.RunningCount != 2 {
+		t.Fatalf("service after Load: running %d, deployments %d", svc.RunningCount, len(svc.Deployments))
+	}
+	for ip, state := range targetStates(t, after, tgARN) {
+		if state != elbtypes.TargetHealthStateEnumHealthy {
+			t.Errorf("target %s is %s after Load, want healthy", ip, state)
+		}
+	}
+	for _, task := range runningTasks(t, after, "web") {
+		checkTaskENI(t, after, task)
+	}
+
+	if _, err := after.ECS.UpdateService(t.Context(), &ecs.UpdateServiceInput{
+		Cluster: aws.String("prod"), Service: aws.String("web"), DesiredCount: aws.Int32(3),
+	}); err != nil {
+		t.Fatalf("UpdateService after Load: %v", err)
+	}
+	if svc := settle(t, after, "web"); svc.RunningCount != 3 {
+		t.Errorf("running %d after scaling to 3", svc.RunningCount)
 	}
 }
 
