@@ -91,6 +91,12 @@ type ec2ENI struct {
 	Tags        map[string]string
 }
 
+// ec2Return is the output of EC2 calls that only report success.
+type ec2Return struct {
+	ec2Response
+	Return bool `xml:"return"`
+}
+
 // registerEC2 adds the EC2 operations to s.
 func (s *Server) registerEC2() {
 	ops := map[string]queryOp{

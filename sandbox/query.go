@@ -129,12 +129,6 @@ type ec2Response struct {
 
 func (r *ec2Response) setRequestID(id string) { r.RequestID = id }
 
-// ec2Return is the output of EC2 calls that only report success.
-type ec2Return struct {
-	ec2Response
-	Return bool `xml:"return"`
-}
-
 // writeEC2Response writes the ec2Query envelope: <OpResponse> holding
 // <requestId> and the output members, with no Result wrapper.
 func writeEC2Response(rw io.Writer, namespace, op string, out any, requestID string) {
