@@ -10,10 +10,3 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]any{"id": u.ID, "username": u.Username, "role": u.Role})
 	return nil
 }
-
-// apiListDeployments lists deployments. (The deployment engine is not wired
-// yet: the list is empty until it is.)
-func (s *Server) apiListDeployments(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]any{"deployments": []any{}, "nextCursor": nil})
-	return nil
-}

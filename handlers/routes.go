@@ -41,8 +41,21 @@ func (s *Server) Routes() http.Handler {
 			r.Post("/account/password", s.handle(s.changePassword))
 			r.Post("/account/tokens", s.handle(s.createToken(s.selfTokenOwner())))
 			r.Post("/account/tokens/{token}/revoke", s.handle(s.revokeToken(s.selfTokenOwner())))
-			r.Get("/api/v1/me", s.handle(s.apiMe))
-			r.Get("/api/v1/deployments", s.handle(s.apiListDeployments))
+
+			// The JSON API: viewers read, deployers change.
+			r.Route("/api/v1", func(r chi.Router) {
+				r.Get("/me", s.handle(s.apiMe))
+				r.Get("/deployments", s.handle(s.apiListDeployments))
+				r.Get("/deployments/{id}", s.handle(s.apiDeployment))
+				r.Get("/deployments/{a}/diff/{b}", s.handle(s.apiDiff))
+				r.Get("/subnets", s.handle(s.apiSubnets))
+				r.Group(func(r chi.Router) {
+					r.Use(s.requireRole(store.RoleDeployer))
+					r.Post("/plan", s.handle(s.apiPlan))
+					r.Post("/deployments", s.handle(s.apiCreateDeployment))
+					r.Post("/deployments/{id}/rollback", s.handle(s.apiRollback))
+				})
+			})
 
 			// Admins manage users and their tokens.
 			r.Group(func(r chi.Router) {

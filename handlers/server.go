@@ -11,6 +11,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/static"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -43,6 +44,7 @@ type Deps struct {
 	Assets   *static.Assets
 	Logger   *slog.Logger
 	Identity Identity // optional
+	Engine   *deploy.Engine
 }
 
 // Server holds what handlers share.
@@ -54,6 +56,7 @@ type Server struct {
 	opts     Options
 	limiter  *loginLimiter
 	identity *identityCache
+	engine   *deploy.Engine
 
 	// schemaCurrent is set once /readyz saw the schema up to date; a running
 	// console's schema never goes back, so it is not checked again.
@@ -85,6 +88,7 @@ func New(opts Options, deps Deps) *Server {
 		opts:     opts,
 		limiter:  newLoginLimiter(),
 		identity: newIdentityCache(deps.Identity, time.Minute),
+		engine:   deps.Engine,
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/sandbox"
 )
 
@@ -24,7 +25,9 @@ import (
 type awsEnvironment struct {
 	Config  aws.Config
 	Sandbox *sandbox.Server // nil against real AWS
-	close   func()
+	// Engine is how the deployment engine builds its per-region clients.
+	Engine deploy.AWSOptions
+	close  func()
 }
 
 // Close stops the in-process sandbox, if any.
@@ -43,14 +46,17 @@ func newAWSEnvironment(ctx context.Context, cfg serveConfig, logger *slog.Logger
 	}
 	env := &awsEnvironment{}
 	if cfg.Sandbox {
-		url, sb, stop, err := startInProcessSandbox(cfg.Region, logger)
+		url, sb, stop, err := startInProcessSandbox(sandbox.Options{
+			Region: cfg.Region, Speed: cfg.SandboxSpeed, CertificateValidationDelay: cfg.SandboxCert,
+			Logger: logger.With("component", "sandbox"),
+		}, logger)
 		if err != nil {
 			return nil, err
 		}
 		env.Sandbox, env.close = sb, stop
-		opts = append(opts,
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("sandbox", "sandbox", "")),
-			config.WithBaseEndpoint(url))
+		creds := credentials.NewStaticCredentialsProvider("sandbox", "sandbox", "")
+		opts = append(opts, config.WithCredentialsProvider(creds), config.WithBaseEndpoint(url))
+		env.Engine = deploy.AWSOptions{Endpoint: url, Credentials: creds}
 		logger.Info("sandbox: local AWS running in-process; no real AWS calls", "endpoint", url)
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
@@ -59,6 +65,7 @@ func newAWSEnvironment(ctx context.Context, cfg serveConfig, logger *slog.Logger
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	if cfg.AssumeRoleARN != "" && !cfg.Sandbox {
+		env.Engine.AssumeRoleARN = cfg.AssumeRoleARN
 		awsCfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(awsCfg), cfg.AssumeRoleARN,
 			func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = "ecsconsole" }))
 	}
@@ -67,8 +74,8 @@ func newAWSEnvironment(ctx context.Context, cfg serveConfig, logger *slog.Logger
 }
 
 // startInProcessSandbox serves a sandbox on a loopback port.
-func startInProcessSandbox(region string, logger *slog.Logger) (string, *sandbox.Server, func(), error) {
-	sb := sandbox.New(sandbox.Options{Region: region, Logger: logger.With("component", "sandbox")})
+func startInProcessSandbox(opts sandbox.Options, logger *slog.Logger) (string, *sandbox.Server, func(), error) {
+	sb := sandbox.New(opts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("starting the sandbox: %w", err)

@@ -51,6 +51,17 @@ func (e *envFlags) Duration(p *time.Duration, name, env string, def time.Duratio
 	e.fs.DurationVar(p, name, def, e.usage(env, usage))
 }
 
+func (e *envFlags) Float64(p *float64, name, env string, def float64, usage string) {
+	if v := e.lookup(env); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("%s=%q is not a number", env, v))
+		}
+		def = f
+	}
+	e.fs.Float64Var(p, name, def, e.usage(env, usage))
+}
+
 func (e *envFlags) lookup(env string) string {
 	if env == "" {
 		return ""

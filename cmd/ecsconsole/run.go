@@ -50,6 +50,11 @@ Usage:
   ecsconsole token    create|list|revoke                                manage API tokens
   ecsconsole sandbox  [--addr 127.0.0.1:4566]                           run a local AWS for evaluation and tests
 
+API clients for CI pipelines (ECSCONSOLE_URL, ECSCONSOLE_TOKEN):
+  ecsconsole deploy   -f spec.json [--wait] [--plan]                    deploy a spec
+  ecsconsole rollback ID [--wait]                                       roll back to an earlier deployment
+  ecsconsole status   ID                                                show a deployment; exit 0 only if it succeeded
+
 Run "ecsconsole COMMAND --help" for a command's flags.
 `
 
@@ -72,6 +77,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runToken(ctx, rest, getenv, stdout, stderr)
 	case "sandbox":
 		return runSandbox(ctx, rest, getenv, stdout, stderr)
+	case "deploy":
+		return runDeploy(ctx, rest, getenv, stdin, stdout, stderr)
+	case "rollback":
+		return runRollback(ctx, rest, getenv, stdout, stderr)
+	case "status":
+		return runStatus(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return nil

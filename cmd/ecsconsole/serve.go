@@ -16,7 +16,10 @@ import (
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 
+	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/handlers"
 	"github.com/ecsconsole/ecsconsole/static"
 	"github.com/ecsconsole/ecsconsole/store"
@@ -28,6 +31,10 @@ type serveConfig struct {
 	SecureCookies  bool
 	Migrate        bool
 	Sandbox        bool
+	SandboxSpeed   float64
+	SandboxCert    time.Duration
+	PollInterval   time.Duration
+	DNSRecheck     time.Duration
 	Region         string
 	AssumeRoleARN  string
 	SessionIdle    time.Duration
@@ -46,6 +53,10 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	e.Bool(&c.SecureCookies, "secure-cookies", "ECSCONSOLE_SECURE_COOKIES", false, "mark the session cookie Secure (set when served over HTTPS)")
 	e.Bool(&c.Migrate, "migrate", "ECSCONSOLE_MIGRATE", false, "apply pending database migrations before serving")
 	e.Bool(&c.Sandbox, "sandbox", "ECSCONSOLE_SANDBOX", false, "run a local AWS in-process and point the console at it (no real AWS calls)")
+	e.Float64(&c.SandboxSpeed, "sandbox-speed", "ECSCONSOLE_SANDBOX_SPEED", 10, "with --sandbox: simulated seconds per real second")
+	e.Duration(&c.SandboxCert, "sandbox-cert-delay", "ECSCONSOLE_SANDBOX_CERT_DELAY", 2*time.Minute, "with --sandbox: simulated time a requested certificate waits for DNS validation")
+	e.Duration(&c.PollInterval, "poll-interval", "ECSCONSOLE_POLL_INTERVAL", 2*time.Second, "first delay between polls of AWS while waiting (doubles up to 15s)")
+	e.Duration(&c.DNSRecheck, "dns-recheck-interval", "ECSCONSOLE_DNS_RECHECK_INTERVAL", time.Minute, "how often a deployment waiting for DNS validation checks its certificate")
 	e.String(&c.Region, "region", "AWS_REGION", "us-east-1", "default AWS region")
 	e.String(&c.AssumeRoleARN, "assume-role-arn", "ECSCONSOLE_ASSUME_ROLE_ARN", "", "IAM role to assume for AWS calls (optional)")
 	e.Duration(&c.SessionIdle, "session-idle-timeout", "ECSCONSOLE_SESSION_IDLE_TIMEOUT", 2*time.Hour, "sign out after this long without activity")
@@ -71,8 +82,11 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if !regionPattern.MatchString(c.Region) {
 		return c, usagef("invalid AWS_REGION %q: want e.g. us-east-1", c.Region)
 	}
-	if c.SessionIdle <= 0 || c.SessionMaxLife <= 0 {
-		return c, usagef("session timeouts must be positive")
+	if c.SessionIdle <= 0 || c.SessionMaxLife <= 0 || c.PollInterval <= 0 || c.DNSRecheck <= 0 {
+		return c, usagef("durations must be positive")
+	}
+	if c.SandboxSpeed <= 0 || c.SandboxCert <= 0 {
+		return c, usagef("sandbox speed and certificate delay must be positive")
 	}
 	return c, nil
 }
@@ -107,6 +121,27 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer awsEnv.Close()
 
+	engine, err := deploy.NewEngine(st, deploy.Options{
+		Clients:            deploy.NewClientFactory(awsEnv.Engine),
+		Logger:             logger.With("component", "engine"),
+		PollInterval:       cfg.PollInterval,
+		MaxPollInterval:    max(cfg.PollInterval, 15*time.Second),
+		DNSRecheckInterval: cfg.DNSRecheck,
+	})
+	if err != nil {
+		return err
+	}
+	worker, err := engine.NewWorkerClient(deploy.WorkerOptions{})
+	if err != nil {
+		return err
+	}
+	// The worker outlives ctx so that shutdown can first let running
+	// deployments reach a step boundary (stopWorker).
+	if err := worker.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("starting the deployment worker: %w", err)
+	}
+	defer stopWorker(worker, cfg.ShutdownGrace, logger)
+
 	assets, err := static.New()
 	if err != nil {
 		return err
@@ -126,6 +161,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Assets:   assets,
 		Logger:   logger,
 		Identity: stsIdentity(awsEnv.Config),
+		Engine:   engine,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -162,6 +198,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// stopWorker stops the deployment worker: running applies get grace to
+// finish, then are cancelled; an interrupted apply is resumed from its
+// recorded steps by the next worker on the database.
+func stopWorker(worker *river.Client[pgx.Tx], grace time.Duration, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := worker.Stop(ctx); err != nil {
+		logger.Warn("deployments still running at shutdown: cancelling them; another console resumes them", "error", err.Error())
+		cancelCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		worker.StopAndCancel(cancelCtx)
+	}
 }
 
 // prepareSchema applies migrations when asked; otherwise it refuses an

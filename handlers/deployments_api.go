@@ -1,0 +1,397 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/smithy-go"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/ecsconsole/ecsconsole/deploy"
+	"github.com/ecsconsole/ecsconsole/store"
+)
+
+// maxSpecBody bounds an API request body; the spec parser bounds the spec
+// itself more tightly.
+const maxSpecBody = 1 << 20
+
+// specRequest is the body of POST /api/v1/plan and /api/v1/deployments.
+type specRequest struct {
+	Spec   json.RawMessage `json:"spec"`
+	Reason string          `json:"reason"`
+}
+
+// maxReasonLength bounds a deployment's free-text reason.
+const maxReasonLength = 500
+
+// readSpecRequest decodes and validates the request's spec, reporting every
+// problem with its JSON path.
+func (s *Server) readSpecRequest(r *http.Request) (*deploy.Spec, string, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxSpecBody))
+	if err != nil {
+		return nil, "", &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("The request body is over %d bytes.", maxSpecBody)}
+	}
+	var req specRequest
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return nil, "", errInvalid(`The body must be a JSON object {"spec": {...}, "reason": "..."}: ` + jsonProblem(err))
+	}
+	if len(req.Spec) == 0 || string(req.Spec) == "null" {
+		return nil, "", errInvalid("The body has no spec.", FieldError{Path: "spec", Message: "required"})
+	}
+	if len([]rune(req.Reason)) > maxReasonLength {
+		return nil, "", errInvalid("The reason is too long.", FieldError{Path: "reason", Message: fmt.Sprintf("use at most %d characters", maxReasonLength)})
+	}
+	spec, err := deploy.ParseWithDefaultRegion(req.Spec, s.opts.Region)
+	var ve *deploy.ValidationError
+	if errors.As(err, &ve) {
+		e := &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_spec", Message: fmt.Sprintf("The spec has %d problem(s).", len(ve.Problems))}
+		for _, p := range ve.Problems {
+			e.Fields = append(e.Fields, FieldError{Path: "spec." + p.Path, Message: p.Message})
+		}
+		return nil, "", e
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return spec, strings.TrimSpace(req.Reason), nil
+}
+
+// jsonProblem describes a JSON decoding error without echoing internals.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("%s must be %s", typ.Field, typ.Type)
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
+		return strings.TrimPrefix(err.Error(), "json: ")
+	case errors.Is(err, io.EOF):
+		return "the body is empty"
+	}
+	return "invalid JSON"
+}
+
+func (s *Server) apiPlan(w http.ResponseWriter, r *http.Request) error {
+	spec, _, err := s.readSpecRequest(r)
+	if err != nil {
+		return err
+	}
+	plan, err := s.engine.Plan(r.Context(), spec)
+	if err != nil {
+		return awsError(err)
+	}
+	writeJSON(w, http.StatusOK, plan)
+	return nil
+}
+
+func (s *Server) apiCreateDeployment(w http.ResponseWriter, r *http.Request) error {
+	spec, reason, err := s.readSpecRequest(r)
+	if err != nil {
+		return err
+	}
+	me, _ := userFrom(r.Context())
+	d, err := s.engine.Submit(r.Context(), spec, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: reason})
+	if err != nil {
+		return deploymentConflict(err)
+	}
+	s.auditAs(r, "deployment.create", d.ServiceKey, map[string]any{"deployment_id": d.ID})
+	w.Header().Set("Location", "/api/v1/deployments/"+strconv.FormatInt(d.ID, 10))
+	writeJSON(w, http.StatusAccepted, map[string]any{"id": d.ID, "status": d.Status})
+	return nil
+}
+
+func (s *Server) apiRollback(w http.ResponseWriter, r *http.Request) error {
+	id, err := deploymentID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if r.ContentLength != 0 {
+		dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 64<<10))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
+			return errInvalid(`The body must be empty or {"reason": "..."}: ` + jsonProblem(err))
+		}
+	}
+	me, _ := userFrom(r.Context())
+	d, err := s.engine.Rollback(r.Context(), id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: strings.TrimSpace(req.Reason)})
+	if errors.Is(err, deploy.ErrNotRollbackable) {
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "not_rollbackable", Message: err.Error()}
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound(fmt.Sprintf("There is no deployment %d.", id))
+	}
+	if err != nil {
+		return deploymentConflict(err)
+	}
+	s.auditAs(r, "deployment.rollback", d.ServiceKey, map[string]any{"deployment_id": d.ID, "rollback_of": id})
+	w.Header().Set("Location", "/api/v1/deployments/"+strconv.FormatInt(d.ID, 10))
+	writeJSON(w, http.StatusAccepted, map[string]any{"id": d.ID, "status": d.Status, "rollbackOf": id})
+	return nil
+}
+
+func (s *Server) apiDeployment(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.deploymentParam(r, "id")
+	if err != nil {
+		return err
+	}
+	steps, err := s.store.Steps(r.Context(), d.ID)
+	if err != nil {
+		return err
+	}
+	out := deploymentJSON(d)
+	out.Steps = make([]stepJSON, len(steps))
+	for i, st := range steps {
+		out.Steps[i] = stepJSON{
+			Name: st.Name, Status: string(st.Status), Action: st.Action, ResourceARN: st.ResourceARN,
+			AWSRequestID: st.AWSRequestID, ErrorCode: st.ErrorCode, ErrorMessage: st.ErrorMessage,
+			Runs: st.Runs, Calls: st.Calls, Retries: st.Retries, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) apiListDeployments(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f, limit, err := deploymentFilter(q, s.opts.Region)
+	if err != nil {
+		return err
+	}
+	list, next, err := s.store.ListDeployments(r.Context(), f, q.Get("cursor"), limit)
+	if errors.Is(err, store.ErrBadCursor) {
+		return errInvalid("The cursor is not one this API gave out.", FieldError{Path: "cursor", Message: "invalid"})
+	}
+	if err != nil {
+		return err
+	}
+	body := struct {
+		Deployments []deploymentBody `json:"deployments"`
+		NextCursor  *string          `json:"nextCursor"`
+	}{Deployments: make([]deploymentBody, len(list))}
+	for i, d := range list {
+		body.Deployments[i] = deploymentJSON(d)
+		body.Deployments[i].Spec = nil // the list stays light; GET /deployments/{id} has it
+	}
+	if next != "" {
+		body.NextCursor = &next
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+func (s *Server) apiDiff(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.deploymentParam(r, "a")
+	if err != nil {
+		return err
+	}
+	b, err := s.deploymentParam(r, "b")
+	if err != nil {
+		return err
+	}
+	changes, err := specDiff(a, b)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"from": a.ID, "to": b.ID, "changes": changes})
+	return nil
+}
+
+// apiSubnets lists a region's subnets (?region=, default the console's),
+// so people writing specs can find their subnet ids.
+func (s *Server) apiSubnets(w http.ResponseWriter, r *http.Request) error {
+	region := r.URL.Query().Get("region")
+	if region == "" {
+		region = s.opts.Region
+	}
+	if !regionPattern.MatchString(region) {
+		return errInvalid("Unknown region "+strconv.Quote(region)+".", FieldError{Path: "region", Message: "use e.g. us-east-1"})
+	}
+	subnets, err := s.engine.Subnets(r.Context(), region)
+	if err != nil {
+		return awsError(err)
+	}
+	if subnets == nil {
+		subnets = []deploy.Subnet{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"region": region, "subnets": subnets})
+	return nil
+}
+
+// regionPattern matches AWS region names such as us-east-1.
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
+
+// specDiff compares two stored deployments' specs.
+func specDiff(a, b store.Deployment) ([]deploy.Change, error) {
+	sa, err := deploy.Parse(a.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("stored spec of deployment %d: %w", a.ID, err)
+	}
+	sb, err := deploy.Parse(b.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("stored spec of deployment %d: %w", b.ID, err)
+	}
+	changes := deploy.Diff(sa, sb)
+	if changes == nil {
+		changes = []deploy.Change{}
+	}
+	return changes, nil
+}
+
+// deploymentFilter reads ?service=cluster/service (or region/cluster/service),
+// ?status= and ?limit=.
+func deploymentFilter(q map[string][]string, region string) (store.DeploymentFilter, int, error) {
+	get := func(k string) string {
+		if v := q[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	var f store.DeploymentFilter
+	if svc := get("service"); svc != "" {
+		switch strings.Count(svc, "/") {
+		case 1:
+			f.ServiceKey = region + "/" + svc
+		case 2:
+			f.ServiceKey = svc
+		default:
+			return f, 0, errInvalid("service must be cluster/service or region/cluster/service.", FieldError{Path: "service", Message: "invalid"})
+		}
+	}
+	if st := get("status"); st != "" {
+		f.Status = store.DeploymentStatus(st)
+		if !slices.Contains(deploymentStatuses, f.Status) {
+			return f, 0, errInvalid("Unknown status "+strconv.Quote(st)+".", FieldError{Path: "status", Message: "use queued, running, waiting_for_dns, succeeded, failed, rolled_back_by_ecs or interrupted"})
+		}
+	}
+	limit := 50
+	if l := get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > store.MaxDeploymentPage {
+			return f, 0, errInvalid(fmt.Sprintf("limit must be 1–%d.", store.MaxDeploymentPage), FieldError{Path: "limit", Message: "invalid"})
+		}
+		limit = n
+	}
+	return f, limit, nil
+}
+
+// deploymentStatuses are the values ?status= accepts.
+var deploymentStatuses = []store.DeploymentStatus{
+	store.StatusQueued, store.StatusRunning, store.StatusWaitingForDNS, store.StatusSucceeded,
+	store.StatusFailed, store.StatusRolledBackByECS, store.StatusInterrupted,
+}
+
+func deploymentID(r *http.Request, param string) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, param), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errNotFound("There is no such deployment.")
+	}
+	return id, nil
+}
+
+// deploymentParam loads the deployment named by a URL parameter.
+func (s *Server) deploymentParam(r *http.Request, param string) (store.Deployment, error) {
+	id, err := deploymentID(r, param)
+	if err != nil {
+		return store.Deployment{}, err
+	}
+	d, err := s.store.Deployment(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Deployment{}, errNotFound(fmt.Sprintf("There is no deployment %d.", id))
+	}
+	return d, err
+}
+
+// deploymentConflict maps "the service is busy" to 409 naming the
+// deployment in the way.
+func deploymentConflict(err error) error {
+	var ae *store.ActiveDeploymentError
+	if errors.As(err, &ae) {
+		return &Error{Status: http.StatusConflict, Code: "deployment_in_progress", Message: fmt.Sprintf(
+			"Deployment %d of %s is %s; wait for it to finish.", ae.Active.ID, ae.Active.ServiceKey, ae.Active.Status)}
+	}
+	return awsError(err)
+}
+
+// awsError turns an AWS refusal met while reading live state (a plan, a
+// rollback check) into a 502 naming AWS's code; anything else stays internal.
+func awsError(err error) error {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return &Error{Status: http.StatusBadGateway, Code: "aws_error", Message: "AWS refused: " + ae.ErrorCode() + ": " + ae.ErrorMessage()}
+	}
+	return err
+}
+
+// deploymentBody is the API's view of a deployment.
+type deploymentBody struct {
+	ID                int64             `json:"id"`
+	ServiceKey        string            `json:"service"`
+	Status            string            `json:"status"`
+	Kind              string            `json:"kind"`
+	RollbackOf        *int64            `json:"rollbackOf"`
+	CreatedBy         string            `json:"createdBy"`
+	Reason            string            `json:"reason"`
+	Spec              json.RawMessage   `json:"spec,omitempty"`
+	TaskDefinitionARN string            `json:"taskDefinitionArn"`
+	Error             *deploymentError  `json:"error,omitempty"`
+	Steps             []stepJSON        `json:"steps,omitempty"`
+	Outputs           store.Outputs     `json:"outputs"`
+	DNSValidation     []store.DNSRecord `json:"dnsValidation"`
+	CreatedAt         time.Time         `json:"createdAt"`
+	StartedAt         *time.Time        `json:"startedAt"`
+	FinishedAt        *time.Time        `json:"finishedAt"`
+}
+
+type deploymentError struct {
+	Step    string `json:"step"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type stepJSON struct {
+	Name         string     `json:"name"`
+	Status       string     `json:"status"`
+	Action       string     `json:"action,omitempty"`
+	ResourceARN  string     `json:"resourceArn,omitempty"`
+	AWSRequestID string     `json:"awsRequestId,omitempty"`
+	ErrorCode    string     `json:"errorCode,omitempty"`
+	ErrorMessage string     `json:"errorMessage,omitempty"`
+	Runs         int        `json:"runs"`
+	Calls        int        `json:"calls"`
+	Retries      int        `json:"retries"`
+	StartedAt    *time.Time `json:"startedAt"`
+	FinishedAt   *time.Time `json:"finishedAt"`
+}
+
+func deploymentJSON(d store.Deployment) deploymentBody {
+	b := deploymentBody{
+		ID: d.ID, ServiceKey: d.ServiceKey, Status: string(d.Status), Kind: d.Kind, CreatedBy: d.CreatedBy,
+		Reason: d.Reason, Spec: d.Spec, TaskDefinitionARN: d.TaskDefinitionARN, Outputs: d.Outputs,
+		DNSValidation: d.DNSValidation, CreatedAt: d.CreatedAt, StartedAt: d.StartedAt, FinishedAt: d.FinishedAt,
+	}
+	if d.RollbackOf != 0 {
+		b.RollbackOf = &d.RollbackOf
+	}
+	if d.ErrorCode != "" || d.ErrorMessage != "" {
+		b.Error = &deploymentError{Step: d.ErrorStep, Code: d.ErrorCode, Message: d.ErrorMessage}
+	}
+	if b.DNSValidation == nil {
+		b.DNSValidation = []store.DNSRecord{}
+	}
+	return b
+}
