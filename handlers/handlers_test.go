@@ -15,9 +15,12 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/alexedwards/scs/pgxstore"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/handlers"
+	"github.com/ecsconsole/ecsconsole/sandbox"
 	"github.com/ecsconsole/ecsconsole/static"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/store/storetest"
@@ -44,12 +47,22 @@ func serveConsole(t *testing.T, st *store.Store) *testConsole {
 	if err != nil {
 		t.Fatal(err)
 	}
+	aws := httptest.NewServer(sandbox.New(sandbox.Options{Speed: 100}))
+	t.Cleanup(aws.Close)
+	engine, err := deploy.NewEngine(st, deploy.Options{Clients: deploy.NewClientFactory(deploy.AWSOptions{
+		Endpoint:    aws.URL,
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+	})})
+	if err != nil {
+		t.Fatal(err)
+	}
 	sessions := pgxstore.NewWithCleanupInterval(st.Pool(), 0)
 	srv := handlers.New(handlers.Options{Region: "us-east-1"}, handlers.Deps{
 		Store: st, Sessions: sessions, Assets: assets, Logger: slog.New(slog.DiscardHandler),
 		Identity: func(context.Context) (string, string, error) {
 			return "arn:aws:iam::000000000000:user/test", "000000000000", nil
 		},
+		Engine: engine,
 	})
 	ts := httptest.NewServer(srv.Routes())
 	t.Cleanup(ts.Close)

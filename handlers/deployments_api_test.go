@@ -1,0 +1,124 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/ecsconsole/ecsconsole/store"
+)
+
+// apiCall sends a JSON request with a bearer token (none when empty).
+func (c *testConsole) apiCall(method, path, token, body string) (*http.Response, map[string]any) {
+	c.t.Helper()
+	req, _ := http.NewRequest(method, c.URL+path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		c.t.Fatalf("%s %s: body is not JSON: %s", method, path, raw)
+	}
+	return resp, out
+}
+
+func (c *testConsole) token(name string, role store.Role) string {
+	c.t.Helper()
+	u := c.addUser(name, role)
+	_, secret, err := c.Store.CreateToken(context.Background(), u.ID, "test")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return secret
+}
+
+func journeyBody(t *testing.T) string {
+	t.Helper()
+	spec, err := os.ReadFile("../deploy/testdata/spec-journey.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return `{"spec": ` + string(spec) + `, "reason": "test"}`
+}
+
+func TestDeploymentAPIAuth(t *testing.T) {
+	c := newConsole(t)
+	viewer := c.token("vic", store.RoleViewer)
+	body := journeyBody(t)
+
+	resp, out := c.apiCall(http.MethodPost, "/api/v1/deployments", "", body)
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("no token: %d %v", resp.StatusCode, out)
+	}
+	resp, out = c.apiCall(http.MethodPost, "/api/v1/deployments", viewer, body)
+	if resp.StatusCode != http.StatusForbidden || out["error"].(map[string]any)["code"] != "forbidden" {
+		t.Errorf("viewer deploy: %d %v", resp.StatusCode, out)
+	}
+	resp, out = c.apiCall(http.MethodPost, "/api/v1/deployments/1/rollback", viewer, "")
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("viewer rollback: %d %v", resp.StatusCode, out)
+	}
+	resp, _ = c.apiCall(http.MethodGet, "/api/v1/deployments", viewer, "")
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("viewer list: %d", resp.StatusCode)
+	}
+}
+
+func TestDeploymentAPIBadInput(t *testing.T) {
+	c := newConsole(t)
+	deployer := c.token("dee", store.RoleDeployer)
+	for _, tc := range []struct {
+		name, path, body string
+		status           int
+		code             string
+		fieldPaths       []string
+	}{
+		{"not JSON", "/api/v1/deployments", `{"spec": `, 400, "invalid", nil},
+		{"unknown top-level field", "/api/v1/deployments", `{"spec": {}, "colour": "red"}`, 400, "invalid", nil},
+		{"no spec", "/api/v1/plan", `{"reason": "x"}`, 400, "invalid", []string{"spec"}},
+		{"invalid spec, every problem", "/api/v1/deployments", `{"spec": {"cluster": {"name": "bad name!"}, "taskDefinition": {"family": "x", "cpu": "256", "memory": "4096", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "containerDefinitions": [{"name": "web", "image": "nginx"}]}, "service": {"name": "s", "subnets": ["subnet-0123456789abcdef0"], "securityGroupIds": ["sg-0123456789abcdef0"]}}}`,
+			422, "invalid_spec", []string{"spec.cluster.name", "spec.taskDefinition.memory"}},
+		{"bad cursor", "/api/v1/deployments?cursor=zzz", "", 400, "invalid", []string{"cursor"}},
+		{"bad status", "/api/v1/deployments?status=done", "", 400, "invalid", []string{"status"}},
+		{"unknown deployment", "/api/v1/deployments/424242", "", 404, "not_found", nil},
+		{"unknown rollback target", "/api/v1/deployments/424242/rollback", "", 404, "not_found", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			method := http.MethodPost
+			if tc.body == "" && !strings.HasSuffix(tc.path, "/rollback") {
+				method = http.MethodGet
+			}
+			resp, out := c.apiCall(method, tc.path, deployer, tc.body)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %v", resp.StatusCode, tc.status, out)
+			}
+			e := out["error"].(map[string]any)
+			if e["code"] != tc.code || e["message"] == "" {
+				t.Errorf("error = %v", e)
+			}
+			fields, _ := e["fields"].([]any)
+			for _, want := range tc.fieldPaths {
+				found := false
+				for _, f := range fields {
+					if f.(map[string]any)["path"] == want && f.(map[string]any)["message"] != "" {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("no problem reported at %s: %v", want, fields)
+				}
+			}
+		})
+	}
+}
