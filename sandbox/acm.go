@@ -80,14 +80,19 @@ type acmTag struct {
 	Value *string `json:",omitempty"`
 }
 
-// add stores a new certificate (and its idempotency token); the zero
-// acmState is ready to use.
+// add stores a new certificate and its idempotency token, forgetting
+// tokens past their hour; the zero acmState is ready to use.
 func (st *acmState) add(cert *certificate, token string, now time.Time) {
 	if st.Certificates == nil {
 		st.Certificates = map[string]*certificate{}
 		st.Tokens = map[string]idempotentRequest{}
 	}
 	st.Certificates[cert.ARN] = cert
+	for t, req := range st.Tokens {
+		if now.Sub(req.At) >= acmIdempotencyWindow {
+			delete(st.Tokens, t)
+		}
+	}
 	if token != "" {
 		st.Tokens[token] = idempotentRequest{ARN: cert.ARN, At: now}
 	}
@@ -584,6 +589,14 @@ func (c *certificate) summary() certificateSummary {
 	}
 }
 
+// pageSize is the requested page size, or def when none was given.
+func pageSize(requested *int, def int) int {
+	if requested == nil {
+		return def
+	}
+	return *requested
+}
+
 // certOrderKey orders certificates by creation, ties broken by ARN; it is
 // also the pagination token, so a page boundary survives deletions.
 func certOrderKey(c *certificate) string {
@@ -607,36 +620,31 @@ func acmListCertificates(c *call, body []byte) (any, error) {
 		after = string(raw)
 	}
 	descending := in.SortOrder == "DESCENDING"
+	// pending reports whether a certificate comes after the token's page.
+	pending := func(key string) bool {
+		return after == "" || !descending && key > after || descending && key < after
+	}
 	var certs []*certificate
 	for _, cert := range c.w.acm.Certificates {
-		if in.matches(cert) {
+		if in.matches(cert) && pending(certOrderKey(cert)) {
 			certs = append(certs, cert)
 		}
 	}
 	slices.SortFunc(certs, func(a, b *certificate) int {
 		if descending {
-			return strings.Compare(certOrderKey(b), certOrderKey(a))
+			a, b = b, a
 		}
 		return strings.Compare(certOrderKey(a), certOrderKey(b))
 	})
-	limit := 1000
-	if in.MaxItems != nil {
-		limit = *in.MaxItems
-	}
 	out := struct {
 		CertificateSummaryList []certificateSummary
 		NextToken              string `json:",omitempty"`
 	}{CertificateSummaryList: []certificateSummary{}}
+	if limit := pageSize(in.MaxItems, 1000); len(certs) > limit {
+		certs = certs[:limit]
+		out.NextToken = pageToken(certOrderKey(certs[limit-1]))
+	}
 	for _, cert := range certs {
-		key := certOrderKey(cert)
-		if after != "" && (!descending && key <= after || descending && key >= after) {
-			continue
-		}
-		if len(out.CertificateSummaryList) == limit {
-			last := out.CertificateSummaryList[limit-1]
-			out.NextToken = base64.RawURLEncoding.EncodeToString([]byte(certOrderKey(c.w.acm.Certificates[last.CertificateArn])))
-			break
-		}
 		out.CertificateSummaryList = append(out.CertificateSummaryList, cert.summary())
 	}
 	return out, nil

@@ -329,10 +329,7 @@ func logsDescribeLogGroups(c *call, body []byte) (any, error) {
 		LogGroups []logGroupOut `json:"logGroups"`
 		NextToken string        `json:"nextToken,omitempty"`
 	}{LogGroups: []logGroupOut{}}
-	limit := 50
-	if in.Limit != nil {
-		limit = *in.Limit
-	}
+	limit := pageSize(in.Limit, 50)
 	if len(names) > limit {
 		names = names[:limit]
 		out.NextToken = pageToken(names[limit-1])
@@ -430,10 +427,7 @@ func logsDescribeLogStreams(c *call, body []byte) (any, error) {
 		}
 		return r
 	})
-	limit := 50
-	if in.Limit != nil {
-		limit = *in.Limit
-	}
+	limit := pageSize(in.Limit, 50)
 	out := struct {
 		LogStreams []logStreamOut `json:"logStreams"`
 		NextToken  string         `json:"nextToken,omitempty"`
@@ -543,10 +537,7 @@ func logsGetLogEvents(c *call, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	limit := 10000
-	if in.Limit != nil {
-		limit = *in.Limit
-	}
+	limit := pageSize(in.Limit, 10000)
 	r := timeRange{in.StartTime, in.EndTime}
 	if in.NextToken == "" {
 		if in.StartFromHead {
@@ -681,10 +672,7 @@ func logsFilterLogEvents(c *call, body []byte) (any, error) {
 	}
 	slices.SortFunc(hits, func(a, b hit) int { return strings.Compare(a.key, b.key) })
 	slices.SortFunc(out.SearchedLogStreams, func(a, b searched) int { return strings.Compare(a.LogStreamName, b.LogStreamName) })
-	limit := 10000
-	if in.Limit != nil {
-		limit = *in.Limit
-	}
+	limit := pageSize(in.Limit, 10000)
 	if len(hits) > limit {
 		hits = hits[:limit]
 		out.NextToken = pageToken(hits[limit-1].key)
