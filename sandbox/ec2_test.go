@@ -107,6 +107,10 @@ func TestEC2SeededDefaultVPC(t *testing.T) {
 	if len(egress) != 1 || aws.ToString(egress[0].IpProtocol) != "-1" || aws.ToString(egress[0].IpRanges[0].CidrIp) != "0.0.0.0/0" {
 		t.Errorf("default egress = %+v, want all traffic to 0.0.0.0/0", egress)
 	}
+
+	if role := env.Server.regions["us-east-1"].executionRoleARN; role != "arn:aws:iam::000000000000:role/ecsTaskExecutionRole" {
+		t.Errorf("seeded execution role = %q", role)
+	}
 }
 
 func TestEC2DescribeFilters(t *testing.T) {
