@@ -50,12 +50,13 @@ type console struct {
 	AdminPassword string
 }
 
-// startConsole runs `ecsconsole serve --sandbox` on a fresh database and
+// startConsole runs `ecsconsole serve --sandbox [extra...]` on a fresh database and
 // waits until it is listening; the process is stopped (SIGTERM) at the end
 // of the test.
-func startConsole(t *testing.T) *console {
+func startConsole(t *testing.T, extra ...string) *console {
 	t.Helper()
-	cmd := exec.Command(consoleBinary(t), "serve", "--addr", "127.0.0.1:0", "--migrate", "--sandbox", "--log-format", "json")
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--migrate", "--sandbox", "--log-format", "json"}, extra...)
+	cmd := exec.Command(consoleBinary(t), args...)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+storetest.NewURL(t))
 	stdout, _ := cmd.StdoutPipe()
 	stderr, _ := cmd.StderrPipe()

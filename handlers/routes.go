@@ -42,6 +42,17 @@ func (s *Server) Routes() http.Handler {
 			r.Post("/account/tokens", s.handle(s.createToken(s.selfTokenOwner())))
 			r.Post("/account/tokens/{token}/revoke", s.handle(s.revokeToken(s.selfTokenOwner())))
 
+			// Deployments: viewers read the history, deployers deploy and roll back.
+			r.Get("/deployments", s.handle(s.deploymentsPage))
+			r.Get("/deployments/{id}", s.handle(s.deploymentPage))
+			r.Get("/services", s.handle(s.servicesPage))
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireRole(store.RoleDeployer))
+				r.Get("/deploy", s.handle(s.deployPage))
+				r.Post("/deploy", s.handle(s.deploySubmit))
+				r.Post("/deployments/{id}/rollback", s.handle(s.rollbackForm))
+			})
+
 			// The JSON API: viewers read, deployers change.
 			r.Route("/api/v1", func(r chi.Router) {
 				r.Get("/me", s.handle(s.apiMe))

@@ -60,7 +60,7 @@ func Layout(p Page) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		for _, item := range navItems {
-			if !item.AdminOnly || p.Viewer.IsAdmin() {
+			if item.visibleTo(p.Viewer) {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<li><a href=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

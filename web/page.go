@@ -2,6 +2,11 @@
 // props and read nothing else; handlers build the props.
 package web
 
+import (
+	"net/url"
+	"strconv"
+)
+
 // Page is what every full page's layout needs.
 type Page struct {
 	Title   string
@@ -20,6 +25,9 @@ type Viewer struct {
 // IsAdmin reports whether the viewer may manage users.
 func (v *Viewer) IsAdmin() bool { return v != nil && v.Role == "admin" }
 
+// CanDeploy reports whether the viewer may deploy and roll back.
+func (v *Viewer) CanDeploy() bool { return v != nil && (v.Role == "deployer" || v.Role == "admin") }
+
 // Assets are the hashed URLs of the static files.
 type Assets struct {
 	PicoCSS string
@@ -33,11 +41,17 @@ type Assets struct {
 type navItem struct {
 	Key, Label, Href string
 	AdminOnly        bool
+	DeployerOnly     bool
+}
+
+// visibleTo reports whether v sees the item.
+func (n navItem) visibleTo(v *Viewer) bool {
+	return (!n.AdminOnly || v.IsAdmin()) && (!n.DeployerOnly || v.CanDeploy())
 }
 
 var navItems = []navItem{
 	{Key: "home", Label: "Overview", Href: "/"},
-	{Key: "deploy", Label: "Deploy", Href: "/deploy"},
+	{Key: "deploy", Label: "Deploy", Href: "/deploy", DeployerOnly: true},
 	{Key: "deployments", Label: "Deployments", Href: "/deployments"},
 	{Key: "services", Label: "Services", Href: "/services"},
 	{Key: "users", Label: "Users", Href: "/users", AdminOnly: true},
@@ -45,3 +59,18 @@ var navItems = []navItem{
 
 // FieldErrors are messages next to form fields, by field name.
 type FieldErrors map[string]string
+
+func queryEscape(s string) string { return url.QueryEscape(s) }
+
+// statusLabel words a deployment status for people.
+func statusLabel(status string) string {
+	switch status {
+	case "waiting_for_dns":
+		return "waiting for DNS"
+	case "rolled_back_by_ecs":
+		return "rolled back by ECS"
+	}
+	return status
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

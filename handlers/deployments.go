@@ -1,0 +1,237 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ecsconsole/ecsconsole/deploy"
+	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole/web"
+)
+
+func deploymentRow(d store.Deployment) web.DeploymentRow {
+	r := web.DeploymentRow{
+		ID: d.ID, Service: d.ServiceKey, Kind: d.Kind, RollbackOf: d.RollbackOf, Status: string(d.Status),
+		CreatedBy: d.CreatedBy, Reason: d.Reason, CreatedAt: d.CreatedAt, URL: d.Outputs.URL,
+	}
+	if d.FinishedAt != nil {
+		r.Duration = humanDuration(d.FinishedAt.Sub(d.CreatedAt))
+	}
+	return r
+}
+
+// humanDuration rounds a duration for people: 42s, 3m05s, 1h12m.
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(time.Second).String()
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+func statusNames() []string {
+	names := make([]string, len(deploymentStatuses))
+	for i, s := range deploymentStatuses {
+		names[i] = string(s)
+	}
+	return names
+}
+
+func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	d := web.DeploymentsList{Service: strings.TrimSpace(q.Get("service")), Status: q.Get("status"), Statuses: statusNames()}
+	f, _, err := deploymentFilter(url.Values{"service": {d.Service}, "status": {d.Status}}, s.opts.Region)
+	var he *Error
+	if errors.As(err, &he) {
+		d.Error = he.Message
+		s.render(w, r, http.StatusBadRequest, web.DeploymentsPage(s.page(r, "Deployments", "deployments"), d))
+		return nil
+	}
+	list, next, err := s.store.ListDeployments(r.Context(), f, q.Get("cursor"), 50)
+	if errors.Is(err, store.ErrBadCursor) {
+		return errInvalid("That page link is broken; start from the newest deployments.")
+	}
+	if err != nil {
+		return err
+	}
+	for _, dep := range list {
+		d.Rows = append(d.Rows, deploymentRow(dep))
+	}
+	d.NextCursor = next
+	s.render(w, r, http.StatusOK, web.DeploymentsPage(s.page(r, "Deployments", "deployments"), d))
+	return nil
+}
+
+func (s *Server) deploymentPage(w http.ResponseWriter, r *http.Request) error {
+	dep, err := s.deploymentParam(r, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.deploymentDetail(r, dep)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Vary", "HX-Request, HX-Target")
+	// One URL, two renderings: htmx's polling of the live part gets just
+	// that part; boosted navigation (also an htmx request) gets the page.
+	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "deployment-live" {
+		s.render(w, r, http.StatusOK, web.DeploymentLive(d))
+		return nil
+	}
+	d.Flash = s.sessions.PopString(r.Context(), flashKey)
+	s.render(w, r, http.StatusOK, web.DeploymentDetailPage(s.page(r, fmt.Sprintf("Deployment #%d", dep.ID), "deployments"), d))
+	return nil
+}
+
+func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.DeploymentDetail, error) {
+	ctx := r.Context()
+	steps, err := s.store.Steps(ctx, dep.ID)
+	if err != nil {
+		return web.DeploymentDetail{}, err
+	}
+	d := web.DeploymentDetail{
+		Row: deploymentRow(dep), Finished: dep.Status.Finished(), TaskDefARN: dep.TaskDefinitionARN,
+		ErrorStep: dep.ErrorStep, ErrorCode: dep.ErrorCode, ErrorMessage: dep.ErrorMessage,
+	}
+	for _, st := range steps {
+		row := web.StepRow{Name: st.Name, Status: string(st.Status), Action: st.Action, ResourceARN: st.ResourceARN,
+			AWSRequestID: st.AWSRequestID, Retries: st.Retries, Runs: st.Runs}
+		if st.ErrorCode != "" || st.ErrorMessage != "" {
+			row.Error = st.ErrorCode + ": " + st.ErrorMessage
+		}
+		if st.StartedAt != nil && st.FinishedAt != nil {
+			row.Took = humanDuration(st.FinishedAt.Sub(*st.StartedAt))
+		}
+		d.Steps = append(d.Steps, row)
+	}
+	for _, rec := range dep.DNSValidation {
+		d.DNS = append(d.DNS, web.DNSRow{Domain: rec.DomainName, Name: rec.Name, Type: rec.Type, Value: rec.Value, Status: rec.Status})
+	}
+	d.Outputs = outputRows(dep)
+	for _, t := range dep.Outputs.Tasks {
+		addr := t.PrivateIP
+		if t.PublicIP != "" {
+			addr += " (public " + t.PublicIP + ")"
+		}
+		d.Tasks = append(d.Tasks, web.KeyValue{Key: t.TaskARN[strings.LastIndex(t.TaskARN, "/")+1:], Value: addr})
+	}
+	if !d.Finished {
+		return d, nil // the rest only matters once it is done; polling stays cheap
+	}
+	if me, _ := userFrom(ctx); me.Role.AtLeast(store.RoleDeployer) && dep.Status == store.StatusSucceeded {
+		ok, why, err := s.engine.CheckRollback(ctx, dep.ID)
+		if err != nil {
+			s.logger.Warn("checking rollback", "request_id", requestID(ctx), "deployment_id", dep.ID, "error", err.Error())
+			why = "AWS could not be asked whether its resources still exist; try again later."
+		}
+		d.CanRollback, d.RollbackWhy = ok, why
+	}
+	prev, err := s.store.PreviousDeployment(ctx, dep)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return d, err
+	default:
+		d.Previous = prev.ID
+		changes, err := specDiff(prev, dep)
+		if err != nil {
+			return d, err
+		}
+		for _, c := range changes {
+			d.Changes = append(d.Changes, web.ChangeRow{Path: c.Path, Kind: string(c.Kind), Old: string(c.Old), New: string(c.New)})
+		}
+	}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, dep.Spec, "", "  ") == nil {
+		d.SpecJSON = pretty.String()
+	}
+	return d, nil
+}
+
+// outputRows lists a deployment's outputs in a stable order.
+func outputRows(dep store.Deployment) []web.KeyValue {
+	var rows []web.KeyValue
+	if dep.Outputs.LoadBalancerDNS != "" {
+		rows = append(rows, web.KeyValue{Key: "load balancer DNS", Value: dep.Outputs.LoadBalancerDNS})
+	}
+	if dep.TaskDefinitionARN != "" {
+		rows = append(rows, web.KeyValue{Key: "task definition", Value: dep.TaskDefinitionARN})
+	}
+	keys := make([]string, 0, len(dep.Outputs.ARNs))
+	for k := range dep.Outputs.ARNs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if k == "taskDefinition" && dep.TaskDefinitionARN != "" {
+			continue
+		}
+		rows = append(rows, web.KeyValue{Key: k, Value: dep.Outputs.ARNs[k]})
+	}
+	return rows
+}
+
+func (s *Server) rollbackForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := deploymentID(r, "id")
+	if err != nil {
+		return err
+	}
+	me, _ := userFrom(r.Context())
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if len([]rune(reason)) > maxReasonLength {
+		reason = string([]rune(reason)[:maxReasonLength])
+	}
+	d, err := s.engine.Rollback(r.Context(), id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: reason})
+	var ae *store.ActiveDeploymentError
+	switch {
+	case errors.Is(err, deploy.ErrNotRollbackable):
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "not_rollbackable", Message: "This deployment cannot be restored: " + strings.TrimPrefix(err.Error(), deploy.ErrNotRollbackable.Error()+" ")}
+	case errors.As(err, &ae):
+		s.sessions.Put(r.Context(), flashKey, fmt.Sprintf("Deployment #%d of this service is %s; the rollback can start once it finishes.", ae.Active.ID, statusWords(ae.Active.Status)))
+		http.Redirect(w, r, "/deployments/"+strconv.FormatInt(ae.Active.ID, 10), http.StatusSeeOther)
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return errNotFound(fmt.Sprintf("There is no deployment %d.", id))
+	case err != nil:
+		return awsError(err)
+	}
+	s.auditAs(r, "deployment.rollback", d.ServiceKey, map[string]any{"deployment_id": d.ID, "rollback_of": id})
+	s.sessions.Put(r.Context(), flashKey, fmt.Sprintf("Rolling back to deployment #%d.", id))
+	http.Redirect(w, r, "/deployments/"+strconv.FormatInt(d.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+func statusWords(s store.DeploymentStatus) string {
+	return strings.ReplaceAll(string(s), "_", " ")
+}
+
+func (s *Server) servicesPage(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.store.ListServices(r.Context())
+	if err != nil {
+		return err
+	}
+	rows := make([]web.ServiceRow, len(list))
+	for i, sv := range list {
+		rows[i] = web.ServiceRow{
+			Service: sv.Latest.ServiceKey, LatestID: sv.Latest.ID, LatestStatus: string(sv.Latest.Status),
+			LatestWhen: sv.Latest.CreatedAt.UTC().Format("2006-01-02 15:04"),
+		}
+		if sv.LastSucceeded != nil {
+			rows[i].ServingID, rows[i].URL = sv.LastSucceeded.ID, sv.LastSucceeded.Outputs.URL
+		}
+	}
+	s.render(w, r, http.StatusOK, web.ServicesPage(s.page(r, "Services", "services"), rows))
+	return nil
+}
