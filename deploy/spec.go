@@ -181,35 +181,12 @@ func ParseWithDefaultRegion(data []byte, defaultRegion string) (*Spec, error) {
 	if p := checkSyntax(data); p != nil {
 		return nil, (problems{*p}).err()
 	}
-	var doc map[string]any
-	if err := decodeGeneric(data, &doc); err != nil {
-		return nil, fmt.Errorf("deploy: decode checked spec: %w", err)
-	}
-	var ps problems
-	rawTD, hasTD := doc["taskDefinition"]
-	delete(doc, "taskDefinition")
-	checkShape(&ps, "", doc, reflect.TypeFor[Spec]())
-
-	// checkShape removed what it reported, so what is left decodes cleanly
-	// and the semantic checks below can report their problems too.
-	spec := &Spec{}
-	if err := redecode(doc, spec); err != nil {
+	spec, td, ps, err := decodeSpec(data)
+	if err != nil {
 		return nil, err
 	}
-	if hasTD {
-		spec.TaskDefinition = normalizeTaskDefinition(&ps, rawTD)
-	}
-	spec.normalize()
 	if spec.Region == "" {
 		spec.Region = defaultRegion
-	}
-
-	var td *ecs.RegisterTaskDefinitionInput
-	if spec.TaskDefinition != nil {
-		td = &ecs.RegisterTaskDefinitionInput{}
-		if err := json.Unmarshal(spec.TaskDefinition, td); err != nil {
-			return nil, fmt.Errorf("deploy: decode checked task definition: %w", err)
-		}
 	}
 	for _, p := range spec.check(td) {
 		if !ps.covers(p.Path) {
@@ -220,6 +197,38 @@ func ParseWithDefaultRegion(data []byte, defaultRegion string) (*Spec, error) {
 		return nil, err
 	}
 	return spec, nil
+}
+
+// decodeSpec decodes syntactically valid JSON into a Spec and its decoded
+// task definition (nil when absent), recording shape problems. What
+// checkShape reports it removes, so the rest decodes cleanly and the semantic
+// checks can still report their own problems.
+func decodeSpec(data []byte) (*Spec, *ecs.RegisterTaskDefinitionInput, problems, error) {
+	var doc map[string]any
+	if err := decodeGeneric(data, &doc); err != nil {
+		return nil, nil, nil, fmt.Errorf("deploy: decode checked spec: %w", err)
+	}
+	var ps problems
+	rawTD, hasTD := doc["taskDefinition"]
+	delete(doc, "taskDefinition")
+	checkShape(&ps, "", doc, reflect.TypeFor[Spec]())
+	spec := &Spec{}
+	if err := redecode(doc, spec); err != nil {
+		return nil, nil, nil, err
+	}
+	spec.normalize()
+	if !hasTD {
+		return spec, nil, ps, nil
+	}
+	spec.TaskDefinition = normalizeTaskDefinition(&ps, rawTD)
+	if spec.TaskDefinition == nil {
+		return spec, nil, ps, nil
+	}
+	td := &ecs.RegisterTaskDefinitionInput{}
+	if err := json.Unmarshal(spec.TaskDefinition, td); err != nil {
+		return nil, nil, nil, fmt.Errorf("deploy: decode checked task definition: %w", err)
+	}
+	return spec, td, ps, nil
 }
 
 // normalize makes empty lists nil so that a spec and its re-parsed JSON
@@ -244,7 +253,8 @@ func nilIfEmpty[T any](xs []T) []T {
 }
 
 // JSON returns the spec's canonical JSON: compact, fields in declaration
-// order, the task definition as normalized by Parse.
+// order, the task definition as normalized by Parse. It panics if
+// TaskDefinition is set but is not valid JSON, which Parse never produces.
 func (s *Spec) JSON() []byte {
 	b, err := marshalCanonical(s)
 	if err != nil {
@@ -266,11 +276,19 @@ func (s *Spec) TaskDefinitionInput() (*ecs.RegisterTaskDefinitionInput, error) {
 	if len(s.TaskDefinition) == 0 {
 		return nil, errors.New("deploy: the spec has no task definition")
 	}
-	dec := json.NewDecoder(bytes.NewReader(s.TaskDefinition))
+	in, err := decodeTaskDefinition(s.TaskDefinition)
+	if err != nil {
+		return nil, fmt.Errorf("deploy: decode task definition: %w", err)
+	}
+	return in, nil
+}
+
+func decodeTaskDefinition(raw json.RawMessage) (*ecs.RegisterTaskDefinitionInput, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	in := &ecs.RegisterTaskDefinitionInput{}
 	if err := dec.Decode(in); err != nil {
-		return nil, fmt.Errorf("deploy: decode task definition: %w", err)
+		return nil, err
 	}
 	return in, nil
 }

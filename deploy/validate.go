@@ -43,9 +43,9 @@ func (s *Spec) Validate() error {
 	var ps problems
 	var td *ecs.RegisterTaskDefinitionInput
 	if len(s.TaskDefinition) > 0 {
-		in, err := s.TaskDefinitionInput()
+		in, err := decodeTaskDefinition(s.TaskDefinition)
 		if err != nil {
-			ps.add("taskDefinition", "cannot be read as RegisterTaskDefinition input: %v", err)
+			ps.add("taskDefinition", "cannot be read as RegisterTaskDefinition input: %s", strings.TrimPrefix(err.Error(), "json: "))
 		}
 		td = in
 	}
