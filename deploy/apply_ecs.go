@@ -3,7 +3,6 @@ package deploy
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"reflect"
 	"strings"
 
@@ -39,20 +38,12 @@ func (r *run) ensureTaskDefinition(ctx context.Context, rec *stepRecord) (taskDe
 	if err != nil {
 		return taskDefinitionResult{}, fail("InvalidTaskDefinition", "%v", err)
 	}
-	var existing *ecstypes.TaskDefinition
-	if r.d.Kind == store.KindRollback && r.d.TaskDefinitionARN != "" {
-		existing, err = lookup{r.aws}.taskDefinition(ctx, r.d.TaskDefinitionARN)
-	} else {
-		existing, err = lookup{r.aws}.taskDefinition(ctx, aws.ToString(in.Family))
-		if existing != nil && !sameTaskDefinition(in, existing) {
-			existing = nil
-		}
-	}
+	existing, err := r.reusableTaskDefinition(ctx, in)
 	if err != nil {
 		return taskDefinitionResult{}, err
 	}
 	res := taskDefinitionResult{}
-	if existing != nil && existing.Status == ecstypes.TaskDefinitionStatusActive {
+	if existing != nil {
 		rec.action = store.ActionReuse
 		res = taskDefinitionResult{ARN: aws.ToString(existing.TaskDefinitionArn), Revision: existing.Revision}
 	} else {
@@ -71,13 +62,23 @@ func (r *run) ensureTaskDefinition(ctx context.Context, rec *stepRecord) (taskDe
 	return res, nil
 }
 
-// decodeTaskDefinition reads RegisterTaskDefinition input JSON.
-func decodeTaskDefinition(data []byte) (*ecs.RegisterTaskDefinitionInput, error) {
-	in := &ecs.RegisterTaskDefinitionInput{}
-	if err := json.Unmarshal(data, in); err != nil {
-		return nil, fmt.Errorf("decoding task definition: %w", err)
+// reusableTaskDefinition returns an ACTIVE revision apply can use instead of
+// registering in: a rollback's own revision, else the family's latest when
+// it is identical to in (which also finds what an interrupted attempt
+// registered). It returns nil when there is none.
+func (r *run) reusableTaskDefinition(ctx context.Context, in *ecs.RegisterTaskDefinitionInput) (*ecstypes.TaskDefinition, error) {
+	l := lookup{r.aws}
+	if r.d.Kind == store.KindRollback && r.d.TaskDefinitionARN != "" {
+		td, err := l.taskDefinition(ctx, r.d.TaskDefinitionARN)
+		if err != nil || td != nil && td.Status == ecstypes.TaskDefinitionStatusActive {
+			return td, err
+		}
 	}
-	return in, nil
+	td, err := l.taskDefinition(ctx, aws.ToString(in.Family))
+	if err != nil || td == nil || td.Status != ecstypes.TaskDefinitionStatusActive || !sameTaskDefinition(in, td) {
+		return nil, err
+	}
+	return td, nil
 }
 
 // sameTaskDefinition reports whether registering in would produce a

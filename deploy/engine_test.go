@@ -85,6 +85,7 @@ func TestPlanOnAnEmptyAccountCreatesEverything(t *testing.T) {
 		"cluster demo":                 "cluster demo does not exist → create",
 		"target group php-app":         "target group php-app does not exist → create",
 		"load balancer php-app":        "load balancer php-app does not exist → create",
+		"listener HTTPS:443":           "a new load balancer has no listeners → create",
 		"listener HTTP:80":             "a new load balancer has no listeners → create",
 		"service php-app":              "service php-app does not exist in cluster demo → create",
 		"certificate app.example.com":  "no certificate for app.example.com: request one, validated by DNS → create",

@@ -150,6 +150,9 @@ func (p *planner) loadBalancer(ctx context.Context) error {
 	if lb == nil {
 		p.add("load balancer", name, store.ActionCreate, "load balancer %s does not exist", name)
 		p.add("listener", "HTTP:80", store.ActionCreate, "a new load balancer has no listeners")
+		if p.spec.LoadBalancer.HTTPS != nil {
+			p.add("listener", "HTTPS:443", store.ActionCreate, "a new load balancer has no listeners")
+		}
 		return nil
 	}
 	p.lbARN = aws.ToString(lb.LoadBalancerArn)
