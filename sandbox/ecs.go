@@ -57,7 +57,7 @@ func ecsOp[In any](fn func(c *call, in *In) (any, error)) jsonOp {
 				return nil, clientErr("SerializationException", "%s", err.Error())
 			}
 		}
-		c.w.ecsState()
+		c.w.ensureECS()
 		out, err := fn(c, &in)
 		if err != nil {
 			return nil, err
@@ -69,17 +69,15 @@ func ecsOp[In any](fn func(c *call, in *In) (any, error)) jsonOp {
 	}
 }
 
-// ecsState returns the region's ECS state, allocating its maps on first use
-// (the seeded world starts with an empty ecsState).
-func (w *world) ecsState() *ecsState {
-	e := w.ecs
-	if e.Families == nil {
-		e.Families = map[string]*taskDefFamily{}
+// ensureECS allocates the region's ECS maps on first use (the seeded world
+// starts with an empty ecsState).
+func (w *world) ensureECS() {
+	if w.ecs.Families == nil {
+		w.ecs.Families = map[string]*taskDefFamily{}
 	}
-	if e.Clusters == nil {
-		e.Clusters = map[string]*clusterRecord{}
+	if w.ecs.Clusters == nil {
+		w.ecs.Clusters = map[string]*clusterRecord{}
 	}
-	return e
 }
 
 // ecsARN builds an ECS ARN in this region and account; resource is e.g.
@@ -158,7 +156,7 @@ func ecsPage[T any](items []T, token string, maxResults *int32, defaultMax int32
 // each unfinished task's next lifecycle step (due at once if its time has
 // passed), stopped tasks' expiry, and a reconcile pass per live service.
 func (e *ecsState) restore(w *world) {
-	w.ecsState()
+	w.ensureECS()
 	for _, cl := range e.Clusters {
 		for _, t := range cl.Tasks {
 			w.resumeTask(cl, t)

@@ -42,7 +42,7 @@ func registerTD(t *testing.T, env *testEnv, in *ecs.RegisterTaskDefinitionInput)
 	return aws.ToString(out.TaskDefinition.TaskDefinitionArn)
 }
 
-// createCluster creates a cluster named name.
+// createTestCluster creates a cluster named name.
 func createTestCluster(t *testing.T, env *testEnv, name string) {
 	t.Helper()
 	if _, err := env.ECS.CreateCluster(t.Context(), &ecs.CreateClusterInput{ClusterName: aws.String(name)}); err != nil {
