@@ -475,3 +475,72 @@ func TestECSRollingUpdateHonoursPercentages(t *testing.T) {
 		})
 	}
 }
+
+func TestECSBreakerThreshold(t *testing.T) {
+	tests := []struct {
+		desired int32
+		want    int
+	}{{0, 3}, {1, 3}, {6, 3}, {7, 4}, {10, 5}, {399, 200}, {1000, 200}}
+	for _, tc := range tests {
+		if got := breakerThreshold(tc.desired); got != tc.want {
+			t.Errorf("breakerThreshold(%d) = %d, want %d", tc.desired, got, tc.want)
+		}
+	}
+}
+
+func TestECSListTasksFilters(t *testing.T) {
+	env, subnets, sg := serviceEnv(t)
+	in := serviceInput("web", "web", 2, subnets, sg)
+	in.Tags = []types.Tag{{Key: aws.String("team"), Value: aws.String("web")}}
+	in.PropagateTags = types.PropagateTagsService
+	in.EnableECSManagedTags = true
+	svc := createTestService(t, env, in)
+	settle(t, env, "web")
+	deploymentID := aws.ToString(svc.Deployments[0].Id)
+
+	tests := []struct {
+		name string
+		in   ecs.ListTasksInput
+		want int
+	}{
+		{"service", ecs.ListTasksInput{ServiceName: aws.String("web")}, 2},
+		{"family", ecs.ListTasksInput{Family: aws.String("web")}, 2},
+		{"other family", ecs.ListTasksInput{Family: aws.String("api")}, 0},
+		{"startedBy deployment", ecs.ListTasksInput{StartedBy: aws.String(deploymentID)}, 2},
+		{"PENDING is never a desired status", ecs.ListTasksInput{DesiredStatus: types.DesiredStatusPending}, 0},
+		{"STOPPED", ecs.ListTasksInput{DesiredStatus: types.DesiredStatusStopped}, 0},
+		{"launch type", ecs.ListTasksInput{LaunchType: types.LaunchTypeFargate}, 2},
+		{"page of one", ecs.ListTasksInput{MaxResults: aws.Int32(1)}, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.in.Cluster = aws.String("prod")
+			out, err := env.ECS.ListTasks(t.Context(), &tc.in)
+			if err != nil || len(out.TaskArns) != tc.want {
+				t.Errorf("ListTasks = %v, %v; want %d tasks", out, err, tc.want)
+			}
+		})
+	}
+	_, err := env.ECS.ListTasks(t.Context(), &ecs.ListTasksInput{Cluster: aws.String("prod"), ServiceName: aws.String("nope")})
+	wantAPIError(t, err, "ServiceNotFoundException")
+	_, err = env.ECS.ListTasks(t.Context(), &ecs.ListTasksInput{Cluster: aws.String("prod"), Family: aws.String("web app")})
+	wantAPIError(t, err, "InvalidParameterException")
+
+	// Tags come back only with include TAGS: the service's, propagated, and ECS's managed ones.
+	list, _ := env.ECS.ListTasks(t.Context(), &ecs.ListTasksInput{Cluster: aws.String("prod")})
+	out, err := env.ECS.DescribeTasks(t.Context(), &ecs.DescribeTasksInput{Cluster: aws.String("prod"), Tasks: list.TaskArns[:1], Include: []types.TaskField{types.TaskFieldTags}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := map[string]string{}
+	for _, tag := range out.Tasks[0].Tags {
+		tags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+	}
+	if tags["team"] != "web" || tags["aws:ecs:serviceName"] != "web" || tags["aws:ecs:clusterName"] != "prod" {
+		t.Errorf("task tags = %v", tags)
+	}
+	plain, _ := env.ECS.DescribeTasks(t.Context(), &ecs.DescribeTasksInput{Cluster: aws.String("prod"), Tasks: list.TaskArns[:1]})
+	if len(plain.Tasks[0].Tags) != 0 {
+		t.Errorf("tags returned without include: %v", plain.Tasks[0].Tags)
+	}
+}
