@@ -569,6 +569,11 @@ func checkShape(ps *problems, path string, v any, t reflect.Type) bool {
 		return true
 	case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Int:
 		return checkInteger(ps, path, v, t.Bits())
+	case reflect.Interface:
+		// The SDK's union types (only GPU sharing strategies, in the task
+		// definition) have no JSON form encoding/json can decode.
+		ps.add(path, "is not supported by the console; remove it")
+		return false
 	default:
 		panic(fmt.Sprintf("deploy: checkShape: unsupported kind %s at %s", t.Kind(), path))
 	}

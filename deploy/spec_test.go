@@ -445,3 +445,38 @@ func TestValidationErrorMessage(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }
+
+// checkShape panics on kinds it does not know; every type reachable from the
+// spec and RegisterTaskDefinitionInput must be one it handles, or an SDK
+// upgrade has introduced a new kind.
+func TestShapeCheckerHandlesEveryKind(t *testing.T) {
+	seen := map[reflect.Type]bool{}
+	var walk func(path string, typ reflect.Type)
+	walk = func(path string, typ reflect.Type) {
+		for typ.Kind() == reflect.Pointer {
+			typ = typ.Elem()
+		}
+		if seen[typ] {
+			return
+		}
+		seen[typ] = true
+		switch typ.Kind() {
+		case reflect.Struct:
+			for name, f := range memberFields(typ) {
+				walk(path+"."+name, f.Type)
+			}
+		case reflect.Slice, reflect.Map:
+			walk(path+"[]", typ.Elem())
+		case reflect.String, reflect.Bool, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Int, reflect.Interface:
+		default:
+			t.Errorf("%s has kind %s, which checkShape does not handle", path, typ.Kind())
+		}
+	}
+	walk("taskDefinition", reflect.TypeFor[ecs.RegisterTaskDefinitionInput]())
+	spec := reflect.TypeFor[Spec]()
+	for name, f := range memberFields(spec) {
+		if name != "taskDefinition" { // raw JSON, checked against the SDK type above
+			walk(name, f.Type)
+		}
+	}
+}

@@ -381,6 +381,9 @@ func (c *checker) fargateContainerLimits(path string, def types.ContainerDefinit
 	if deref(def.Privileged) {
 		c.add(path+".privileged", "privileged containers are not supported on Fargate; remove it")
 	}
+	if len(def.ResourceRequirements) > 0 {
+		c.add(path+".resourceRequirements", "GPUs and inference accelerators are not available on Fargate; remove it")
+	}
 	if len(def.Links) > 0 {
 		c.add(path+".links", "links are not supported with awsvpc networking; containers in a task reach each other on localhost")
 	}
