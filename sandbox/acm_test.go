@@ -131,6 +131,24 @@ func TestACMCertificateValidatedWaiter(t *testing.T) {
 	}
 }
 
+// TestACMEmailValidationByDefault: without ValidationMethod, ACM validates
+// by email, so no CNAME record ever appears.
+func TestACMEmailValidationByDefault(t *testing.T) {
+	env := newTestEnv(t)
+	out, err := env.ACM.RequestCertificate(t.Context(), &acm.RequestCertificateInput{DomainName: aws.String("www.example.com")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Server.Clock().Advance(acmRecordDelay)
+	dv := describeCert(t, env, aws.ToString(out.CertificateArn)).DomainValidationOptions[0]
+	if dv.ValidationMethod != acmtypes.ValidationMethodEmail || dv.ResourceRecord != nil {
+		t.Errorf("method %s record %+v, want EMAIL and no record", dv.ValidationMethod, dv.ResourceRecord)
+	}
+	if !slices.Contains(dv.ValidationEmails, "admin@www.example.com") {
+		t.Errorf("ValidationEmails = %v, want the admin@ address among them", dv.ValidationEmails)
+	}
+}
+
 func TestACMRecordsAreDistinctPerCertificate(t *testing.T) {
 	env := newTestEnv(t)
 	first, second := requestCert(t, env, "example.com"), requestCert(t, env, "example.com")

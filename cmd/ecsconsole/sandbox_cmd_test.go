@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -115,6 +116,19 @@ func TestSandboxCommandRejectsBadConfiguration(t *testing.T) {
 				t.Errorf("got %v, want a usage error", err)
 			}
 		})
+	}
+}
+
+func TestSandboxCommandHelp(t *testing.T) {
+	var stderr strings.Builder
+	err := runSandbox(t.Context(), []string{"--help"}, func(string) string { return "" }, io.Discard, &stderr)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("got %v, want flag.ErrHelp", err)
+	}
+	for _, want := range []string{"-cert-delay", "ECSCONSOLE_SANDBOX_ADDR"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("help does not mention %s:\n%s", want, stderr.String())
+		}
 	}
 }
 
