@@ -644,9 +644,14 @@ func memberFields(t reflect.Type) map[string]reflect.StructField {
 }
 
 // suggestMember proposes the member the user probably meant: one differing
-// only in case, or within two edits.
+// only in case, or within two edits. Long keys get no suggestion, which
+// also bounds the edit-distance work an oversized key can cause.
 func suggestMember(key string, fields map[string]reflect.StructField) string {
+	const maxSuggestLength = 64
 	best, bestDist := "", 3
+	if len(key) > maxSuggestLength {
+		return "; remove it"
+	}
 	for _, name := range sortedKeys(fields) {
 		if strings.EqualFold(name, key) {
 			return fmt.Sprintf("; member names are case-sensitive: write %q", name)
