@@ -179,7 +179,7 @@ func (in *requestCertificateInput) validate() error {
 	if !validDomainName(in.DomainName) {
 		return clientErr("ValidationException", "%s", constraintMessage(in.DomainName, "domainName", "Member must satisfy regular expression pattern: "+acmDomainPattern))
 	}
-	if len(strings.TrimPrefix(in.DomainName, "*.")) > 64 {
+	if len(in.DomainName) > 64 {
 		// The first name becomes the certificate's Common Name (RFC 5280).
 		return clientErr("ValidationException", "The first domain name can be no longer than 64 characters.")
 	}
@@ -270,19 +270,20 @@ func newCertificate(w *world, in *requestCertificateInput, names []string, now t
 		IssueAt:                 now.Add(delay),
 		Tags:                    in.Tags,
 	}
-	records := map[string][2]string{} // base domain → name, value
+	records := map[string]resourceRecord{} // by base domain
 	for _, name := range names {
 		base := strings.TrimPrefix(name, "*.")
 		rec, ok := records[base]
 		if !ok {
-			rec = [2]string{
-				"_" + randomHex(32) + "." + base + ".",
-				"_" + randomHex(32) + "." + randomLetters(10) + ".acm-validations.aws.",
+			rec = resourceRecord{
+				Name:  "_" + randomHex(32) + "." + base + ".",
+				Type:  "CNAME",
+				Value: "_" + randomHex(32) + "." + randomLetters(10) + ".acm-validations.aws.",
 			}
 			records[base] = rec
 		}
 		cert.Validations = append(cert.Validations, domainValidation{
-			DomainName: name, ValidationDomain: name, RecordName: rec[0], RecordValue: rec[1],
+			DomainName: name, ValidationDomain: name, RecordName: rec.Name, RecordValue: rec.Value,
 		})
 	}
 	return cert
