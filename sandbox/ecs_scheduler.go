@@ -486,13 +486,14 @@ func (w *world) recordFailure(svc *serviceRecord, d *deploymentRecord, now time.
 	d.RolloutState = "FAILED"
 	d.RolloutStateReason = "ECS deployment circuit breaker: tasks failed to start."
 	svc.addEvent(now, "(deployment %s) deployment failed: tasks failed to start.", d.ID)
-	if cb.Rollback && svc.LastCompleted != nil {
+	if cb.Rollback && svc.LastCompleted != nil && !d.Rollback {
 		last := svc.LastCompleted
 		svc.TaskDefinition = last.TaskDefinition
 		svc.LoadBalancers = last.LoadBalancers
 		svc.NetworkConfiguration = last.NetworkConfiguration
 		svc.addEvent(now, "rolling back to deployment %s.", last.ID)
 		w.startDeployment(svc, now)
+		svc.primary().Rollback = true
 	}
 }
 

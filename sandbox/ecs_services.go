@@ -131,6 +131,9 @@ type deploymentRecord struct {
 	// GaveUp is set when a deployment without circuit breaker failed too
 	// often; it stops launching so retries stay bounded.
 	GaveUp bool
+	// Rollback marks a deployment the circuit breaker started; if it fails
+	// too, there is no second rollback (which could loop forever).
+	Rollback bool
 }
 
 // view renders the service with its deployments and counts as of now.
