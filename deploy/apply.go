@@ -309,20 +309,20 @@ var errDependency = errors.New("a step it depends on did not finish")
 // certificate's DNS validation or a stopping worker is not recorded.
 func (r *run) runNode(ctx context.Context, gn graphNode, deps []*node, fn stepFunc) error {
 	for i, dep := range deps {
+		var err error
 		select {
 		case <-dep.done:
-			if dep.err == nil {
-				continue
-			}
+			err = dep.err
 		case <-ctx.Done():
+			err = context.Cause(ctx)
+		}
+		if err == nil {
+			continue
 		}
 		if isStepFailure(context.Cause(ctx)) {
 			r.recordSkipped(ctx, gn.name, gn.deps[i])
 		}
-		if dep.err != nil {
-			return fmt.Errorf("%w: %w", errDependency, dep.err)
-		}
-		return fmt.Errorf("%w: %w", errDependency, context.Cause(ctx))
+		return fmt.Errorf("%w: %w", errDependency, err)
 	}
 	return fn(ctx)
 }
