@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
 )
 
@@ -21,6 +22,13 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		d.IdentityErr = "Not configured."
 	default:
 		d.Identity, d.Account = arn, account
+	}
+	recent, _, err := s.store.ListDeployments(r.Context(), store.DeploymentFilter{}, "", 10)
+	if err != nil {
+		return err
+	}
+	for _, dep := range recent {
+		d.Recent = append(d.Recent, deploymentRow(dep))
 	}
 	s.render(w, r, http.StatusOK, web.DashboardPage(s.page(r, "Overview", "home"), d))
 	return nil
