@@ -100,7 +100,7 @@ func (r *run) waitCertificateIssued(ctx context.Context, rec *stepRecord) (certi
 	rec.action, rec.arn = store.ActionWait, r.certificate.ARN
 	stable := r.nodes[stepServiceStable].done
 	interval := r.e.opts.PollInterval
-	for {
+	for first := true; ; first = false {
 		out, err := r.aws.ACM.DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(r.certificate.ARN)})
 		if err != nil {
 			return certificateResult{}, err
@@ -114,6 +114,12 @@ func (r *run) waitCertificateIssued(ctx context.Context, rec *stepRecord) (certi
 			}
 			return res, nil
 		case acmtypes.CertificateStatusPendingValidation:
+			if first {
+				msg := fmt.Sprintf("certificate for %s awaits DNS validation: add its CNAME records", res.Domain)
+				if err := r.e.store.SetStepProgress(ctx, r.d.ID, stepCertificateIssued, msg); err != nil {
+					return certificateResult{}, err
+				}
+			}
 		default:
 			return certificateResult{}, fail("CertificateNotIssued", "certificate %s for %s is %s (%s); request a new one or pick an issued certificate",
 				r.certificate.ARN, res.Domain, cert.Status, cert.FailureReason)

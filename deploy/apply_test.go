@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -202,3 +203,17 @@ func TestThrottlingIsAbsorbedAndRecorded(t *testing.T) {
 }
 
 func errorsAs[T error](err error, target *T) bool { return errors.As(err, target) }
+
+func TestServiceNotStableInTimeIsInterrupted(t *testing.T) {
+	// At real speed the tasks take simulated minutes to start, far past
+	// the timeout.
+	env := newTestEnv(t, envOptions{speed: 1, stableTimeout: 300 * time.Millisecond})
+	env.startWorker("w1")
+	d := env.waitStatus(env.submit(env.spec(func(s *Spec) { s.LoadBalancer = nil })).ID, store.StatusInterrupted)
+	if d.ErrorStep != stepServiceStable || d.ErrorCode != "Timeout" || !strings.Contains(d.ErrorMessage, "tasks running") {
+		t.Fatalf("interrupted at %q with %q: %q", d.ErrorStep, d.ErrorCode, d.ErrorMessage)
+	}
+	if st := env.steps(d.ID)[stepServiceStable]; st.Progress == "" || st.Status != store.StepFailed {
+		t.Fatalf("service-stable step %+v: want failed with its last progress", st)
+	}
+}

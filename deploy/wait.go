@@ -35,20 +35,28 @@ func sleepUnless(ctx context.Context, d time.Duration, wake <-chan struct{}) err
 }
 
 // poll calls check until it reports done or fails, sleeping between calls
-// with a doubling interval (PollInterval up to MaxPollInterval). Past
-// timeout it returns the failure timedOut describes, which ends the
-// deployment as interrupted.
-func (r *run) poll(ctx context.Context, timeout time.Duration, check func(context.Context) (bool, error), timedOut func() string) error {
+// with a doubling interval (PollInterval up to MaxPollInterval) and
+// recording each new progress report on the step. Past timeout it fails
+// with the last progress, which ends the deployment as interrupted.
+func (r *run) poll(ctx context.Context, step string, timeout time.Duration, check func(context.Context) (done bool, progress string, err error)) error {
 	deadline := time.Now().Add(timeout)
 	interval := r.e.opts.PollInterval
+	recorded := ""
 	for {
-		done, err := check(ctx)
+		done, progress, err := check(ctx)
 		if done || err != nil {
 			return err
 		}
+		if progress != recorded {
+			if err := r.e.store.SetStepProgress(ctx, r.d.ID, step, progress); err != nil {
+				return err
+			}
+			recorded = progress
+		}
 		left := time.Until(deadline)
 		if left <= 0 {
-			return &failure{status: store.StatusInterrupted, code: "Timeout", message: timedOut()}
+			return &failure{status: store.StatusInterrupted, code: "Timeout",
+				message: fmt.Sprintf("not done after %s: %s", timeout, progress)}
 		}
 		if err := sleep(ctx, min(interval, left)); err != nil {
 			return err
@@ -61,26 +69,23 @@ func (r *run) poll(ctx context.Context, timeout time.Duration, check func(contex
 // provisioning.
 func (r *run) waitLoadBalancerActive(ctx context.Context, rec *stepRecord) (struct{}, error) {
 	rec.action, rec.arn = store.ActionWait, r.loadBalancer.ARN
-	state := elbtypes.LoadBalancerStateEnumProvisioning
-	err := r.poll(ctx, r.e.opts.LoadBalancerTimeout, func(ctx context.Context) (bool, error) {
+	name := r.spec.LoadBalancer.Name
+	err := r.poll(ctx, stepLoadBalancerActive, r.e.opts.LoadBalancerTimeout, func(ctx context.Context) (bool, string, error) {
 		out, err := r.aws.ELB.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{r.loadBalancer.ARN}})
 		if err != nil {
-			return false, err
+			return false, "", err
 		}
 		if len(out.LoadBalancers) == 0 || out.LoadBalancers[0].State == nil {
-			return false, fail("LoadBalancerNotFound", "load balancer %s disappeared while provisioning", r.spec.LoadBalancer.Name)
+			return false, "", fail("LoadBalancerNotFound", "load balancer %s disappeared while provisioning", name)
 		}
 		st := out.LoadBalancers[0].State
-		state = st.Code
 		switch st.Code {
 		case elbtypes.LoadBalancerStateEnumActive:
-			return true, nil
+			return true, "", nil
 		case elbtypes.LoadBalancerStateEnumFailed:
-			return false, fail("LoadBalancerFailed", "load balancer %s failed to provision: %s", r.spec.LoadBalancer.Name, aws.ToString(st.Reason))
+			return false, "", fail("LoadBalancerFailed", "load balancer %s failed to provision: %s", name, aws.ToString(st.Reason))
 		}
-		return false, nil
-	}, func() string {
-		return fmt.Sprintf("load balancer %s still %s after %s", r.spec.LoadBalancer.Name, state, r.e.opts.LoadBalancerTimeout)
+		return false, fmt.Sprintf("load balancer %s is %s", name, st.Code), nil
 	})
 	return struct{}{}, err
 }
@@ -97,31 +102,28 @@ type stableResult struct {
 // the breaker does not roll back).
 func (r *run) waitServiceStable(ctx context.Context, rec *stepRecord) (stableResult, error) {
 	rec.action, rec.arn = store.ActionWait, r.service.ARN
-	var progress string
 	var res stableResult
-	err := r.poll(ctx, r.e.opts.StableTimeout, func(ctx context.Context) (bool, error) {
+	err := r.poll(ctx, stepServiceStable, r.e.opts.StableTimeout, func(ctx context.Context) (bool, string, error) {
 		svc, err := lookup{r.aws}.service(ctx, r.spec.Cluster.Name, r.spec.Service.Name)
 		if err != nil {
-			return false, err
+			return false, "", err
 		}
 		if svc == nil {
-			return false, fail("ServiceNotFound", "service %s disappeared during the deployment", r.spec.Service.Name)
+			return false, "", fail("ServiceNotFound", "service %s disappeared during the deployment", r.spec.Service.Name)
 		}
 		if err := r.rolloutFailure(svc); err != nil {
-			return false, err
+			return false, "", err
 		}
 		res.RunningCount = svc.RunningCount
-		progress = fmt.Sprintf("%d of %d tasks running, %d deployments", svc.RunningCount, svc.DesiredCount, len(svc.Deployments))
+		progress := fmt.Sprintf("%d of %d tasks running, %d deployments", svc.RunningCount, svc.DesiredCount, len(svc.Deployments))
 		if len(svc.Deployments) != 1 || svc.RunningCount != svc.DesiredCount {
-			return false, nil
+			return false, progress, nil
 		}
 		d := svc.Deployments[0]
 		if aws.ToString(d.TaskDefinition) != r.taskDef.ARN || d.RolloutState != ecstypes.DeploymentRolloutStateCompleted {
-			return false, nil
+			return false, progress + ", rollout " + string(d.RolloutState), nil
 		}
-		return r.targetsHealthy(ctx, svc.DesiredCount, &progress)
-	}, func() string {
-		return fmt.Sprintf("service %s not stable after %s: %s", r.spec.Service.Name, r.e.opts.StableTimeout, progress)
+		return r.targetsHealthy(ctx, svc.DesiredCount)
 	})
 	return res, err
 }
@@ -161,13 +163,13 @@ func (r *run) rolloutFailure(svc *ecstypes.Service) error {
 // targetsHealthy reports whether the target group has at least want
 // healthy targets and none still starting or unhealthy (draining ones
 // are leaving). Without a load balancer there is nothing to check.
-func (r *run) targetsHealthy(ctx context.Context, want int32, progress *string) (bool, error) {
+func (r *run) targetsHealthy(ctx context.Context, want int32) (bool, string, error) {
 	if r.spec.LoadBalancer == nil {
-		return true, nil
+		return true, "", nil
 	}
 	out, err := r.aws.ELB.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(r.targetGroup.ARN)})
 	if err != nil {
-		return false, err
+		return false, "", err
 	}
 	var healthy, other int32
 	for _, t := range out.TargetHealthDescriptions {
@@ -180,8 +182,8 @@ func (r *run) targetsHealthy(ctx context.Context, want int32, progress *string) 
 			other++
 		}
 	}
-	*progress = fmt.Sprintf("%d of %d targets healthy, %d not yet", healthy, want, other)
-	return healthy >= want && other == 0, nil
+	progress := fmt.Sprintf("%d of %d targets healthy, %d not yet", healthy, want, other)
+	return healthy >= want && other == 0, progress, nil
 }
 
 // collectTaskAddresses reads the running tasks' private and public IPs.

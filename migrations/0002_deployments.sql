@@ -57,6 +57,7 @@ CREATE TABLE deployment_steps (
     calls          integer     NOT NULL DEFAULT 0, -- AWS operations made
     retries        integer     NOT NULL DEFAULT 0, -- extra attempts the SDK's retryer made (throttling)
     detail         jsonb       NOT NULL DEFAULT '{}',
+    progress       text        NOT NULL DEFAULT '', -- a wait's latest observation, e.g. "1 of 2 tasks running"
     started_at     timestamptz,
     finished_at    timestamptz,
     PRIMARY KEY (deployment_id, name)

@@ -396,7 +396,9 @@ type DeploymentStep struct {
 	Retries      int // extra attempts by the SDK's retryer, e.g. after throttling
 	// Detail is the step's result as the engine records it, so that a
 	// resumed apply can continue from it without calling AWS again.
-	Detail     json.RawMessage
+	Detail json.RawMessage
+	// Progress is a wait's latest observation, e.g. "1 of 2 tasks running".
+	Progress   string
 	StartedAt  *time.Time
 	FinishedAt *time.Time
 }
@@ -407,9 +409,20 @@ func (s *Store) StartStep(ctx context.Context, deploymentID int64, name string) 
 	_, err := s.pool.Exec(ctx, `INSERT INTO deployment_steps (deployment_id, name, status, runs, started_at)
 		VALUES ($1, $2, 'running', 1, now())
 		ON CONFLICT (deployment_id, name) DO UPDATE SET status = 'running', runs = deployment_steps.runs + 1,
-			error_code = '', error_message = '', started_at = now(), finished_at = NULL`, deploymentID, name)
+			error_code = '', error_message = '', progress = '', started_at = now(), finished_at = NULL`, deploymentID, name)
 	if err != nil {
 		return fmt.Errorf("starting step %s of deployment %d: %w", name, deploymentID, err)
+	}
+	return nil
+}
+
+// SetStepProgress records what a running wait last saw, for the
+// deployment's live view.
+func (s *Store) SetStepProgress(ctx context.Context, deploymentID int64, name, progress string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE deployment_steps SET progress = $3 WHERE deployment_id = $1 AND name = $2`,
+		deploymentID, name, progress)
+	if err != nil {
+		return fmt.Errorf("recording progress of step %s of deployment %d: %w", name, deploymentID, err)
 	}
 	return nil
 }
@@ -455,7 +468,7 @@ func (s *Store) FinishStep(ctx context.Context, deploymentID int64, name string,
 // ones last).
 func (s *Store) Steps(ctx context.Context, deploymentID int64) ([]DeploymentStep, error) {
 	rows, err := s.pool.Query(ctx, `SELECT deployment_id, name, status, action, resource_arn, aws_request_id,
-		error_code, error_message, runs, calls, retries, detail, started_at, finished_at
+		error_code, error_message, runs, calls, retries, detail, progress, started_at, finished_at
 		FROM deployment_steps WHERE deployment_id = $1
 		ORDER BY started_at NULLS LAST, finished_at, name`, deploymentID)
 	if err != nil {
@@ -464,7 +477,7 @@ func (s *Store) Steps(ctx context.Context, deploymentID int64) ([]DeploymentStep
 	steps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DeploymentStep, error) {
 		var st DeploymentStep
 		err := r.Scan(&st.DeploymentID, &st.Name, &st.Status, &st.Action, &st.ResourceARN, &st.AWSRequestID,
-			&st.ErrorCode, &st.ErrorMessage, &st.Runs, &st.Calls, &st.Retries, &st.Detail, &st.StartedAt, &st.FinishedAt)
+			&st.ErrorCode, &st.ErrorMessage, &st.Runs, &st.Calls, &st.Retries, &st.Detail, &st.Progress, &st.StartedAt, &st.FinishedAt)
 		return st, err
 	})
 	if err != nil {

@@ -218,6 +218,10 @@ func TestStepsRecordRunsCallsAndResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t, s.StartStep(ctx, d.ID, "cluster"))
+	must(t, s.SetStepProgress(ctx, d.ID, "cluster", "still provisioning"))
+	if steps, err := s.Steps(ctx, d.ID); err != nil || steps[0].Progress != "still provisioning" || steps[0].Status != store.StepRunning {
+		t.Fatalf("running step %+v, %v", steps, err)
+	}
 	must(t, s.FinishStep(ctx, d.ID, "cluster", store.StepResult{Status: store.StepFailed, ErrorCode: "ServerException", ErrorMessage: "boom", Calls: 2, Retries: 1}))
 	// A resumed run starts it again and succeeds; counters accumulate.
 	must(t, s.StartStep(ctx, d.ID, "cluster"))
