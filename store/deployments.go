@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -254,10 +255,26 @@ func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter, cursor 
 		return nil, "", err
 	}
 	limit = min(max(limit, 1), MaxDeploymentPage)
+	// Only the filters in use go into the query, so that the planner picks
+	// the matching (…, id DESC) index even for a cached generic plan.
+	where, args := []string{"true"}, []any{}
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.ServiceKey != "" {
+		add("service_key = $%d", f.ServiceKey)
+	}
+	if f.Status != "" {
+		add("status = $%d", string(f.Status))
+	}
+	if before != 0 {
+		add("id < $%d", before)
+	}
 	// One more row than asked tells whether there is a next page.
-	rows, err := s.pool.Query(ctx, `SELECT `+deploymentColumns+` FROM deployments
-		WHERE ($1 = '' OR service_key = $1) AND ($2 = '' OR status = $2) AND ($3 = 0 OR id < $3)
-		ORDER BY id DESC LIMIT $4`, f.ServiceKey, string(f.Status), before, limit+1)
+	args = append(args, limit+1)
+	rows, err := s.pool.Query(ctx, `SELECT `+deploymentColumns+` FROM deployments WHERE `+
+		strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("listing deployments: %w", err)
 	}

@@ -251,3 +251,43 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkListDeployments pages through a history of 1,000,000
+// deployments over 1,000 services: the first page and a deep page, overall,
+// per service and per status.
+func BenchmarkListDeployments(b *testing.B) {
+	ctx := context.Background()
+	s := storetest.NewStore(b)
+	_, err := s.Pool().Exec(ctx, `INSERT INTO deployments (service_key, region, cluster, service, spec, status, created_by_name)
+		SELECT 'us-east-1/demo/svc' || (i % 1000), 'us-east-1', 'demo', 'svc' || (i % 1000),
+			'{"service":{"name":"svc"}}', CASE WHEN i % 10 = 0 THEN 'failed' ELSE 'succeeded' END, 'alice'
+		FROM generate_series(1, 1000000) AS i`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.Pool().Exec(ctx, `ANALYZE deployments`); err != nil {
+		b.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		filter store.DeploymentFilter
+		cursor string
+	}{
+		{"all/first", store.DeploymentFilter{}, ""},
+		{"all/deep", store.DeploymentFilter{}, "500000"},
+		{"service/first", store.DeploymentFilter{ServiceKey: "us-east-1/demo/svc7"}, ""},
+		{"service/deep", store.DeploymentFilter{ServiceKey: "us-east-1/demo/svc7"}, "500000"},
+		{"status/first", store.DeploymentFilter{Status: store.StatusFailed}, ""},
+		{"service+status/deep", store.DeploymentFilter{ServiceKey: "us-east-1/demo/svc10", Status: store.StatusFailed}, "500000"},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				page, _, err := s.ListDeployments(ctx, tc.filter, tc.cursor, 50)
+				if err != nil || len(page) != 50 {
+					b.Fatalf("%d rows, %v", len(page), err)
+				}
+			}
+		})
+	}
+}
