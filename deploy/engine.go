@@ -112,6 +112,10 @@ func (e *Engine) NewWorkerClient(opts WorkerOptions) (*river.Client[pgx.Tx], err
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
 		Workers:           workers,
 		FetchPollInterval: opts.FetchPollInterval,
+		// River hands a job running longer than this to another worker,
+		// assuming its worker died; an apply must never be that slow, or it
+		// would run twice at once. (A worker that did die is resumed then.)
+		RescueStuckJobsAfter: e.opts.LoadBalancerTimeout + e.opts.StableTimeout + 15*time.Minute,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("deploy: job queue worker client: %w", err)
