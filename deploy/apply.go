@@ -122,7 +122,7 @@ type run struct {
 	// done holds the steps an earlier attempt finished, by name.
 	done map[string]store.DeploymentStep
 
-	vpcOnce sync.Mutex
+	vpcMu sync.Mutex
 	vpc     string
 
 	// Step results, each written by its step before the step's node is
@@ -190,6 +190,9 @@ type node struct {
 	err  error
 }
 
+// apply runs (or resumes) deployment id and records its outcome. It
+// returns errWaitingForDNS when the deployment is parked, and other errors
+// when the attempt was interrupted and should be retried.
 func (e *Engine) apply(ctx context.Context, id int64) error {
 	d, err := e.store.StartDeployment(ctx, id)
 	if err != nil {

@@ -109,6 +109,12 @@ func (r *run) waitCertificateIssued(ctx context.Context, rec *stepRecord) (certi
 		res := certificateResult{ARN: r.certificate.ARN, Domain: aws.ToString(cert.DomainName), Status: string(cert.Status)}
 		switch cert.Status {
 		case acmtypes.CertificateStatusIssued:
+			if r.d.Status == store.StatusWaitingForDNS {
+				// Woken from parking: the rest of the apply runs now.
+				if err := r.e.store.SetDeploymentStatus(ctx, r.d.ID, store.StatusRunning); err != nil {
+					return certificateResult{}, err
+				}
+			}
 			if records := dnsRecords(cert); len(records) > 0 {
 				return res, r.e.store.SetDNSValidation(ctx, r.d.ID, records)
 			}

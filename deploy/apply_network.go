@@ -25,8 +25,8 @@ func loadBalancerSGName(lb *LoadBalancer) string { return lb.Name + "-alb" }
 // vpcID is the VPC of the service's subnets, where the security groups and
 // the target group go. It is looked up once per attempt.
 func (r *run) vpcID(ctx context.Context) (string, error) {
-	r.vpcOnce.Lock()
-	defer r.vpcOnce.Unlock()
+	r.vpcMu.Lock()
+	defer r.vpcMu.Unlock()
 	if r.vpc != "" {
 		return r.vpc, nil
 	}
