@@ -123,7 +123,7 @@ type run struct {
 	done map[string]store.DeploymentStep
 
 	vpcMu sync.Mutex
-	vpc     string
+	vpc   string
 
 	// Step results, each written by its step before the step's node is
 	// done and read by the steps after it.
