@@ -30,6 +30,19 @@ func TestRedeployThenRollBackEvenAfterDeregistration(t *testing.T) {
 	env.startWorker("w1")
 	first := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusSucceeded)
 
+	plan, err := env.engine.Plan(ctx, env.spec(withImage("php:8.4-apache")))
+	check(t, err)
+	wantPlan := map[string]string{
+		"task definition": "task definition differs from revision 1: a new revision → create",
+		"service":         "service exists running revision 1 → update",
+		"cluster":         "cluster demo exists → reuse",
+	}
+	for _, it := range plan.Items {
+		if want, ok := wantPlan[it.Resource]; ok && it.Reason != want {
+			t.Errorf("plan for a new image: %s: %q, want %q", it.Resource, it.Reason, want)
+		}
+	}
+
 	second := env.waitStatus(env.submit(env.spec(withImage("php:8.4-apache"))).ID, store.StatusSucceeded)
 	if second.TaskDefinitionARN == first.TaskDefinitionARN {
 		t.Fatalf("a new image reused revision %s", first.TaskDefinitionARN)
