@@ -146,3 +146,21 @@ func TestMigrationStatus(t *testing.T) {
 		t.Errorf("after removing the last version: %v, want ErrSchemaOutOfDate", err)
 	}
 }
+
+func TestDeleteExpiredSessions(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.NewStore(t)
+	_, err := s.Pool().Exec(ctx, `INSERT INTO sessions (token, data, expiry) VALUES
+		('old', '\x00', now() - interval '1 minute'), ('live', '\x00', now() + interval '1 hour')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.DeleteExpiredSessions(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("deleted %d, %v; want 1", n, err)
+	}
+	var left string
+	if err := s.Pool().QueryRow(ctx, `SELECT token FROM sessions`).Scan(&left); err != nil || left != "live" {
+		t.Errorf("left %q, %v", left, err)
+	}
+}

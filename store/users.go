@@ -252,3 +252,13 @@ func (s *Store) ChangePassword(ctx context.Context, id int64, current, password 
 	}
 	return s.updateUser(ctx, id, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, hash)
 }
+
+// DeleteExpiredSessions removes sessions past their expiry; the session
+// store ignores them already, this only keeps the table small.
+func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expiry < now()`)
+	if err != nil {
+		return 0, fmt.Errorf("deleting expired sessions: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

@@ -21,10 +21,20 @@ type apiClient struct {
 	http  *http.Client
 }
 
-// apiFlags registers the flags every API command takes.
-func apiFlags(e *envFlags, c *apiClient) {
+// newAPICommand returns the client and flags of an API command, with the
+// flags every API command takes already registered.
+func newAPICommand(name, usage string, getenv func(string) string, stderr io.Writer) (*apiClient, *envFlags) {
+	c := &apiClient{http: &http.Client{Timeout: 60 * time.Second}}
+	e := &envFlags{fs: flagSet(name, usage, stderr), getenv: getenv}
 	e.String(&c.base, "url", "ECSCONSOLE_URL", "http://127.0.0.1:8080", "the console's URL")
 	e.String(&c.token, "token", "ECSCONSOLE_TOKEN", "", "API token (ecsconsole token create); prefer the environment variable")
+	return c, e
+}
+
+// waitFlags registers --wait and --timeout.
+func waitFlags(e *envFlags, wait *bool, timeout *time.Duration) {
+	e.Bool(wait, "wait", "", false, "wait for the outcome; exit non-zero unless it succeeds")
+	e.Duration(timeout, "timeout", "", time.Hour, "with --wait, how long to wait")
 }
 
 // apiError is an error answer of the API.
@@ -124,18 +134,14 @@ func (d deploymentView) finished() bool {
 }
 
 func runDeploy(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	c := &apiClient{http: &http.Client{Timeout: 60 * time.Second}}
-	fs := flagSet("deploy", "deploy -f spec.json [--reason TEXT] [--wait] [--plan]", stderr)
-	e := &envFlags{fs: fs, getenv: getenv}
-	apiFlags(e, c)
+	c, e := newAPICommand("deploy", "deploy -f spec.json [--reason TEXT] [--wait] [--plan]", getenv, stderr)
 	var file, reason string
 	var wait, planOnly bool
 	var timeout time.Duration
 	e.String(&file, "f", "", "", "the deployment spec (JSON); - reads standard input")
 	e.String(&reason, "reason", "", "", "why, shown in the history")
-	e.Bool(&wait, "wait", "", false, "wait for the outcome; exit non-zero unless it succeeds")
 	e.Bool(&planOnly, "plan", "", false, "only show what the deployment would do")
-	e.Duration(&timeout, "timeout", "", time.Hour, "with --wait, how long to wait")
+	waitFlags(e, &wait, &timeout)
 	if err := e.parse(args); err != nil {
 		return err
 	}
@@ -174,20 +180,16 @@ func runDeploy(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 func runRollback(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	c := &apiClient{http: &http.Client{Timeout: 60 * time.Second}}
-	fs := flagSet("rollback", "rollback ID [--reason TEXT] [--wait]", stderr)
-	e := &envFlags{fs: fs, getenv: getenv}
-	apiFlags(e, c)
+	c, e := newAPICommand("rollback", "rollback ID [--reason TEXT] [--wait]", getenv, stderr)
 	var reason string
 	var wait bool
 	var timeout time.Duration
 	e.String(&reason, "reason", "", "", "why, shown in the history")
-	e.Bool(&wait, "wait", "", false, "wait for the outcome; exit non-zero unless it succeeds")
-	e.Duration(&timeout, "timeout", "", time.Hour, "with --wait, how long to wait")
+	waitFlags(e, &wait, &timeout)
 	if err := e.parse(reorderFlags(args)); err != nil {
 		return err
 	}
-	id, err := deploymentArg(fs.Args())
+	id, err := deploymentArg(e.fs.Args())
 	if err != nil {
 		return err
 	}
@@ -206,14 +208,11 @@ func runRollback(ctx context.Context, args []string, getenv func(string) string,
 }
 
 func runStatus(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	c := &apiClient{http: &http.Client{Timeout: 60 * time.Second}}
-	fs := flagSet("status", "status ID", stderr)
-	e := &envFlags{fs: fs, getenv: getenv}
-	apiFlags(e, c)
+	c, e := newAPICommand("status", "status ID", getenv, stderr)
 	if err := e.parse(reorderFlags(args)); err != nil {
 		return err
 	}
-	id, err := deploymentArg(fs.Args())
+	id, err := deploymentArg(e.fs.Args())
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ func bootstrapPassword(t *testing.T, logs string) (string, bool) {
 func TestServeBootstrapsAdminOnceAndSignsIn(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": storetest.NewURL(t)}
 
-	base, logs, stop := startConsole(t, env, "--migrate")
+	base, logs, stop := startConsole(t, env, "--migrate", "--sandbox")
 	password, ok := bootstrapPassword(t, logs.String())
 	if !ok || len(password) < 16 {
 		t.Fatalf("no bootstrap password in the log:\n%s", logs)
@@ -109,7 +109,7 @@ func TestServeBootstrapsAdminOnceAndSignsIn(t *testing.T) {
 	}
 
 	// A restart finds the admin and creates no other.
-	base, logs, stop = startConsole(t, env)
+	base, logs, stop = startConsole(t, env, "--sandbox")
 	defer stop()
 	if _, again := bootstrapPassword(t, logs.String()); again {
 		t.Error("a second bootstrap admin was created on restart")

@@ -146,8 +146,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	sessions := pgxstore.NewWithCleanupInterval(db.Pool, 5*time.Minute)
-	defer sessions.StopCleanup()
+	// The store's own cleanup goroutine races with StopCleanup (scs
+	// pgxstore), so expired sessions are swept by a goroutine of ours.
+	sessions := pgxstore.NewWithCleanupInterval(db.Pool, 0)
+	go sweepSessions(ctx, st, 5*time.Minute, logger)
 	srv := handlers.New(handlers.Options{
 		BaseURL:            cfg.BaseURL,
 		SecureCookies:      cfg.SecureCookies,
@@ -198,6 +200,22 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// sweepSessions deletes expired sessions every interval until ctx ends.
+func sweepSessions(ctx context.Context, st *store.Store, interval time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := st.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("sweeping expired sessions", "error", err.Error())
+			}
+		}
+	}
 }
 
 // stopWorker stops the deployment worker: running applies get grace to
