@@ -15,11 +15,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 AWS_CLI=${AWS_CLI:-/usr/bin/aws}
 SPEED=${SANDBOX_SPEED:-60}
-# Certificate validation takes 45 simulated minutes (45 s at speed 60):
-# long enough that the HTTPS listener is reliably refused while pending even
-# when each awscli call takes seconds on a loaded machine; the journey
-# meanwhile brings the service up over HTTP, as the console does.
-CERT_DELAY=45m
+if ! [[ $SPEED =~ ^[0-9]+([.][0-9]+)?$ ]] || ! awk -v s="$SPEED" 'BEGIN { exit !(s > 0) }'; then
+	echo "SANDBOX_SPEED must be a positive number, got '$SPEED'" >&2
+	exit 2
+fi
+
+# real_seconds SIMULATED: real seconds for that many simulated ones, rounded up.
+real_seconds() { awk -v t="$1" -v s="$SPEED" 'BEGIN { r = t / s; printf "%d", (r == int(r)) ? r : int(r) + 1 }'; }
+
+# Certificate validation takes 45 real seconds whatever the speed: long
+# enough that the HTTPS listener is reliably refused while pending even when
+# each awscli call takes seconds on a loaded machine; the journey meanwhile
+# brings the service up over HTTP, as the console does.
+CERT_DELAY=$(awk -v s="$SPEED" 'BEGIN { printf "%ds", 45 * s }')
+
+# poll_limit SIMULATED: how long to poll for something the sandbox takes up to
+# SIMULATED seconds to do, plus a minute for slow awscli calls.
+poll_limit() { echo $(($(real_seconds "$1") + 60)); }
 DOMAIN=app.example.com
 
 work=$(mktemp -d)
@@ -238,7 +250,7 @@ load_balancer() {
 	ALB_ARN=$(jq -r '.LoadBalancers[0].LoadBalancerArn' <<<"$out")
 	expect "new ALB state" "$(jq -r '.LoadBalancers[0].State.Code' <<<"$out")" provisioning
 	expect_match "ALB DNS name" "$(jq -r '.LoadBalancers[0].DNSName' <<<"$out")" '^journey-php-[0-9a-z]+\.us-east-1\.elb\.amazonaws\.com$'
-	poll "the ALB to be active" 120 '.LoadBalancers[0].State.Code == "active"' \
+	poll "the ALB to be active" "$(poll_limit 600)" '.LoadBalancers[0].State.Code == "active"' \
 		elbv2 describe-load-balancers --load-balancer-arns "$ALB_ARN"
 	"$AWS_CLI" --endpoint-url "$URL" elbv2 wait load-balancer-available --load-balancer-arns "$ALB_ARN"
 }
@@ -256,7 +268,7 @@ certificate() {
 	CERT_ARN=$(awsj acm request-certificate --domain-name "$DOMAIN" --validation-method DNS \
 		--idempotency-token journey | jq -r .CertificateArn)
 	expect_match "certificate ARN" "$CERT_ARN" "^arn:aws:acm:us-east-1:$ACCOUNT:certificate/[0-9a-f-]{36}$"
-	poll "the validation CNAME" 30 '.Certificate.DomainValidationOptions[0].ResourceRecord.Name != null' \
+	poll "the validation CNAME" "$(poll_limit 60)" '.Certificate.DomainValidationOptions[0].ResourceRecord.Name != null' \
 		acm describe-certificate --certificate-arn "$CERT_ARN"
 	expect "status" "$(jq -r .Certificate.Status <<<"$polled")" PENDING_VALIDATION
 	CNAME_NAME=$(jq -r '.Certificate.DomainValidationOptions[0].ResourceRecord.Name' <<<"$polled")
@@ -278,7 +290,7 @@ certificate_identity() {
 		"$(awsj acm request-certificate --domain-name "$DOMAIN" --validation-method DNS --idempotency-token journey | jq -r .CertificateArn)" "$CERT_ARN"
 	local other
 	other=$(awsj acm request-certificate --domain-name "$DOMAIN" --validation-method DNS | jq -r .CertificateArn)
-	poll "the second certificate's CNAME" 30 '.Certificate.DomainValidationOptions[0].ResourceRecord.Name != null' \
+	poll "the second certificate's CNAME" "$(poll_limit 60)" '.Certificate.DomainValidationOptions[0].ResourceRecord.Name != null' \
 		acm describe-certificate --certificate-arn "$other"
 	[[ $(jq -r '.Certificate.DomainValidationOptions[0].ResourceRecord.Name' <<<"$polled") != "$CNAME_NAME" ]] ||
 		fail "two certificates share the CNAME $CNAME_NAME"
@@ -300,7 +312,7 @@ service() {
 }
 
 service_stable() {
-	poll "the service to be stable" 300 \
+	poll "the service to be stable" "$(poll_limit 1800)" \
 		'.services[0] | (.deployments | length) == 1 and .runningCount == 2 and .deployments[0].rolloutState == "COMPLETED"' \
 		ecs describe-services --cluster journey --services journey-php
 	"$AWS_CLI" --endpoint-url "$URL" ecs wait services-stable --cluster journey --services journey-php
@@ -308,7 +320,7 @@ service_stable() {
 }
 
 healthy_targets() {
-	poll "two healthy targets" 300 '[.TargetHealthDescriptions[] | select(.TargetHealth.State == "healthy")] | length == 2' \
+	poll "two healthy targets" "$(poll_limit 1800)" '[.TargetHealthDescriptions[] | select(.TargetHealth.State == "healthy")] | length == 2' \
 		elbv2 describe-target-health --target-group-arn "$TG_ARN"
 	"$AWS_CLI" --endpoint-url "$URL" elbv2 wait target-in-service --target-group-arn "$TG_ARN"
 	TARGET_IPS=$(jq -r '[.TargetHealthDescriptions[].Target.Id] | sort | join(" ")' <<<"$polled")
@@ -332,12 +344,12 @@ task_public_ip() {
 }
 
 task_logs() {
-	poll "log lines from the web container" 60 '.events | length > 0' \
+	poll "log lines from the web container" "$(poll_limit 600)" '.events | length > 0' \
 		logs filter-log-events --log-group-name /ecs/journey-php --log-stream-name-prefix ecs/web/
 }
 
 https_listener() {
-	poll "the certificate to be issued" 300 '.Certificate.Status == "ISSUED"' \
+	poll "the certificate to be issued" "$(($(real_seconds "${CERT_DELAY%s}") + 120))" '.Certificate.Status == "ISSUED"' \
 		acm describe-certificate --certificate-arn "$CERT_ARN"
 	"$AWS_CLI" --endpoint-url "$URL" acm wait certificate-validated --certificate-arn "$CERT_ARN"
 	local out
