@@ -136,6 +136,9 @@ func startPrivate(ctx context.Context, bin, dataDir string, logger *slog.Logger)
 		return nil, err
 	}
 	if cred != nil {
+		if dir := unreachableParent(dataDir); dir != "" {
+			return nil, fmt.Errorf("the postgres user cannot reach %s (no search permission for others on %s); set ECSCONSOLE_DATA_DIR to a directory it can reach, e.g. /var/tmp/ecsconsole, or set DATABASE_URL", dataDir, dir)
+		}
 		if err := os.Chown(dataDir, int(cred.Uid), int(cred.Gid)); err != nil {
 			return nil, err
 		}
@@ -168,6 +171,19 @@ func startPrivate(ctx context.Context, bin, dataDir string, logger *slog.Logger)
 	}
 	admin := fmt.Sprintf("postgres://postgres@/postgres?host=%s&sslmode=disable", url.QueryEscape(dataDir))
 	return &Server{AdminURL: admin, stop: stop}, nil
+}
+
+// unreachableParent returns the first parent of dir that other users cannot
+// search, or "".
+func unreachableParent(dir string) string {
+	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o001 == 0 {
+			return p
+		}
+		if p == filepath.Dir(p) {
+			return ""
+		}
+	}
 }
 
 // serverCredential returns who initdb and postgres run as: nil (ourselves)
