@@ -235,17 +235,18 @@ func (s *Server) apiSubnets(w http.ResponseWriter, r *http.Request) error {
 // regionPattern matches AWS region names such as us-east-1.
 var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
 
-// specDiff compares two stored deployments' specs.
+// specDiff compares two stored deployments' specs. Stored specs are read
+// leniently, not re-validated: a spec accepted long ago must stay
+// comparable even if today's rules would refuse it.
 func specDiff(a, b store.Deployment) ([]deploy.Change, error) {
-	sa, err := deploy.Parse(a.Spec)
-	if err != nil {
+	var sa, sb deploy.Spec
+	if err := json.Unmarshal(a.Spec, &sa); err != nil {
 		return nil, fmt.Errorf("stored spec of deployment %d: %w", a.ID, err)
 	}
-	sb, err := deploy.Parse(b.Spec)
-	if err != nil {
+	if err := json.Unmarshal(b.Spec, &sb); err != nil {
 		return nil, fmt.Errorf("stored spec of deployment %d: %w", b.ID, err)
 	}
-	changes := deploy.Diff(sa, sb)
+	changes := deploy.Diff(&sa, &sb)
 	if changes == nil {
 		changes = []deploy.Change{}
 	}

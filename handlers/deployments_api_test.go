@@ -122,3 +122,34 @@ func TestDeploymentAPIBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestOldSpecsStayViewable: a deployment stored under older, looser rules
+// still shows its page and diff, and says why it cannot be rolled back.
+func TestOldSpecsStayViewable(t *testing.T) {
+	c := newConsole(t)
+	c.addUser("ada", store.RoleAdmin)
+	ctx := context.Background()
+	for _, image := range []string{"nginx:1", "nginx:2"} {
+		_, err := c.Store.Pool().Exec(ctx, `INSERT INTO deployments (service_key, region, cluster, service, spec, status, created_by_name, finished_at)
+			VALUES ('us-east-1/demo/web', 'us-east-1', 'demo', 'web', $1, 'succeeded', 'old-timer', now())`,
+			`{"region":"us-east-1","cluster":{"name":"demo"},"service":{"name":"web"},"taskDefinition":{"containerDefinitions":[{"name":"web","image":"`+image+`"}]}}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := c.browser()
+	wantStatus(t, b.login("ada", testPassword), http.StatusSeeOther)
+	resp := b.get("/deployments/2")
+	wantStatus(t, resp, http.StatusOK)
+	d := doc(t, resp)
+	if got := d.Find("table.changes").Text(); !strings.Contains(got, "nginx:2") {
+		t.Errorf("changes = %q", got)
+	}
+	if d.Find("#deployment-live form button.contrast").Length() != 0 || !strings.Contains(d.Find("#deployment-live").Text(), "not possible") {
+		t.Error("an unrestorable deployment offers rollback, or does not say why not")
+	}
+	resp, out := c.apiCall(http.MethodGet, "/api/v1/deployments/1/diff/2", c.token("vic", store.RoleViewer), "")
+	if resp.StatusCode != http.StatusOK || len(out["changes"].([]any)) != 1 {
+		t.Errorf("API diff: %d %v", resp.StatusCode, out)
+	}
+}
