@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
@@ -130,7 +131,12 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 	if !d.Finished {
 		return d, nil // the rest only matters once it is done; polling stays cheap
 	}
-	if me, _ := userFrom(ctx); me.Role.AtLeast(store.RoleDeployer) && dep.Status == store.StatusSucceeded {
+	serving, _, err := s.store.ListDeployments(ctx, store.DeploymentFilter{ServiceKey: dep.ServiceKey, Status: store.StatusSucceeded}, "", 1)
+	if err != nil {
+		return d, err
+	}
+	d.Serving = len(serving) == 1 && serving[0].ID == dep.ID
+	if me, _ := userFrom(ctx); me.Role.AtLeast(store.RoleDeployer) && dep.Status == store.StatusSucceeded && !d.Serving {
 		ok, why, err := s.engine.CheckRollback(ctx, dep.ID)
 		if err != nil {
 			s.logger.Warn("checking rollback", "request_id", requestID(ctx), "deployment_id", dep.ID, "error", err.Error())
@@ -178,9 +184,24 @@ func outputRows(dep store.Deployment) []web.KeyValue {
 		if k == "taskDefinition" && dep.TaskDefinitionARN != "" {
 			continue
 		}
-		rows = append(rows, web.KeyValue{Key: k, Value: dep.Outputs.ARNs[k]})
+		rows = append(rows, web.KeyValue{Key: words(k), Value: dep.Outputs.ARNs[k]})
 	}
 	return rows
+}
+
+// words turns a camelCase key into lower-case words: httpListener → http listener.
+func words(key string) string {
+	var b strings.Builder
+	for i, r := range key {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func (s *Server) rollbackForm(w http.ResponseWriter, r *http.Request) error {

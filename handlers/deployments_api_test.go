@@ -145,6 +145,10 @@ func TestOldSpecsStayViewable(t *testing.T) {
 	if got := d.Find("table.changes").Text(); !strings.Contains(got, "nginx:2") {
 		t.Errorf("changes = %q", got)
 	}
+	if d.Find("#deployment-live form button.contrast").Length() != 0 || !strings.Contains(d.Find("#deployment-live").Text(), "runs now") {
+		t.Error("the serving deployment offers a rollback to itself, or does not say it is serving")
+	}
+	d = doc(t, b.get("/deployments/1"))
 	if d.Find("#deployment-live form button.contrast").Length() != 0 || !strings.Contains(d.Find("#deployment-live").Text(), "not possible") {
 		t.Error("an unrestorable deployment offers rollback, or does not say why not")
 	}
