@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -198,6 +199,11 @@ func (r *run) ensureCluster(ctx context.Context, rec *stepRecord) (resourceResul
 type serviceResult struct {
 	ARN            string `json:"arn"`
 	TaskDefinition string `json:"taskDefinition"`
+	// ECSDeploymentID is the ECS deployment (ecs-svc/…) that rolls this
+	// revision out, and Since when it was asked for: the wait judges that
+	// deployment and the events after Since, not older ones.
+	ECSDeploymentID string    `json:"ecsDeploymentId,omitempty"`
+	Since           time.Time `json:"since,omitempty"`
 }
 
 // ensureService creates the service or updates it to this deployment's
@@ -209,25 +215,37 @@ func (r *run) ensureService(ctx context.Context, rec *stepRecord) (serviceResult
 	if err != nil {
 		return serviceResult{}, err
 	}
-	res := serviceResult{TaskDefinition: r.taskDef.ARN}
+	res := serviceResult{TaskDefinition: r.taskDef.ARN, Since: time.Now().Add(-time.Minute)}
 	switch {
 	case svc == nil:
 		out, err := r.aws.ECS.CreateService(ctx, r.createServiceInput())
 		if err != nil {
 			return serviceResult{}, err
 		}
-		rec.action, res.ARN = store.ActionCreate, aws.ToString(out.Service.ServiceArn)
+		rec.action, svc = store.ActionCreate, out.Service
 	case r.serviceUpToDate(svc):
-		rec.action, res.ARN = store.ActionReuse, aws.ToString(svc.ServiceArn)
+		rec.action = store.ActionReuse
 	default:
 		out, err := r.aws.ECS.UpdateService(ctx, r.updateServiceInput())
 		if err != nil {
 			return serviceResult{}, err
 		}
-		rec.action, res.ARN = store.ActionUpdate, aws.ToString(out.Service.ServiceArn)
+		rec.action, svc = store.ActionUpdate, out.Service
 	}
+	res.ARN, res.ECSDeploymentID = aws.ToString(svc.ServiceArn), primaryDeploymentID(svc, r.taskDef.ARN)
 	rec.arn = res.ARN
 	return res, nil
+}
+
+// primaryDeploymentID is the id of the service's PRIMARY deployment when it
+// runs taskDefARN, else "".
+func primaryDeploymentID(svc *ecstypes.Service, taskDefARN string) string {
+	for _, d := range svc.Deployments {
+		if aws.ToString(d.Status) == "PRIMARY" && aws.ToString(d.TaskDefinition) == taskDefARN {
+			return aws.ToString(d.Id)
+		}
+	}
+	return ""
 }
 
 func (r *run) createServiceInput() *ecs.CreateServiceInput {

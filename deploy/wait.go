@@ -138,7 +138,7 @@ func (r *run) rolloutFailure(svc *ecstypes.Service) error {
 	}
 	ours := false
 	for _, d := range svc.Deployments {
-		if aws.ToString(d.TaskDefinition) != r.taskDef.ARN {
+		if !r.isOurDeployment(d) {
 			continue
 		}
 		ours = true
@@ -148,16 +148,32 @@ func (r *run) rolloutFailure(svc *ecstypes.Service) error {
 	}
 	if !ours {
 		// ECS may retire a failed deployment before a poll sees it FAILED;
-		// its event says whether the circuit breaker did it.
+		// its event says whether the circuit breaker did it. Only events
+		// since this deployment began, naming its ECS deployment when known,
+		// count: an older failure is not this one's.
 		for _, ev := range svc.Events {
-			if msg := aws.ToString(ev.Message); strings.Contains(msg, "deployment failed") {
-				return &failure{status: status, code: "DeploymentFailed", message: msg}
+			msg := aws.ToString(ev.Message)
+			if !strings.Contains(msg, "deployment failed") || aws.ToTime(ev.CreatedAt).Before(r.service.Since) {
+				continue
 			}
+			if id := r.service.ECSDeploymentID; id != "" && !strings.Contains(msg, id) {
+				continue
+			}
+			return &failure{status: status, code: "DeploymentFailed", message: msg}
 		}
 		return &failure{status: status, code: "DeploymentReplaced",
 			message: fmt.Sprintf("the service now runs %s instead of this deployment's revision", aws.ToString(svc.TaskDefinition))}
 	}
 	return nil
+}
+
+// isOurDeployment reports whether an ECS deployment is the one rolling out
+// this deployment's revision: by its id when recorded, else by revision.
+func (r *run) isOurDeployment(d ecstypes.Deployment) bool {
+	if id := r.service.ECSDeploymentID; id != "" {
+		return aws.ToString(d.Id) == id
+	}
+	return aws.ToString(d.TaskDefinition) == r.taskDef.ARN
 }
 
 // targetsHealthy reports whether the target group has at least want
