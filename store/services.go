@@ -18,30 +18,18 @@ type ServiceSummary struct {
 // MaxServices bounds ListServices.
 const MaxServices = 500
 
-// ListServices returns every service that has deployments, by service key.
-// It skips through the (service_key, id) index instead of grouping the whole
-// history, so it costs one index probe per service.
+// ListServices returns every service that has deployments, by service key,
+// from the services table a trigger keeps beside deployments.
 func (s *Store) ListServices(ctx context.Context) ([]ServiceSummary, error) {
-	rows, err := s.pool.Query(ctx, `
-		WITH RECURSIVE keys(service_key) AS (
-			(SELECT service_key FROM deployments ORDER BY service_key LIMIT 1)
-			UNION ALL
-			SELECT (SELECT d.service_key FROM deployments d WHERE d.service_key > k.service_key ORDER BY d.service_key LIMIT 1)
-			FROM keys k WHERE k.service_key IS NOT NULL
-		)
-		SELECT latest.id, ok.id FROM keys k
-		CROSS JOIN LATERAL (SELECT id FROM deployments WHERE service_key = k.service_key ORDER BY id DESC LIMIT 1) latest
-		LEFT JOIN LATERAL (SELECT id FROM deployments WHERE service_key = k.service_key AND status = 'succeeded' ORDER BY id DESC LIMIT 1) ok ON true
-		WHERE k.service_key IS NOT NULL
-		ORDER BY k.service_key
-		LIMIT $1`, MaxServices)
+	rows, err := s.pool.Query(ctx, `SELECT latest_deployment_id, serving_deployment_id FROM services
+		ORDER BY service_key LIMIT $1`, MaxServices)
 	if err != nil {
 		return nil, fmt.Errorf("listing services: %w", err)
 	}
-	type pair struct{ latest, ok *int64 }
+	type pair struct{ latest, serving *int64 }
 	pairs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pair, error) {
 		var p pair
-		return p, r.Scan(&p.latest, &p.ok)
+		return p, r.Scan(&p.latest, &p.serving)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("listing services: %w", err)
@@ -49,8 +37,8 @@ func (s *Store) ListServices(ctx context.Context) ([]ServiceSummary, error) {
 	ids := make([]int64, 0, 2*len(pairs))
 	for _, p := range pairs {
 		ids = append(ids, *p.latest)
-		if p.ok != nil {
-			ids = append(ids, *p.ok)
+		if p.serving != nil {
+			ids = append(ids, *p.serving)
 		}
 	}
 	byID, err := s.deploymentsByID(ctx, ids)
@@ -60,8 +48,8 @@ func (s *Store) ListServices(ctx context.Context) ([]ServiceSummary, error) {
 	out := make([]ServiceSummary, len(pairs))
 	for i, p := range pairs {
 		out[i].Latest = byID[*p.latest]
-		if p.ok != nil {
-			d := byID[*p.ok]
+		if p.serving != nil {
+			d := byID[*p.serving]
 			out[i].LastSucceeded = &d
 		}
 	}

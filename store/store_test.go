@@ -164,3 +164,42 @@ func TestDeleteExpiredSessions(t *testing.T) {
 		t.Errorf("left %q, %v", left, err)
 	}
 }
+
+func TestListServicesFollowsDeployments(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.NewStore(t)
+	insert := func(key, status string) int64 {
+		t.Helper()
+		var id int64
+		err := s.Pool().QueryRow(ctx, `INSERT INTO deployments (service_key, region, cluster, service, spec, status, created_by_name)
+			VALUES ($1, 'us-east-1', 'c', 's', '{}', $2, 'test') RETURNING id`, key, status).Scan(&id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	ok1 := insert("us-east-1/c/a", "succeeded")
+	insert("us-east-1/c/a", "failed")
+	onlyFailed := insert("us-east-1/c/b", "failed")
+	running := insert("us-east-1/c/a", "running")
+
+	list, err := s.ListServices(ctx)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("ListServices = %+v, %v", list, err)
+	}
+	a, b := list[0], list[1]
+	if a.Latest.ID != running || a.LastSucceeded == nil || a.LastSucceeded.ID != ok1 {
+		t.Errorf("service a: latest %d serving %+v; want %d and %d", a.Latest.ID, a.LastSucceeded, running, ok1)
+	}
+	if b.Latest.ID != onlyFailed || b.LastSucceeded != nil {
+		t.Errorf("service b: %+v", b)
+	}
+	// The running deployment succeeds: it is what runs now.
+	if _, err := s.Pool().Exec(ctx, `UPDATE deployments SET status = 'succeeded' WHERE id = $1`, running); err != nil {
+		t.Fatal(err)
+	}
+	list, _ = s.ListServices(ctx)
+	if list[0].LastSucceeded == nil || list[0].LastSucceeded.ID != running {
+		t.Errorf("after success, serving = %+v", list[0].LastSucceeded)
+	}
+}
