@@ -29,13 +29,18 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		if user != nil {
-			if name, ok := r.Context().Value(logUserKey).(*string); ok {
-				*name = user.Username
-			}
+			setLogUser(r, user.Username)
 			r = r.WithContext(context.WithValue(r.Context(), userKey, *user))
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// setLogUser names the user in the request's log line.
+func setLogUser(r *http.Request, username string) {
+	if name, ok := r.Context().Value(logUserKey).(*string); ok {
+		*name = username
+	}
 }
 
 func (s *Server) userOf(r *http.Request) (*store.User, error) {

@@ -54,6 +54,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.sessions.Put(r.Context(), sessionUserID, user.ID)
+	setLogUser(r, user.Username)
 	s.audit(r, store.AuditEvent{Actor: user.Username, Action: "login.success", IP: ip})
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
