@@ -197,8 +197,12 @@ func TestLoginAndDashboard(t *testing.T) {
 		t.Errorf("identity = %q", got)
 	}
 
+	if doc(t, b.get("/logout")).Find(`form[action="/logout"][method=post]`).Length() != 1 {
+		t.Error("GET /logout has no sign-out form")
+	}
 	wantStatus(t, b.post("/logout", url.Values{}), http.StatusSeeOther)
 	wantStatus(t, b.get("/"), http.StatusSeeOther)
+	wantStatus(t, b.get("/logout"), http.StatusSeeOther)
 }
 
 func TestLoginSessionTokenRenewed(t *testing.T) {

@@ -60,6 +60,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+func (s *Server) logoutPage(w http.ResponseWriter, r *http.Request) error {
+	if _, ok := userFrom(r.Context()); !ok {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return nil
+	}
+	s.render(w, r, http.StatusOK, web.Logout(s.page(r, "Sign out", "")))
+	return nil
+}
+
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	if u, ok := userFrom(r.Context()); ok {
 		s.audit(r, store.AuditEvent{Actor: u.Username, Action: "logout", IP: clientIP(r)})

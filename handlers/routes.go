@@ -31,6 +31,7 @@ func (s *Server) Routes() http.Handler {
 
 		r.Get("/login", s.handle(s.loginPage))
 		r.Post("/login", s.handle(s.login))
+		r.Get("/logout", s.handle(s.logoutPage))
 
 		// Everything else needs a session or a token.
 		r.Group(func(r chi.Router) {
