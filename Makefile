@@ -4,7 +4,7 @@ GO ?= go
 ADDR ?= 127.0.0.1:8080
 SANDBOX ?= true
 
-.PHONY: run test test-go test-awscli generate lint build fuzz bench
+.PHONY: run test test-go test-awscli generate lint build fuzz bench bench-http
 
 ## run: start the console at http://$(ADDR) (a local sandbox AWS unless SANDBOX=false)
 run:
@@ -39,3 +39,7 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./deploy
+
+## bench-http: history pages under load from wrk, with 1,000,000 stored deployments (takes minutes)
+bench-http:
+	./e2e/bench-history.sh
