@@ -211,3 +211,18 @@ func TestDeployPageForm(t *testing.T) {
 		t.Errorf("previewing or refusing a spec stored %d deployments", len(list))
 	}
 }
+
+func TestAPINotFoundIsJSON(t *testing.T) {
+	c := newConsole(t)
+	tok := c.token("vic", store.RoleViewer)
+	for _, path := range []string{"/api/v1/nope", "/api/v2/deployments"} {
+		resp, out := c.apiCall(http.MethodGet, path, tok, "")
+		if resp.StatusCode != http.StatusNotFound || out["error"] == nil {
+			t.Errorf("%s: %d %v", path, resp.StatusCode, out)
+		}
+	}
+	resp, out := c.apiCall(http.MethodDelete, "/api/v1/deployments", tok, "")
+	if resp.StatusCode != http.StatusMethodNotAllowed || out["error"] == nil {
+		t.Errorf("DELETE: %d %v", resp.StatusCode, out)
+	}
+}

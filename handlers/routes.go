@@ -22,12 +22,8 @@ func (s *Server) Routes() http.Handler {
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.crossOriginProtection, s.sessions.LoadAndSave, s.authenticate)
-		r.NotFound(s.handle(func(w http.ResponseWriter, r *http.Request) error {
-			return errNotFound("There is no page at this address.")
-		}))
-		r.MethodNotAllowed(s.handle(func(w http.ResponseWriter, r *http.Request) error {
-			return &Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "This address does not accept " + r.Method + "."}
-		}))
+		r.NotFound(s.handle(notFound))
+		r.MethodNotAllowed(s.handle(methodNotAllowed))
 
 		r.Get("/login", s.handle(s.loginPage))
 		r.Post("/login", s.handle(s.login))
@@ -56,6 +52,8 @@ func (s *Server) Routes() http.Handler {
 
 			// The JSON API: viewers read, deployers change.
 			r.Route("/api/v1", func(r chi.Router) {
+				r.NotFound(s.handle(notFound)) // a mounted router keeps its own
+				r.MethodNotAllowed(s.handle(methodNotAllowed))
 				r.Get("/me", s.handle(s.apiMe))
 				r.Get("/deployments", s.handle(s.apiListDeployments))
 				r.Get("/deployments/{id}", s.handle(s.apiDeployment))
@@ -84,6 +82,14 @@ func (s *Server) Routes() http.Handler {
 		})
 	})
 	return r
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) error {
+	return errNotFound("There is nothing at this address.")
+}
+
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
+	return &Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "This address does not accept " + r.Method + "."}
 }
 
 // crossOriginProtection refuses unsafe cross-origin requests (CSRF) with
