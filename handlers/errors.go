@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -109,9 +108,8 @@ func wantsJSON(r *http.Request) bool {
 // sent, so an encoding failure is a clean 500.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	buf, err := json.Marshal(v)
-	if err != nil {
-		slog.Error("encoding JSON response", "error", err)
-		http.Error(w, `{"error":{"code":"internal","message":"Something went wrong."}}`, 500)
+	if err != nil { // only our own response types get here: a programming error
+		http.Error(w, `{"error":{"code":"internal","message":"Something went wrong."}}`, http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
