@@ -106,10 +106,10 @@ func TestDeployChangeAndRollBackInTheBrowser(t *testing.T) {
 	// Roll back to the first from its page.
 	err = do(ctx,
 		chromedp.Navigate(firstURL),
-		chromedp.WaitVisible(chromedp.CSS(`#deployment-live form button.contrast`)),
+		chromedp.WaitVisible(chromedp.CSS(`#rollback[data-checked] form button.contrast`)),
 		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
-		chromedp.SendKeys(chromedp.CSS(`#deployment-live input[name=reason]`), "8.4 is slow"),
-		chromedp.Click(chromedp.CSS(`#deployment-live form button.contrast`)),
+		chromedp.SendKeys(chromedp.CSS(`#rollback input[name=reason]`), "8.4 is slow"),
+		chromedp.Click(chromedp.CSS(`#rollback form button.contrast`)),
 		chromedp.WaitVisible(chromedp.CSS(`.alert.ok`)),
 	)
 	if err != nil {

@@ -136,14 +136,8 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 		return d, err
 	}
 	d.Serving = len(serving) == 1 && serving[0].ID == dep.ID
-	if me, _ := userFrom(ctx); me.Role.AtLeast(store.RoleDeployer) && dep.Status == store.StatusSucceeded && !d.Serving {
-		ok, why, err := s.engine.CheckRollback(ctx, dep.ID)
-		if err != nil {
-			s.logger.Warn("checking rollback", "request_id", requestID(ctx), "deployment_id", dep.ID, "error", err.Error())
-			why = "AWS could not be asked whether its resources still exist; try again later."
-		}
-		d.CanRollback, d.RollbackWhy = ok, why
-	}
+	me, _ := userFrom(ctx)
+	d.MayRollback = me.Role.AtLeast(store.RoleDeployer) && dep.Status == store.StatusSucceeded && !d.Serving
 	prev, err := s.store.PreviousDeployment(ctx, dep)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -202,6 +196,36 @@ func words(key string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// rollbackCheck answers the deployment page's background question: can
+// this deployment still be restored? It asks AWS, so the page itself does
+// not wait for it.
+func (s *Server) rollbackCheck(w http.ResponseWriter, r *http.Request) error {
+	id, err := deploymentID(r, "id")
+	if err != nil {
+		return err
+	}
+	if r.Header.Get("HX-Request") != "true" {
+		http.Redirect(w, r, "/deployments/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+		return nil
+	}
+	dep, err := s.deploymentParam(r, "id")
+	if err != nil {
+		return err
+	}
+	state := web.RollbackState{ID: dep.ID, Service: dep.ServiceKey, Checked: true}
+	ok, why, err := s.engine.CheckRollback(r.Context(), dep.ID)
+	switch {
+	case err != nil:
+		s.logger.Warn("checking rollback", "request_id", requestID(r.Context()), "deployment_id", dep.ID, "error", err.Error())
+		state.Why = "AWS could not be asked whether its resources still exist; try again later."
+	case !ok:
+		state.Why = why
+	}
+	w.Header().Set("Vary", "HX-Request")
+	s.render(w, r, http.StatusOK, web.RollbackSection(state))
+	return nil
 }
 
 func (s *Server) rollbackForm(w http.ResponseWriter, r *http.Request) error {

@@ -149,9 +149,23 @@ func TestOldSpecsStayViewable(t *testing.T) {
 	if d.Find("#deployment-live form button.contrast").Length() != 0 || !strings.Contains(d.Find("#deployment-live").Text(), "runs now") {
 		t.Error("the serving deployment offers a rollback to itself, or does not say it is serving")
 	}
+	// Its page offers the rollback at once and asks AWS in the background…
 	d = doc(t, b.get("/deployments/1"))
-	if d.Find("#deployment-live form button.contrast").Length() != 0 || !strings.Contains(d.Find("#deployment-live").Text(), "not possible") {
+	if d.Find(`#rollback[hx-get="/deployments/1/rollback"][hx-trigger=load]`).Length() != 1 {
+		t.Error("the rollback section does not check in the background")
+	}
+	// …whose answer says why it cannot work.
+	b.header.Set("HX-Request", "true")
+	d = doc(t, b.get("/deployments/1/rollback"))
+	b.header.Del("HX-Request")
+	if d.Find("form").Length() != 0 || !strings.Contains(d.Find("#rollback[data-checked]").Text(), "not possible") {
 		t.Error("an unrestorable deployment offers rollback, or does not say why not")
+	}
+	// Without JavaScript the refusal comes when the form is sent.
+	resp = b.post("/deployments/1/rollback", url.Values{})
+	wantStatus(t, resp, http.StatusUnprocessableEntity)
+	if !strings.Contains(doc(t, resp).Find("main").Text(), "cannot be restored") {
+		t.Error("a refused rollback does not say why")
 	}
 	resp, out := c.apiCall(http.MethodGet, "/api/v1/deployments/1/diff/2", c.token("vic", store.RoleViewer), "")
 	if resp.StatusCode != http.StatusOK || len(out["changes"].([]any)) != 1 {

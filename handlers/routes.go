@@ -47,6 +47,7 @@ func (s *Server) Routes() http.Handler {
 				r.Use(s.requireRole(store.RoleDeployer))
 				r.Get("/deploy", s.handle(s.deployPage))
 				r.Post("/deploy", s.handle(s.deploySubmit))
+				r.Get("/deployments/{id}/rollback", s.handle(s.rollbackCheck))
 				r.Post("/deployments/{id}/rollback", s.handle(s.rollbackForm))
 			})
 
