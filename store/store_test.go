@@ -203,3 +203,23 @@ func TestListServicesFollowsDeployments(t *testing.T) {
 		t.Errorf("after success, serving = %+v", list[0].LastSucceeded)
 	}
 }
+
+func TestDeploymentsAreNeverDeleted(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.NewStore(t)
+	_, err := s.Pool().Exec(ctx, `INSERT INTO deployments (service_key, region, cluster, service, spec, status, created_by_name)
+		VALUES ('us-east-1/c/s', 'us-east-1', 'c', 's', '{}', 'failed', 'test')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sql := range []string{`DELETE FROM deployments`, `TRUNCATE deployments CASCADE`, `DELETE FROM deployment_steps`} {
+		if _, err := s.Pool().Exec(ctx, sql); err == nil {
+			t.Errorf("%s succeeded; want the database to refuse", sql)
+		}
+	}
+	var n int
+	s.Pool().QueryRow(ctx, `SELECT count(*) FROM deployments`).Scan(&n)
+	if n != 1 {
+		t.Errorf("deployments left: %d", n)
+	}
+}
