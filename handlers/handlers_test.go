@@ -266,6 +266,7 @@ func TestRoles(t *testing.T) {
 		t.Errorf("403 page heading = %q", h)
 	}
 	wantStatus(t, viewer.post("/users", url.Values{"username": {"x"}}), http.StatusForbidden)
+	wantStatus(t, viewer.get("/audit"), http.StatusForbidden)
 
 	admin := c.browser()
 	wantStatus(t, admin.login("ada", testPassword), http.StatusSeeOther)
@@ -416,6 +417,10 @@ func TestUsersAdmin(t *testing.T) {
 	}
 	if got := strings.Join(actions, ","); got != "user.disable,token.create,user.set_role,user.create,login.success" {
 		t.Errorf("audit actions = %s", got)
+	}
+	d = doc(t, b.get("/audit"))
+	if rows := d.Find("table.audit tbody tr"); rows.Length() != 5 || !strings.Contains(rows.First().Text(), "user.disable") {
+		t.Errorf("audit page rows = %d, first %q", rows.Length(), rows.First().Text())
 	}
 }
 

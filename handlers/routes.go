@@ -68,9 +68,10 @@ func (s *Server) Routes() http.Handler {
 				})
 			})
 
-			// Admins manage users and their tokens.
+			// Admins manage users and their tokens, and read the audit trail.
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireRole(store.RoleAdmin))
+				r.Get("/audit", s.handle(s.auditPage))
 				r.Get("/users", s.handle(s.usersPage))
 				r.Post("/users", s.handle(s.createUser))
 				r.Get("/users/{id}", s.handle(s.userPage))

@@ -40,8 +40,15 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 
 // ListAudit returns up to limit events older than beforeID (0: newest), newest first.
 func (s *Store) ListAudit(ctx context.Context, beforeID int64, limit int) ([]AuditEvent, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, at, actor, action, target, ip, detail FROM audit_events
-		WHERE $1 = 0 OR id < $1 ORDER BY id DESC LIMIT $2`, beforeID, limit)
+	// Two statements, not "$1 = 0 OR id < $1": a generic plan of that would
+	// scan from the newest event down to the page asked for.
+	sql := `SELECT id, at, actor, action, target, ip, detail FROM audit_events ORDER BY id DESC LIMIT $1`
+	args := []any{limit}
+	if beforeID > 0 {
+		sql = `SELECT id, at, actor, action, target, ip, detail FROM audit_events WHERE id < $2 ORDER BY id DESC LIMIT $1`
+		args = append(args, beforeID)
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}

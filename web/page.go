@@ -55,6 +55,7 @@ var navItems = []navItem{
 	{Key: "deployments", Label: "Deployments", Href: "/deployments"},
 	{Key: "services", Label: "Services", Href: "/services"},
 	{Key: "users", Label: "Users", Href: "/users", AdminOnly: true},
+	{Key: "audit", Label: "Audit", Href: "/audit", AdminOnly: true},
 }
 
 // FieldErrors are messages next to form fields, by field name.

@@ -1,0 +1,42 @@
+package handlers
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/ecsconsole/ecsconsole/web"
+)
+
+// auditPageSize is how many events a page of the audit trail shows.
+const auditPageSize = 100
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
+	var before int64
+	if v := r.URL.Query().Get("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return errInvalid("That page link is broken; start from the newest events.")
+		}
+		before = n
+	}
+	events, err := s.store.ListAudit(r.Context(), before, auditPageSize+1)
+	if err != nil {
+		return err
+	}
+	var d web.AuditList
+	if len(events) > auditPageSize {
+		events = events[:auditPageSize]
+		d.Before = events[len(events)-1].ID
+	}
+	for _, e := range events {
+		row := web.AuditRow{At: e.At, Actor: e.Actor, Action: e.Action, Target: e.Target, IP: e.IP}
+		if len(e.Detail) > 0 {
+			b, _ := json.Marshal(e.Detail)
+			row.Detail = string(b)
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	s.render(w, r, http.StatusOK, web.AuditPage(s.page(r, "Audit trail", "audit"), d))
+	return nil
+}
