@@ -32,7 +32,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	form := web.LoginForm{Username: username, Next: next}
 
 	if ok, wait := s.limiter.allow(ip, username, time.Now()); !ok {
-		s.audit(r, store.AuditEvent{Actor: username, Action: "login.rate_limited", IP: ip})
+		// Not audited: a flood of refused attempts must not become a flood
+		// of writes. The request log has each one (status 429).
 		secs := retryAfterSeconds(wait)
 		w.Header().Set("Retry-After", itoa(secs))
 		form.Error = "Too many sign-in attempts. Wait " + itoa(secs) + " seconds and try again."
