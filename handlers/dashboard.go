@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -66,5 +65,3 @@ func (c *identityCache) get(ctx context.Context) (arn, account string, err error
 	c.at = time.Now()
 	return c.arn, c.account, c.err
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

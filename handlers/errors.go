@@ -22,8 +22,6 @@ type Error struct {
 	Code    string // machine-readable, for the JSON API
 	Message string
 	Fields  []FieldError
-	// RetryAfter, in seconds, is sent as Retry-After when set.
-	RetryAfter int
 }
 
 // FieldError is a problem with one input field, by JSON path or form name.
@@ -41,7 +39,6 @@ func errForbidden(msg string) *Error {
 func errInvalid(msg string, fields ...FieldError) *Error {
 	return &Error{Status: 400, Code: "invalid", Message: msg, Fields: fields}
 }
-func errConflict(msg string) *Error { return &Error{Status: 409, Code: "conflict", Message: msg} }
 
 // handlerFunc is an HTTP handler that returns its error for the adapter.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -79,9 +76,6 @@ func (s *Server) asError(r *http.Request, err error) *Error {
 // serveError writes err as JSON for the API and as a page otherwise.
 func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.asError(r, err)
-	if e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", fmt.Sprint(e.RetryAfter))
-	}
 	if wantsJSON(r) {
 		writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields}})
 		return

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,8 +36,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		// Not audited: a flood of refused attempts must not become a flood
 		// of writes. The request log has each one (status 429).
 		secs := retryAfterSeconds(wait)
-		w.Header().Set("Retry-After", itoa(secs))
-		form.Error = "Too many sign-in attempts. Wait " + itoa(secs) + " seconds and try again."
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		form.Error = "Too many sign-in attempts. Wait " + strconv.Itoa(secs) + " seconds and try again."
 		s.render(w, r, http.StatusTooManyRequests, web.Login(s.page(r, "Sign in", ""), form))
 		return nil
 	}
