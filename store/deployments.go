@@ -185,6 +185,12 @@ const deploymentColumns = `id, service_key, region, cluster, service, kind, COAL
 	task_definition, task_definition_arn, status, COALESCE(created_by_id, 0), created_by_name, reason,
 	error_step, error_code, error_message, outputs, dns_validation, created_at, started_at, finished_at, updated_at`
 
+// deploymentListColumns are deploymentColumns without the two large
+// documents: a history page needs neither the spec nor the task definition.
+const deploymentListColumns = `id, service_key, region, cluster, service, kind, COALESCE(rollback_of, 0), NULL::jsonb,
+	NULL::jsonb, task_definition_arn, status, COALESCE(created_by_id, 0), created_by_name, reason,
+	error_step, error_code, error_message, outputs, dns_validation, created_at, started_at, finished_at, updated_at`
+
 func scanDeployment(row pgx.CollectableRow) (Deployment, error) {
 	var d Deployment
 	var td []byte
@@ -248,7 +254,8 @@ const MaxDeploymentPage = 200
 // ListDeployments returns up to limit deployments matching f, newest first,
 // starting after cursor ("" for the first page), and the cursor of the next
 // page ("" when there is none). Pagination is by keyset on id, so every page
-// costs the same however long the history is.
+// costs the same however long the history is. Listed deployments leave out
+// Spec and TaskDefinition (nil); Deployment(id) has them.
 func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter, cursor string, limit int) ([]Deployment, string, error) {
 	before, err := parseCursor(cursor)
 	if err != nil {
@@ -273,7 +280,7 @@ func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter, cursor 
 	}
 	// One more row than asked tells whether there is a next page.
 	args = append(args, limit+1)
-	rows, err := s.pool.Query(ctx, `SELECT `+deploymentColumns+` FROM deployments WHERE `+
+	rows, err := s.pool.Query(ctx, `SELECT `+deploymentListColumns+` FROM deployments WHERE `+
 		strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("listing deployments: %w", err)
