@@ -56,9 +56,10 @@ func (s *Store) ListServices(ctx context.Context) ([]ServiceSummary, error) {
 	return out, nil
 }
 
-// deploymentsByID loads several deployments in one query.
+// deploymentsByID loads several deployments in one query, without their
+// spec and task definition documents.
 func (s *Store) deploymentsByID(ctx context.Context, ids []int64) (map[int64]Deployment, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+deploymentColumns+` FROM deployments WHERE id = ANY($1)`, ids)
+	rows, err := s.pool.Query(ctx, `SELECT `+deploymentListColumns+` FROM deployments WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return nil, err
 	}
