@@ -77,7 +77,7 @@ func (c *checker) add(path, format string, args ...any) {
 }
 
 func (c *checker) region() {
-	if r := c.spec.Region; r != "" && !isRegion(r) {
+	if r := c.spec.Region; r != "" && !IsRegion(r) {
 		c.add("region", "%q is not an AWS region name; write one like us-east-1 or eu-west-3", r)
 	}
 }
@@ -846,8 +846,9 @@ func isTagText(s string) bool {
 	}) < 0
 }
 
-// isRegion accepts names like us-east-1, eu-central-2, us-gov-west-1.
-func isRegion(s string) bool {
+// IsRegion reports whether s is shaped like an AWS region name: us-east-1,
+// eu-central-2, us-gov-west-1.
+func IsRegion(s string) bool {
 	parts := strings.Split(s, "-")
 	if len(parts) < 3 || len(parts[0]) != 2 {
 		return false
@@ -865,7 +866,7 @@ func isRegion(s string) bool {
 // and returns its region.
 func acmCertificateRegion(arn string) (string, bool) {
 	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != "acm" || !isRegion(parts[3]) {
+	if len(parts) != 6 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != "acm" || !IsRegion(parts[3]) {
 		return "", false
 	}
 	account, resource := parts[4], parts[5]

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -217,7 +216,7 @@ func (s *Server) apiSubnets(w http.ResponseWriter, r *http.Request) error {
 	if region == "" {
 		region = s.opts.Region
 	}
-	if !regionPattern.MatchString(region) {
+	if !deploy.IsRegion(region) {
 		return errInvalid("Unknown region "+strconv.Quote(region)+".", FieldError{Path: "region", Message: "use e.g. us-east-1"})
 	}
 	subnets, err := s.engine.Subnets(r.Context(), region)
@@ -230,9 +229,6 @@ func (s *Server) apiSubnets(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]any{"region": region, "subnets": subnets})
 	return nil
 }
-
-// regionPattern matches AWS region names such as us-east-1.
-var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
 
 // specDiff compares two stored deployments' specs. Stored specs are read
 // leniently, not re-validated: a spec accepted long ago must stay

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/sandbox"
 )
 
@@ -46,10 +47,7 @@ type sandboxConfig struct {
 	logLevel     string
 }
 
-var (
-	regionPattern  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-	accountPattern = regexp.MustCompile(`^\d{12}$`)
-)
+var accountPattern = regexp.MustCompile(`^\d{12}$`)
 
 // parseSandboxFlags reads the flags, taking defaults from the environment.
 func parseSandboxFlags(args []string, getenv func(string) string, stderr io.Writer) (sandboxConfig, error) {
@@ -101,7 +99,7 @@ func (c sandboxConfig) validate() error {
 		return usagef("--throttle-rate must be between 0 and 1, got %v", c.throttleRate)
 	case c.certDelay <= 0:
 		return usagef("--cert-delay must be positive, got %s", c.certDelay)
-	case !regionPattern.MatchString(c.region):
+	case !deploy.IsRegion(c.region):
 		return usagef("--region %q is not a region name such as us-east-1", c.region)
 	case !accountPattern.MatchString(c.account):
 		return usagef("--account must be 12 digits, got %q", c.account)

@@ -79,7 +79,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 			return c, usagef("invalid ECSCONSOLE_BASE_URL %q: want e.g. https://deploy.example.com", c.BaseURL)
 		}
 	}
-	if !regionPattern.MatchString(c.Region) {
+	if !deploy.IsRegion(c.Region) {
 		return c, usagef("invalid AWS_REGION %q: want e.g. us-east-1", c.Region)
 	}
 	if c.SessionIdle <= 0 || c.SessionMaxLife <= 0 || c.PollInterval <= 0 || c.DNSRecheck <= 0 {
