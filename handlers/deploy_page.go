@@ -148,7 +148,7 @@ func (s *Server) deploySubmit(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.engine.Submit(r.Context(), spec, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: f.Reason})
 	var ae *store.ActiveDeploymentError
 	if errors.As(err, &ae) {
-		f.Error = fmt.Sprintf("Deployment #%d of %s is %s; deploy again once it finishes.", ae.Active.ID, ae.Active.ServiceKey, statusWords(ae.Active.Status))
+		f.Error = fmt.Sprintf("Deployment #%d of %s is %s; deploy again once it finishes.", ae.Active.ID, ae.Active.ServiceKey, web.StatusLabel(string(ae.Active.Status)))
 		return page(http.StatusConflict)
 	}
 	if err != nil {

@@ -103,12 +103,12 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 		return web.DeploymentDetail{}, err
 	}
 	d := web.DeploymentDetail{
-		Row: deploymentRow(dep), Finished: dep.Status.Finished(), TaskDefARN: dep.TaskDefinitionARN,
+		Row: deploymentRow(dep), Finished: dep.Status.Finished(),
 		ErrorStep: dep.ErrorStep, ErrorCode: dep.ErrorCode, ErrorMessage: dep.ErrorMessage,
 	}
 	for _, st := range steps {
 		row := web.StepRow{Name: st.Name, Status: string(st.Status), Action: st.Action, ResourceARN: st.ResourceARN,
-			AWSRequestID: st.AWSRequestID, Retries: st.Retries, Runs: st.Runs}
+			Retries: st.Retries, Runs: st.Runs}
 		if st.ErrorCode != "" || st.ErrorMessage != "" {
 			row.Error = st.ErrorCode + ": " + st.ErrorMessage
 		}
@@ -118,7 +118,7 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 		d.Steps = append(d.Steps, row)
 	}
 	for _, rec := range dep.DNSValidation {
-		d.DNS = append(d.DNS, web.DNSRow{Domain: rec.DomainName, Name: rec.Name, Type: rec.Type, Value: rec.Value, Status: rec.Status})
+		d.DNS = append(d.DNS, web.DNSRow{Name: rec.Name, Type: rec.Type, Value: rec.Value, Status: rec.Status})
 	}
 	d.Outputs = outputRows(dep)
 	for _, t := range dep.Outputs.Tasks {
@@ -244,7 +244,7 @@ func (s *Server) rollbackForm(w http.ResponseWriter, r *http.Request) error {
 	case errors.Is(err, deploy.ErrNotRollbackable):
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "not_rollbackable", Message: "This deployment cannot be restored: " + strings.TrimPrefix(err.Error(), deploy.ErrNotRollbackable.Error()+" ")}
 	case errors.As(err, &ae):
-		s.sessions.Put(r.Context(), flashKey, fmt.Sprintf("Deployment #%d of this service is %s; the rollback can start once it finishes.", ae.Active.ID, statusWords(ae.Active.Status)))
+		s.sessions.Put(r.Context(), flashKey, fmt.Sprintf("Deployment #%d of this service is %s; the rollback can start once it finishes.", ae.Active.ID, web.StatusLabel(string(ae.Active.Status))))
 		http.Redirect(w, r, "/deployments/"+strconv.FormatInt(ae.Active.ID, 10), http.StatusSeeOther)
 		return nil
 	case errors.Is(err, store.ErrNotFound):
@@ -258,9 +258,6 @@ func (s *Server) rollbackForm(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func statusWords(s store.DeploymentStatus) string {
-	return strings.ReplaceAll(string(s), "_", " ")
-}
 
 func (s *Server) servicesPage(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.store.ListServices(r.Context())

@@ -63,8 +63,8 @@ type FieldErrors map[string]string
 
 func queryEscape(s string) string { return url.QueryEscape(s) }
 
-// statusLabel words a deployment status for people.
-func statusLabel(status string) string {
+// StatusLabel words a deployment status for people.
+func StatusLabel(status string) string {
 	switch status {
 	case "waiting_for_dns":
 		return "waiting for DNS"
