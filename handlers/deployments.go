@@ -258,7 +258,6 @@ func (s *Server) rollbackForm(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-
 func (s *Server) servicesPage(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.store.ListServices(r.Context())
 	if err != nil {
