@@ -128,6 +128,10 @@ type SubmitOptions struct {
 	UserID   int64 // 0 when not a console user
 	Username string
 	Reason   string
+	// InTx, when set, runs in the transaction that stores the deployment,
+	// after its job is enqueued: an error rolls back both (the wizard marks
+	// its draft deployed this way, so a draft deploys once).
+	InTx store.EnqueueFunc
 }
 
 // Submit stores a queued deployment of spec and enqueues its apply job in
@@ -138,14 +142,17 @@ func (e *Engine) Submit(ctx context.Context, spec *Spec, opts SubmitOptions) (st
 		ServiceKey: spec.ServiceKey(), Region: spec.Region, Cluster: spec.Cluster.Name, Service: spec.Service.Name,
 		Kind: store.KindDeploy, Spec: spec.JSON(),
 		CreatedByID: opts.UserID, CreatedBy: opts.Username, Reason: opts.Reason,
-	})
+	}, opts.InTx)
 }
 
-func (e *Engine) create(ctx context.Context, nd store.NewDeployment) (store.Deployment, error) {
+func (e *Engine) create(ctx context.Context, nd store.NewDeployment, also store.EnqueueFunc) (store.Deployment, error) {
 	return e.store.CreateDeployment(ctx, nd, func(ctx context.Context, tx pgx.Tx, d store.Deployment) error {
 		_, err := e.inserter.InsertTx(ctx, tx, ApplyArgs{DeploymentID: d.ID}, nil)
 		if err != nil {
 			return fmt.Errorf("enqueueing apply of deployment %d: %w", d.ID, err)
+		}
+		if also != nil {
+			return also(ctx, tx, d)
 		}
 		return nil
 	})

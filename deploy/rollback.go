@@ -36,7 +36,7 @@ func (e *Engine) Rollback(ctx context.Context, id int64, opts SubmitOptions) (st
 		Kind: store.KindRollback, RollbackOf: target.ID, Spec: target.Spec,
 		TaskDefinition: target.TaskDefinition, TaskDefinitionARN: target.TaskDefinitionARN,
 		CreatedByID: opts.UserID, CreatedBy: opts.Username, Reason: opts.Reason,
-	})
+	}, opts.InTx)
 }
 
 // CheckRollback says whether deployment id can be restored, and why (not)
