@@ -29,6 +29,8 @@ func queryServiceFor(version string) (queryService, bool) {
 		return queryService{name: "elasticloadbalancing", namespace: "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"}, true
 	case stsVersion:
 		return queryService{name: "sts", namespace: "https://sts.amazonaws.com/doc/2011-06-15/"}, true
+	case iamVersion:
+		return queryService{name: "iam", namespace: "https://iam.amazonaws.com/doc/2010-05-08/"}, true
 	case ec2Version:
 		return queryService{name: "ec2", namespace: "http://ec2.amazonaws.com/doc/2016-11-15/", ec2: true}, true
 	}

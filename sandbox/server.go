@@ -46,6 +46,7 @@ func New(opts Options) *Server {
 	s.registerEC2()
 	s.registerACM()
 	s.registerSTS()
+	s.registerIAM()
 	s.registerLogs()
 	s.mu.Lock()
 	s.worldFor(opts.Region)
