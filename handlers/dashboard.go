@@ -29,6 +29,14 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	for _, dep := range recent {
 		d.Recent = append(d.Recent, deploymentRow(dep))
 	}
+	me, _ := userFrom(r.Context())
+	drafts, err := s.store.ListDrafts(r.Context(), me.ID)
+	if err != nil {
+		return err
+	}
+	for _, dr := range drafts {
+		d.Drafts = append(d.Drafts, draftRow(dr))
+	}
 	s.render(w, r, http.StatusOK, web.DashboardPage(s.page(r, "Overview", "home"), d))
 	return nil
 }

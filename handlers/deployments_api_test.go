@@ -173,59 +173,6 @@ func TestOldSpecsStayViewable(t *testing.T) {
 	}
 }
 
-func TestDeployPageForm(t *testing.T) {
-	c := newConsole(t)
-	c.addUser("dee", store.RoleDeployer)
-	c.addUser("vic", store.RoleViewer)
-
-	viewer := c.browser()
-	wantStatus(t, viewer.login("vic", testPassword), http.StatusSeeOther)
-	wantStatus(t, viewer.get("/deploy"), http.StatusForbidden)
-	if doc(t, viewer.get("/deployments")).Find(`a[href="/deploy"]`).Length() != 0 {
-		t.Error("a viewer is offered the Deploy link")
-	}
-
-	b := c.browser()
-	wantStatus(t, b.login("dee", testPassword), http.StatusSeeOther)
-	d := doc(t, b.get("/deploy"))
-	spec := d.Find(`textarea[name=spec]`).Text()
-	if !strings.Contains(spec, `"subnet-`) {
-		t.Errorf("the example spec has no subnets filled in:\n%s", spec)
-	}
-
-	// Bad input: every problem is listed with its path, the spec is kept.
-	bad := strings.Replace(spec, `"memory": "1024"`, `"memory": "8192"`, 1)
-	bad = strings.Replace(bad, `"name": "demo"`, `"name": "no spaces allowed"`, 1)
-	resp := b.post("/deploy", url.Values{"spec": {bad}, "action": {"deploy"}})
-	wantStatus(t, resp, http.StatusUnprocessableEntity)
-	d = doc(t, resp)
-	problems := d.Find("article.problems li").Text()
-	for _, path := range []string{"taskDefinition.memory", "cluster.name"} {
-		if !strings.Contains(problems, path) {
-			t.Errorf("no problem at %s in %q", path, problems)
-		}
-	}
-	if d.Find(`textarea[name=spec]`).Text() != bad {
-		t.Error("the submitted spec was not kept in the form")
-	}
-	resp = b.post("/deploy", url.Values{"spec": {"{not json"}, "action": {"plan"}})
-	wantStatus(t, resp, http.StatusUnprocessableEntity)
-
-	// The example plans against the sandbox: everything is new.
-	resp = b.post("/deploy", url.Values{"spec": {spec}, "action": {"plan"}})
-	wantStatus(t, resp, http.StatusOK)
-	if n := doc(t, resp).Find(`article.plan .badge.plan-create`).Length(); n < 8 {
-		t.Errorf("plan lists %d creations, want every resource", n)
-	}
-	if n, _ := c.Store.CountUsers(context.Background()); n != 2 {
-		t.Fatal("unexpected users")
-	}
-	list, _, _ := c.Store.ListDeployments(context.Background(), store.DeploymentFilter{}, "", 10)
-	if len(list) != 0 {
-		t.Errorf("previewing or refusing a spec stored %d deployments", len(list))
-	}
-}
-
 func TestAPINotFoundIsJSON(t *testing.T) {
 	c := newConsole(t)
 	tok := c.token("vic", store.RoleViewer)

@@ -49,10 +49,11 @@ func serveConsole(t *testing.T, st *store.Store) *testConsole {
 	}
 	aws := httptest.NewServer(sandbox.New(sandbox.Options{Speed: 100}))
 	t.Cleanup(aws.Close)
-	engine, err := deploy.NewEngine(st, deploy.Options{Clients: deploy.NewClientFactory(deploy.AWSOptions{
+	awsOpts := deploy.AWSOptions{
 		Endpoint:    aws.URL,
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
-	})})
+	}
+	engine, err := deploy.NewEngine(st, deploy.Options{Clients: deploy.NewClientFactory(awsOpts)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,8 @@ func serveConsole(t *testing.T, st *store.Store) *testConsole {
 		Identity: func(context.Context) (string, string, error) {
 			return "arn:aws:iam::000000000000:user/test", "000000000000", nil
 		},
-		Engine: engine,
+		Engine:  engine,
+		Catalog: deploy.NewCatalog(deploy.NewCatalogClientFactory(awsOpts)),
 	})
 	ts := httptest.NewServer(srv.Routes())
 	t.Cleanup(ts.Close)

@@ -43,10 +43,17 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/deployments", s.handle(s.deploymentsPage))
 			r.Get("/deployments/{id}", s.handle(s.deploymentPage))
 			r.Get("/services", s.handle(s.servicesPage))
+
+			// The deploy wizard: anyone signed in may prepare a draft (a
+			// viewer cannot deploy it: wizardDeploy checks the role).
+			r.Get("/deploy", s.handle(s.wizardStart))
+			r.Post("/deploy/drafts", s.handle(s.wizardCreate))
+			r.Get("/deploy/drafts/{draft}/spec.json", s.handle(s.wizardSpecJSON))
+			r.Post("/deploy/drafts/{draft}/discard", s.handle(s.wizardDiscard))
+			r.Get("/deploy/drafts/{draft}/{step}", s.handle(s.wizardStep))
+			r.Post("/deploy/drafts/{draft}/{step}", s.handle(s.wizardSave))
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireRole(store.RoleDeployer))
-				r.Get("/deploy", s.handle(s.deployPage))
-				r.Post("/deploy", s.handle(s.deploySubmit))
 				r.Get("/deployments/{id}/rollback", s.handle(s.rollbackCheck))
 				r.Post("/deployments/{id}/rollback", s.handle(s.rollbackForm))
 			})

@@ -45,6 +45,9 @@ type Deps struct {
 	Logger   *slog.Logger
 	Identity Identity // optional
 	Engine   *deploy.Engine
+	// Catalog lists what exists in AWS for the wizard's pickers (required
+	// for the wizard).
+	Catalog Catalog
 }
 
 // Server holds what handlers share.
@@ -57,6 +60,8 @@ type Server struct {
 	limiter  *loginLimiter
 	identity *identityCache
 	engine   *deploy.Engine
+	catalog  Catalog
+	lookups  *lookups
 
 	// schemaCurrent is set once /readyz saw the schema up to date; a running
 	// console's schema never goes back, so it is not checked again.
@@ -89,6 +94,8 @@ func New(opts Options, deps Deps) *Server {
 		limiter:  newLoginLimiter(),
 		identity: newIdentityCache(deps.Identity, time.Minute),
 		engine:   deps.Engine,
+		catalog:  deps.Catalog,
+		lookups:  newLookups(deps.Catalog, lookupTTL),
 	}
 }
 

@@ -165,6 +165,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Logger:   logger,
 		Identity: stsIdentity(awsEnv.Config),
 		Engine:   engine,
+		Catalog:  deploy.NewCatalog(deploy.NewCatalogClientFactory(awsEnv.Engine)),
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)

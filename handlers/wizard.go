@@ -1,0 +1,666 @@
+package handlers
+
+// The deploy wizard: a draft walked through six steps, each its own URL
+// (GET shows it, POST checks that step only, saves and moves on), ending in
+// a review that hands the spec to the engine's plan and submit.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/ecsconsole/ecsconsole/deploy"
+	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole/web"
+)
+
+// maxWizardForm bounds a wizard POST body; a task definition is at most
+// 64 KiB, and the JSON view may hold describe's longer form.
+const maxWizardForm = 512 << 10
+
+func draftURL(id int64, step string) string {
+	return "/deploy/drafts/" + strconv.FormatInt(id, 10) + "/" + step
+}
+
+// wizardStart is GET /deploy: start a draft (blank, the example, from a
+// family or an earlier deployment) or resume one. With ?from=<deployment>
+// it makes a draft of that deployment's spec and goes to ?step= (default
+// the task definition).
+func (s *Server) wizardStart(w http.ResponseWriter, r *http.Request) error {
+	me, _ := userFrom(r.Context())
+	if from := r.URL.Query().Get("from"); from != "" {
+		id, err := strconv.ParseInt(from, 10, 64)
+		if err != nil || id <= 0 {
+			return errInvalid("?from= must be a deployment number.")
+		}
+		step := r.URL.Query().Get("step")
+		if step == "" {
+			step = "taskdef"
+		}
+		if !slices.Contains(wizardSteps, step) {
+			return errInvalid("?step= must be one of " + strings.Join(wizardSteps, ", ") + ".")
+		}
+		d, err := s.draftFromDeployment(r, me, id)
+		if err != nil {
+			return err
+		}
+		http.Redirect(w, r, draftURL(d.ID, step), http.StatusSeeOther)
+		return nil
+	}
+	return s.renderStart(w, r, http.StatusOK, "")
+}
+
+func (s *Server) renderStart(w http.ResponseWriter, r *http.Request, status int, msg string) error {
+	me, _ := userFrom(r.Context())
+	ctx := r.Context()
+	v := web.WizardStart{Error: msg, Region: s.opts.Region}
+	drafts, err := s.store.ListDrafts(ctx, me.ID)
+	if err != nil {
+		return err
+	}
+	for _, d := range drafts {
+		v.Drafts = append(v.Drafts, draftRow(d))
+	}
+	if fams, err := s.lookups.families(ctx, me.ID, s.opts.Region); err != nil {
+		v.FamiliesErr = s.lookupFailed(r, "task definition families", err)
+	} else {
+		v.Families = fams
+	}
+	recent, _, err := s.store.ListDeployments(ctx, store.DeploymentFilter{}, "", 20)
+	if err != nil {
+		return err
+	}
+	for _, d := range recent {
+		v.Deployments = append(v.Deployments, web.KeyValue{Key: strconv.FormatInt(d.ID, 10), Value: fmt.Sprintf("#%d %s (%s)", d.ID, d.ServiceKey, web.StatusLabel(string(d.Status)))})
+	}
+	s.render(w, r, status, web.WizardStartPage(s.page(r, "Deploy", "deploy"), v))
+	return nil
+}
+
+func draftRow(d store.Draft) web.DraftRow {
+	return web.DraftRow{ID: d.ID, Title: d.Title, Step: wizardStepTitles[d.Step], Href: draftURL(d.ID, d.Step), UpdatedAt: d.UpdatedAt}
+}
+
+// lookupFailed logs a failed AWS list and says so in words for the field.
+func (s *Server) lookupFailed(r *http.Request, what string, err error) string {
+	s.logger.Warn("wizard lookup failed", "request_id", requestID(r.Context()), "list", what, "error", err.Error())
+	msg := "Could not list " + what + " from AWS"
+	if e := awsError(err); e != err {
+		msg += " (" + e.(*Error).Message + ")"
+	}
+	return msg + "; type the value instead."
+}
+
+// wizardCreate is POST /deploy/drafts: a new draft.
+func (s *Server) wizardCreate(w http.ResponseWriter, r *http.Request) error {
+	me, _ := userFrom(r.Context())
+	if err := s.parseWizardForm(w, r); err != nil {
+		return err
+	}
+	if field := badBytesField(r); field != "" {
+		return s.renderStart(w, r, http.StatusUnprocessableEntity, "The field "+field+" holds bytes that are not text (NUL or invalid UTF-8).")
+	}
+	var st *wizardState
+	switch r.PostFormValue("start") {
+	case "blank":
+		st = newWizardState(s.opts.Region)
+	case "example":
+		st = exampleState(s.opts.Region, s.executionRole(r))
+	case "family":
+		family := strings.TrimSpace(r.PostFormValue("family"))
+		if family == "" {
+			return s.renderStart(w, r, http.StatusUnprocessableEntity, "Choose a task definition family to start from.")
+		}
+		td, err := s.catalog.LatestTaskDefinition(r.Context(), s.opts.Region, family)
+		if err != nil {
+			return s.renderStart(w, r, http.StatusBadGateway, s.lookupFailed(r, "the latest revision of "+family, err))
+		}
+		doc, err := deploy.TaskDefinitionDocument(td)
+		if err != nil {
+			return err
+		}
+		st = newWizardState(s.opts.Region)
+		st.loadTaskDefinition(doc)
+	case "deployment":
+		id, err := strconv.ParseInt(r.PostFormValue("deployment"), 10, 64)
+		if err != nil {
+			return s.renderStart(w, r, http.StatusUnprocessableEntity, "Choose a deployment to start from.")
+		}
+		d, err := s.draftFromDeployment(r, me, id)
+		if err != nil {
+			return err
+		}
+		http.Redirect(w, r, draftURL(d.ID, "taskdef"), http.StatusSeeOther)
+		return nil
+	default:
+		return s.renderStart(w, r, http.StatusUnprocessableEntity, "Choose how to start.")
+	}
+	d, err := s.store.CreateDraft(r.Context(), me.ID, st.title(), "taskdef", marshalDoc(st))
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, draftURL(d.ID, "taskdef"), http.StatusSeeOther)
+	return nil
+}
+
+// executionRole is the ecsTaskExecutionRole's ARN when the account has it.
+func (s *Server) executionRole(r *http.Request) string {
+	me, _ := userFrom(r.Context())
+	roles, err := s.lookups.roles(r.Context(), me.ID, s.opts.Region)
+	if err != nil {
+		return ""
+	}
+	for _, role := range roles {
+		if role.Name == "ecsTaskExecutionRole" {
+			return role.ARN
+		}
+	}
+	return ""
+}
+
+// draftFromDeployment makes a draft holding deployment id's spec.
+func (s *Server) draftFromDeployment(r *http.Request, me store.User, id int64) (store.Draft, error) {
+	dep, err := s.store.Deployment(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Draft{}, errNotFound(fmt.Sprintf("There is no deployment #%d.", id))
+	}
+	if err != nil {
+		return store.Draft{}, err
+	}
+	var spec deploy.Spec
+	if err := json.Unmarshal(dep.Spec, &spec); err != nil {
+		return store.Draft{}, fmt.Errorf("stored spec of deployment %d: %w", id, err)
+	}
+	st := stateFromSpec(&spec, s.opts.Region)
+	st.FromDeployment = id
+	return s.store.CreateDraft(r.Context(), me.ID, st.title(), "taskdef", marshalDoc(st))
+}
+
+// stateFromSpec fills the wizard from a spec; every step counts as saved,
+// so no default overrides what the spec says.
+func stateFromSpec(spec *deploy.Spec, region string) *wizardState {
+	st := newWizardState(firstNonEmpty(spec.Region, region))
+	st.Saved = slices.Clone(wizardSteps)
+	if len(spec.TaskDefinition) > 0 {
+		if doc, err := deploy.TaskDefinitionDocument(spec.TaskDefinition); err == nil {
+			st.loadTaskDefinition(doc)
+		}
+	}
+	st.ClusterChoice = spec.Cluster.Name
+	svc := spec.Service
+	st.Service = svc.Name
+	if svc.DesiredCount != nil {
+		st.DesiredCount = strconv.Itoa(int(*svc.DesiredCount))
+	}
+	st.Subnets = svc.Subnets
+	st.PublicIP = svc.AssignPublicIP
+	st.SGIDs = svc.SecurityGroupIDs
+	st.SGMode = "existing"
+	if nsg := svc.NewSecurityGroup; nsg != nil {
+		st.SGMode = "new"
+		if nsg.Name != svc.Name+"-tasks" {
+			st.SGName = nsg.Name
+		}
+		var ports []string
+		for _, p := range nsg.IngressPorts {
+			ports = append(ports, strconv.Itoa(int(p)))
+		}
+		st.SGPorts = strings.Join(ports, ", ")
+	}
+	st.CircuitBreaker, st.Rollback = false, false
+	if cb := svc.CircuitBreaker; cb != nil {
+		st.CircuitBreaker, st.Rollback = cb.Enable, cb.Rollback
+	}
+	if p := svc.MinimumHealthyPercent; p != nil {
+		st.MinHealthy = strconv.Itoa(int(*p))
+	}
+	if p := svc.MaximumPercent; p != nil {
+		st.MaxPercent = strconv.Itoa(int(*p))
+	}
+	st.LBEnabled = spec.LoadBalancer != nil
+	st.HTTPSEnabled = false
+	if lb := spec.LoadBalancer; lb != nil {
+		if lb.Name != svc.Name {
+			st.LBName = lb.Name
+		}
+		if lb.TargetGroup.Name != svc.Name {
+			st.TGName = lb.TargetGroup.Name
+		}
+		st.LBSubnets = lb.Subnets
+		st.Target = lb.TargetGroup.ContainerName + ":" + strconv.Itoa(int(lb.TargetGroup.ContainerPort))
+		st.HealthPath = lb.TargetGroup.HealthCheckPath
+		if h := lb.HTTPS; h != nil {
+			st.HTTPSEnabled, st.Redirect = true, h.RedirectHTTP
+			if h.CertificateArn != "" {
+				st.HTTPSMode, st.CertARN = "existing", h.CertificateArn
+			} else {
+				st.HTTPSMode, st.Domain = "request", h.RequestDomain
+			}
+		}
+	}
+	return st
+}
+
+// loadDraft reads the signed-in user's draft {draft} and its state.
+func (s *Server) loadDraft(r *http.Request) (store.Draft, *wizardState, error) {
+	me, _ := userFrom(r.Context())
+	id, err := strconv.ParseInt(chi.URLParam(r, "draft"), 10, 64)
+	if err != nil {
+		return store.Draft{}, nil, errNotFound("There is no such draft.")
+	}
+	d, err := s.store.Draft(r.Context(), me.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Draft{}, nil, errNotFound("There is no such draft: it was discarded, or it is someone else's.")
+	}
+	if err != nil {
+		return store.Draft{}, nil, err
+	}
+	st := &wizardState{}
+	dec := json.NewDecoder(bytes.NewReader(d.State))
+	dec.UseNumber()
+	if err := dec.Decode(&st.WizardState); err != nil {
+		return store.Draft{}, nil, fmt.Errorf("reading draft %d: %w", d.ID, err)
+	}
+	return d, st, nil
+}
+
+func stepParam(r *http.Request) (string, error) {
+	step := chi.URLParam(r, "step")
+	if !slices.Contains(wizardSteps, step) {
+		return "", errNotFound("The wizard has no step " + strconv.Quote(step) + ".")
+	}
+	return step, nil
+}
+
+// wizardStep is GET /deploy/drafts/{draft}/{step}.
+func (s *Server) wizardStep(w http.ResponseWriter, r *http.Request) error {
+	step, err := stepParam(r)
+	if err != nil {
+		return err
+	}
+	d, st, err := s.loadDraft(r)
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("refresh") != "" {
+		me, _ := userFrom(r.Context())
+		s.lookups.forget(me.ID)
+		http.Redirect(w, r, draftURL(d.ID, step), http.StatusSeeOther)
+		return nil
+	}
+	return s.renderStep(w, r, http.StatusOK, d, st, step, nil, "")
+}
+
+// wizardSave is POST /deploy/drafts/{draft}/{step}: read the step's form,
+// save the draft (even when refused, so a reload shows what was typed),
+// then go on, stay for an in-step action (add a container, apply the JSON
+// view, choose a VPC), or re-render with the step's problems (422).
+func (s *Server) wizardSave(w http.ResponseWriter, r *http.Request) error {
+	step, err := stepParam(r)
+	if err != nil {
+		return err
+	}
+	d, st, err := s.loadDraft(r)
+	if err != nil {
+		return err
+	}
+	if err := s.parseWizardForm(w, r); err != nil {
+		return err
+	}
+	if d.Deployed() {
+		return s.renderStep(w, r, http.StatusConflict, d, st, step, nil, "")
+	}
+	if field := badBytesField(r); field != "" {
+		ps := []deploy.Problem{{Path: "form." + field, Message: "holds bytes that are not text (NUL or invalid UTF-8); retype it"}}
+		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, step, ps, field)
+	}
+	if step == "review" {
+		return s.wizardDeploy(w, r, d, st)
+	}
+	op := r.PostFormValue("op")
+	var ps []deploy.Problem
+	switch step {
+	case "taskdef":
+		ps = readTaskDefForm(r, st, op)
+	case "cluster":
+		readClusterForm(r, st)
+	case "service":
+		readServiceForm(r, st)
+	case "loadbalancer":
+		readLoadBalancerForm(r, st)
+	case "https":
+		readHTTPSForm(r, st)
+	}
+	st.markSaved(step)
+	me, _ := userFrom(r.Context())
+	if err := s.store.SaveDraft(r.Context(), me.ID, d.ID, st.title(), step, marshalDoc(st)); err != nil {
+		if errors.Is(err, store.ErrDraftDeployed) {
+			return s.renderStep(w, r, http.StatusConflict, d, st, step, nil, "")
+		}
+		return err
+	}
+	if len(ps) == 0 && op != "" && op != "next" && op != "json" {
+		http.Redirect(w, r, draftURL(d.ID, step), http.StatusSeeOther) // an in-step action: stay
+		return nil
+	}
+	if len(ps) == 0 {
+		ps = s.checkState(r, st)
+	}
+	if _, list := stepProblems(step, ps); len(list) > 0 {
+		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, step, ps, "")
+	}
+	if op == "json" {
+		http.Redirect(w, r, draftURL(d.ID, step), http.StatusSeeOther)
+		return nil
+	}
+	http.Redirect(w, r, draftURL(d.ID, nextStep(step)), http.StatusSeeOther)
+	return nil
+}
+
+// parseWizardForm reads a bounded form body.
+func (s *Server) parseWizardForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxWizardForm)
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("The form is over %d KiB; shorten it.", maxWizardForm>>10)}
+		}
+		return errInvalid("The form could not be read.")
+	}
+	return nil
+}
+
+// badBytesField names the first posted field (in name order) whose name or
+// value is not text: invalid UTF-8 or a NUL, which Postgres cannot store.
+func badBytesField(r *http.Request) string {
+	keys := make([]string, 0, len(r.PostForm))
+	for k := range r.PostForm {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		bad := !utf8.ValidString(k) || strings.ContainsRune(k, 0)
+		for _, v := range r.PostForm[k] {
+			bad = bad || !utf8.ValidString(v) || strings.ContainsRune(v, 0)
+		}
+		if bad {
+			return strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "?")
+		}
+	}
+	return ""
+}
+
+// checkState validates the whole spec the state makes, with the engine's
+// rules (deploy.Parse) and the wizard's own.
+func (s *Server) checkState(r *http.Request, st *wizardState) []deploy.Problem {
+	ps, _ := s.specOf(r, st)
+	return ps
+}
+
+// specOf builds and validates the state's spec: its problems, or the spec.
+func (s *Server) specOf(r *http.Request, st *wizardState) ([]deploy.Problem, *deploy.Spec) {
+	doc, own := st.specDoc()
+	own = append(own, s.wizardChecks(r, st)...)
+	spec, err := deploy.ParseWithDefaultRegion(marshalDoc(doc), s.opts.Region)
+	var ve *deploy.ValidationError
+	ps := []deploy.Problem(own)
+	if errors.As(err, &ve) {
+		for _, p := range ve.Problems {
+			if !slices.ContainsFunc(own, func(o deploy.Problem) bool { return under(p.Path, o.Path) }) {
+				ps = append(ps, p)
+			}
+		}
+	}
+	if len(ps) > 0 || err != nil {
+		return ps, nil
+	}
+	return nil, spec
+}
+
+// wizardChecks are rules the engine cannot know: they need the form's
+// intent (names derived from the service's) or the live lists.
+func (s *Server) wizardChecks(r *http.Request, st *wizardState) problemList {
+	var ps problemList
+	me, _ := userFrom(r.Context())
+	if st.LBEnabled && (strings.TrimSpace(st.LBName) == "" || strings.TrimSpace(st.TGName) == "") {
+		if n := len(st.serviceName()); n > 32 {
+			ps.add("service.name", "is %d characters; the load balancer and target group are named after the service and AWS allows at most 32: shorten it, or give them names of their own below", n)
+		}
+	}
+	if st.LBEnabled && len(st.LBSubnets) >= 2 {
+		if subnets, err := s.lookups.subnets(r.Context(), me.ID, st.Region); err == nil {
+			zones := map[string]bool{}
+			for _, id := range st.LBSubnets {
+				for _, sn := range subnets {
+					if sn.ID == id {
+						zones[sn.AvailabilityZone] = true
+					}
+				}
+			}
+			if len(zones) == 1 {
+				ps.add("loadBalancer.subnets", "are all in one Availability Zone; an Application Load Balancer needs subnets in at least two")
+			}
+		}
+	}
+	if st.HTTPSEnabled && !st.LBEnabled {
+		ps.add("loadBalancer.https", "needs the load balancer: turn it on in the Load balancer step, or turn HTTPS off")
+	}
+	if st.HTTPSEnabled && st.LBEnabled && st.HTTPSMode == "existing" && strings.TrimSpace(st.CertARN) != "" {
+		if certs, err := s.lookups.certificates(r.Context(), me.ID, st.Region); err == nil {
+			i := slices.IndexFunc(certs, func(c deploy.Certificate) bool { return c.ARN == strings.TrimSpace(st.CertARN) })
+			switch {
+			case i < 0:
+			case certs[i].Status != "ISSUED":
+				ps.add("loadBalancer.https.certificateArn", "is %s, not ISSUED; a listener needs an issued certificate", certs[i].Status)
+			case strings.TrimSpace(st.Domain) != "" && !certs[i].Covers(strings.TrimSpace(st.Domain)):
+				ps.add("loadBalancer.https.certificateArn", "is for %s, which does not cover %s", strings.Join(certs[i].Names, ", "), strings.TrimSpace(st.Domain))
+			}
+		}
+	}
+	return ps
+}
+
+func readTaskDefForm(r *http.Request, st *wizardState, op string) []deploy.Problem {
+	f := r.PostForm
+	if op == "json" {
+		text := f.Get("tdjson")
+		doc, err := deploy.TaskDefinitionDocument([]byte(text))
+		var ve *deploy.ValidationError
+		if errors.As(err, &ve) {
+			st.TDJSON = text
+			var ps []deploy.Problem
+			for _, p := range ve.Problems {
+				ps = append(ps, deploy.Problem{Path: "taskDefinition", Message: strings.TrimPrefix(p.String(), ": ")})
+			}
+			return ps
+		}
+		if err != nil {
+			return []deploy.Problem{{Path: "taskDefinition", Message: "could not be read"}}
+		}
+		st.TDJSON = ""
+		st.loadTaskDefinition(doc)
+		return nil
+	}
+	st.TDJSON = ""
+	st.Family = f.Get("family")
+	if cpu, mem, ok := strings.Cut(f.Get("size"), "/"); ok {
+		st.CPU, st.Memory = cpu, mem
+	}
+	st.ExecRole, st.TaskRole = f.Get("execRole"), f.Get("taskRole")
+	n, _ := strconv.Atoi(f.Get("containers"))
+	n = min(max(n, 0), 20)
+	old := st.Containers
+	st.Containers = make([]containerState, n)
+	for i := range n {
+		var c containerState
+		if i < len(old) {
+			c = old[i] // keeps what the form does not show
+		}
+		p := "c" + strconv.Itoa(i) + "."
+		c.Name, c.Image = f.Get(p+"name"), f.Get(p+"image")
+		c.Essential = f.Get(p+"essential") != ""
+		c.Ports, c.Command, c.Health, c.LogGroup = f.Get(p+"ports"), f.Get(p+"command"), f.Get(p+"health"), f.Get(p+"logGroup")
+		c.Env = readItems(f[p+"env.name"], f[p+"env.value"])
+		c.Secrets = readItems(f[p+"secret.name"], f[p+"secret.valueFrom"])
+		st.Containers[i] = c
+	}
+	kind, arg, _ := strings.Cut(op, ":")
+	i, _ := strconv.Atoi(arg)
+	valid := i >= 0 && i < len(st.Containers)
+	switch {
+	case kind == "add" && len(st.Containers) < 10:
+		st.Containers = append(st.Containers, containerState{Essential: len(st.Containers) == 0, LogGroup: st.logGroup()})
+	case kind == "redis" && len(st.Containers) < 10:
+		st.Containers = append(st.Containers, redisSidecar(st.logGroup()))
+	case kind == "remove" && valid:
+		st.Containers = slices.Delete(st.Containers, i, i+1)
+	case kind == "up" && valid && i > 0:
+		st.Containers[i-1], st.Containers[i] = st.Containers[i], st.Containers[i-1]
+	case kind == "down" && valid && i+1 < len(st.Containers):
+		st.Containers[i+1], st.Containers[i] = st.Containers[i], st.Containers[i+1]
+	}
+	return nil
+}
+
+// logGroup is the awslogs group a new container gets.
+func (st *wizardState) logGroup() string {
+	return "/ecs/" + firstNonEmpty(st.Family, "app")
+}
+
+func readItems(names, values []string) []nameItem {
+	var out []nameItem
+	for i, n := range names {
+		v := ""
+		if i < len(values) {
+			v = values[i]
+		}
+		if strings.TrimSpace(n) != "" || strings.TrimSpace(v) != "" {
+			out = append(out, nameItem{Name: n, Value: v})
+		}
+	}
+	return out
+}
+
+func readClusterForm(r *http.Request, st *wizardState) {
+	st.ClusterChoice = firstNonEmpty(r.PostForm.Get("cluster"), "new")
+	st.NewCluster = r.PostForm.Get("newCluster")
+}
+
+func readServiceForm(r *http.Request, st *wizardState) {
+	f := r.PostForm
+	st.Service, st.DesiredCount = f.Get("service.name"), f.Get("service.desiredCount")
+	vpc := f.Get("vpc")
+	if vpc != st.VPC {
+		st.Subnets, st.SGIDs = nil, nil // another VPC: its own subnets and groups
+	}
+	st.VPC = vpc
+	if f.Get("op") != "vpc" {
+		st.Subnets = append(slices.Clone(f["subnets"]), splitList(f.Get("subnetsTyped"))...)
+		st.SGIDs = append(slices.Clone(f["sgIds"]), splitList(f.Get("sgIdsTyped"))...)
+	}
+	st.SGMode = firstNonEmpty(f.Get("sgMode"), "new")
+	st.SGName, st.SGPorts = f.Get("sgName"), f.Get("sgPorts")
+	st.PublicIP, st.CircuitBreaker, st.Rollback = f.Get("publicIp") != "", f.Get("circuitBreaker") != "", f.Get("rollback") != ""
+	st.MinHealthy, st.MaxPercent = f.Get("minHealthy"), f.Get("maxPercent")
+	st.LBName, st.TGName = f.Get("lbName"), f.Get("tgName")
+}
+
+func readLoadBalancerForm(r *http.Request, st *wizardState) {
+	f := r.PostForm
+	st.LBEnabled = f.Get("lbEnabled") != ""
+	st.LBSubnets = append(slices.Clone(f["lbSubnets"]), splitList(f.Get("lbSubnetsTyped"))...)
+	st.Target, st.HealthPath = f.Get("target"), f.Get("healthPath")
+}
+
+func readHTTPSForm(r *http.Request, st *wizardState) {
+	f := r.PostForm
+	st.HTTPSEnabled = f.Get("httpsEnabled") != ""
+	st.HTTPSMode = firstNonEmpty(f.Get("httpsMode"), "request")
+	st.Domain, st.CertARN = f.Get("domain"), f.Get("certArn")
+	st.Redirect = f.Get("redirect") != ""
+}
+
+// wizardDiscard is POST /deploy/drafts/{draft}/discard.
+func (s *Server) wizardDiscard(w http.ResponseWriter, r *http.Request) error {
+	me, _ := userFrom(r.Context())
+	d, _, err := s.loadDraft(r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteDraft(r.Context(), me.ID, d.ID); err != nil {
+		return err
+	}
+	s.sessions.Put(r.Context(), flashKey, "Draft "+d.Title+" discarded.")
+	next := "/deploy"
+	if r.PostFormValue("from") == "home" {
+		next = "/"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// wizardSpecJSON is GET /deploy/drafts/{draft}/spec.json: the spec as it
+// stands, to download and use with the CLI or API.
+func (s *Server) wizardSpecJSON(w http.ResponseWriter, r *http.Request) error {
+	d, st, err := s.loadDraft(r)
+	if err != nil {
+		return err
+	}
+	doc, _ := st.specDoc()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="spec-%d.json"`, d.ID))
+	w.Write([]byte(prettyJSON(marshalDoc(doc)) + "\n"))
+	return nil
+}
+
+// wizardDeploy submits the draft's spec (POST on the review step): deployers
+// only; the draft is marked deployed in the deployment's own transaction.
+func (s *Server) wizardDeploy(w http.ResponseWriter, r *http.Request, d store.Draft, st *wizardState) error {
+	me, _ := userFrom(r.Context())
+	if !me.Role.AtLeast(store.RoleDeployer) {
+		return errForbidden("Viewers can prepare a deployment but not start it; ask a deployer to deploy this draft.")
+	}
+	st.Reason = strings.TrimSpace(r.PostFormValue("reason"))
+	if len([]rune(st.Reason)) > maxReasonLength {
+		ps := []deploy.Problem{{Path: "reason", Message: fmt.Sprintf("is over %d characters; shorten it", maxReasonLength)}}
+		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, "review", ps, "")
+	}
+	if err := s.store.SaveDraft(r.Context(), me.ID, d.ID, st.title(), "review", marshalDoc(st)); err != nil {
+		if errors.Is(err, store.ErrDraftDeployed) {
+			return s.renderStep(w, r, http.StatusConflict, d, st, "review", nil, "")
+		}
+		return err
+	}
+	ps, spec := s.specOf(r, st)
+	if spec == nil {
+		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, "review", ps, "")
+	}
+	dep, err := s.engine.Submit(r.Context(), spec, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: st.Reason,
+		InTx: store.MarkDraftDeployed(me.ID, d.ID)})
+	var ae *store.ActiveDeploymentError
+	switch {
+	case errors.As(err, &ae):
+		msg := fmt.Sprintf("Deployment #%d of %s is %s; deploy again once it finishes.", ae.Active.ID, ae.Active.ServiceKey, web.StatusLabel(string(ae.Active.Status)))
+		return s.renderStepMessage(w, r, http.StatusConflict, d, st, msg, ae.Active.ID)
+	case errors.Is(err, store.ErrDraftDeployed):
+		fresh, ferr := s.store.Draft(r.Context(), me.ID, d.ID)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderStep(w, r, http.StatusConflict, fresh, st, "review", nil, "")
+	case err != nil:
+		return err
+	}
+	s.auditAs(r, "deployment.create", dep.ServiceKey, map[string]any{"deployment_id": dep.ID, "draft_id": d.ID})
+	s.sessions.Put(r.Context(), flashKey, "Deployment started.")
+	http.Redirect(w, r, "/deployments/"+strconv.FormatInt(dep.ID, 10), http.StatusSeeOther)
+	return nil
+}
