@@ -74,7 +74,9 @@ func TestDraftDeploysOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i, svc := range []string{"web", "api"} {
-		wg.Go(func() { _, errs[i] = s.CreateDeployment(ctx, newDeployment(svc), store.MarkDraftDeployed(alice.ID, d.ID)) })
+		wg.Go(func() {
+			_, errs[i] = s.CreateDeployment(ctx, newDeployment(svc), store.MarkDraftDeployed(alice.ID, d.ID))
+		})
 	}
 	wg.Wait()
 	ok, refused := 0, 0
