@@ -93,7 +93,7 @@ func sameTaskDefinition(in *ecs.RegisterTaskDefinitionInput, td *ecstypes.TaskDe
 		ExecutionRoleArn: td.ExecutionRoleArn, TaskRoleArn: td.TaskRoleArn, Volumes: td.Volumes,
 		PlacementConstraints: td.PlacementConstraints, RuntimePlatform: td.RuntimePlatform,
 		EphemeralStorage: td.EphemeralStorage, PidMode: td.PidMode, IpcMode: td.IpcMode,
-		ProxyConfiguration: td.ProxyConfiguration,
+		ProxyConfiguration:   td.ProxyConfiguration,
 		EnableFaultInjection: td.EnableFaultInjection,
 	}
 	return reflect.DeepEqual(comparableTaskDefinition(in), comparableTaskDefinition(described))

@@ -64,8 +64,8 @@ func (k errorKind) err(msg string, fields ...FieldError) *Error {
 	return &Error{Status: k.status, Code: k.code, Message: msg, Fields: fields}
 }
 
-func errNotFound(msg string) *Error                        { return kindNotFound.err(msg) }
-func errForbidden(msg string) *Error                       { return kindForbidden.err(msg) }
+func errNotFound(msg string) *Error                      { return kindNotFound.err(msg) }
+func errForbidden(msg string) *Error                     { return kindForbidden.err(msg) }
 func errInvalid(msg string, fields ...FieldError) *Error { return kindInvalid.err(msg, fields...) }
 
 // errorTable maps the errors of the store and the engine to their kind and
