@@ -256,7 +256,7 @@ func deploymentFilter(q map[string][]string, region string) (store.DeploymentFil
 	if st := get("status"); st != "" {
 		f.Status = store.DeploymentStatus(st)
 		if !slices.Contains(deploymentStatuses, f.Status) {
-			return f, 0, errInvalid("Unknown status "+strconv.Quote(st)+".", FieldError{Path: "status", Message: "use queued, running, waiting_for_dns, succeeded, failed, rolled_back_by_ecs or interrupted"})
+			return f, 0, errInvalid("Unknown status "+strconv.Quote(st)+".", FieldError{Path: "status", Message: "use queued, running, waiting_for_dns, succeeded, failed, rolled_back_by_ecs, superseded or interrupted"})
 		}
 	}
 	limit := 50
@@ -273,7 +273,7 @@ func deploymentFilter(q map[string][]string, region string) (store.DeploymentFil
 // deploymentStatuses are the values ?status= accepts.
 var deploymentStatuses = []store.DeploymentStatus{
 	store.StatusQueued, store.StatusRunning, store.StatusWaitingForDNS, store.StatusSucceeded,
-	store.StatusFailed, store.StatusRolledBackByECS, store.StatusInterrupted,
+	store.StatusFailed, store.StatusRolledBackByECS, store.StatusSuperseded, store.StatusInterrupted,
 }
 
 func deploymentID(r *http.Request, param string) (int64, error) {
