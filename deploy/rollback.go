@@ -99,7 +99,7 @@ func (e *Engine) CheckRollback(ctx context.Context, id int64) (ok bool, why stri
 // rollbackRevision says whether and how the restored task definition will
 // be obtained: the revision reused, or the stored JSON registered again.
 func rollbackRevision(ctx context.Context, l lookup, d store.Deployment) (bool, string, error) {
-	td, err := l.taskDefinition(ctx, d.TaskDefinitionARN)
+	td, _, err := l.taskDefinition(ctx, d.TaskDefinitionARN)
 	if err != nil {
 		return false, "", err
 	}
