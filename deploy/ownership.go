@@ -166,7 +166,7 @@ func (s *stepCtx) owned(ctx context.Context, what string, tags map[string]string
 	case resumed:
 		return decision{Action: store.ActionCreate, Name: reuse.Name, Found: found, resumed: true, live: reuse.live,
 			alsoUpdate: reuse.Action == store.ActionUpdate,
-			Reason: what + " was made by an earlier attempt of this deployment"}, nil
+			Reason:     what + " was made by an earlier attempt of this deployment"}, nil
 	}
 	reuse.Found = found
 	return reuse, nil

@@ -74,7 +74,11 @@ func TestPlanAndApplyAgree(t *testing.T) {
 			}},
 		{name: "owned by another service", setup: func(env *testEnv) *Spec {
 			env.waitStatus(env.submit(env.spec(func(s *Spec) { withoutHTTPS(s); s.Service.Name = "alpha" })).ID, store.StatusSucceeded)
-			return env.spec(func(s *Spec) { withoutHTTPS(s); s.Service.Name = "beta"; s.Service.NewSecurityGroup.Name = "beta-tasks" })
+			return env.spec(func(s *Spec) {
+				withoutHTTPS(s)
+				s.Service.Name = "beta"
+				s.Service.NewSecurityGroup.Name = "beta-tasks"
+			})
 		}, status: store.StatusFailed,
 			want: map[string]string{stepTargetGroup: "refuse", stepLoadBalancer: "refuse", stepLoadBalancerSG: "refuse", stepTaskSG: "create"},
 			check: func(t *testing.T, env *testEnv, d store.Deployment) {
@@ -125,7 +129,11 @@ func TestPlanAndApplyAgree(t *testing.T) {
 				}
 			}},
 		{name: "certificate of another service", https: true, setup: func(env *testEnv) *Spec {
-			env.deployHTTPS(env.spec(func(s *Spec) { s.Service.Name = "alpha"; s.LoadBalancer.Name = "alpha"; s.LoadBalancer.TargetGroup.Name = "alpha" }))
+			env.deployHTTPS(env.spec(func(s *Spec) {
+				s.Service.Name = "alpha"
+				s.LoadBalancer.Name = "alpha"
+				s.LoadBalancer.TargetGroup.Name = "alpha"
+			}))
 			return env.spec(nil)
 		}, status: store.StatusFailed, want: map[string]string{stepCertificate: "refuse"}},
 	}

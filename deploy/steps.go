@@ -50,7 +50,7 @@ type stepDef struct {
 	// parkOn names a step whose completion ends this wait by parking the
 	// deployment (errWaitingForDNS) rather than holding a worker.
 	parkOn string
-		// decide reads the live state and decides what to do, calling no
+	// decide reads the live state and decides what to do, calling no
 	// mutating API.
 	decide func(ctx context.Context, s *stepCtx) (decision, error)
 	// apply carries out a decision other than refuse and returns what the
