@@ -34,6 +34,9 @@ type testEnv struct {
 	engine  *Engine
 	aws     rawClients
 	subnets []string
+	// endpoint is the sandbox's URL, for other clients (awscli).
+	endpoint string
+	speed    float64 // the sandbox clock's
 }
 
 // rawClients are full SDK clients, for checks and changes the engine's
@@ -95,7 +98,7 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(hs.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDSANDBOXTEST", "secret", "")}
 	clients := rawClients{ECS: ecs.NewFromConfig(cfg), ELB: elb.NewFromConfig(cfg), EC2: ec2.NewFromConfig(cfg), ACM: acm.NewFromConfig(cfg)}
-	env := &testEnv{t: t, sandbox: srv, store: st, engine: engine, aws: clients}
+	env := &testEnv{t: t, sandbox: srv, store: st, engine: engine, aws: clients, endpoint: hs.URL, speed: o.speed}
 	out, err := clients.EC2.DescribeSubnets(context.Background(), &ec2.DescribeSubnetsInput{})
 	if err != nil {
 		t.Fatal(err)
