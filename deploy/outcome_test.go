@@ -81,7 +81,7 @@ func TestAWSCLIUpdateServiceMidDeploymentSupersedesIt(t *testing.T) {
 		}
 		t.Skipf("no awscli: %v", err)
 	}
-		env := newTestEnv(t, envOptions{speed: 20})
+	env := newTestEnv(t, envOptions{speed: 20})
 	env.startWorker("w1")
 	d := env.submit(env.spec(func(s *Spec) { s.LoadBalancer = nil }))
 	other := env.registerOther("php:other")
