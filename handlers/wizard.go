@@ -93,10 +93,21 @@ func draftRow(d store.Draft) web.DraftRow {
 func (s *Server) lookupFailed(r *http.Request, what string, err error) string {
 	s.logger.Warn("wizard lookup failed", "request_id", requestID(r.Context()), "list", what, "error", err.Error())
 	msg := "Could not list " + what + " from AWS"
-	if e := awsError(err); e != err {
-		msg += " (" + e.(*Error).Message + ")"
+	if m := awsRefusal(err); m != "" {
+		msg += " (" + m + ")"
 	}
 	return msg + "; type the value instead."
+}
+
+// awsRefusal is AWS's refusal in the error table's words, or "" when err
+// is not one.
+func awsRefusal(err error) string {
+	for _, row := range errorTable {
+		if e := row(err); e != nil && e.Code == kindAWSRefused.code {
+			return e.Message
+		}
+	}
+	return ""
 }
 
 // wizardCreate is POST /deploy/drafts: a new draft.
@@ -646,6 +657,7 @@ func (s *Server) wizardDeploy(w http.ResponseWriter, r *http.Request, d store.Dr
 	dep, err := s.engine.Submit(r.Context(), spec, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: st.Reason,
 		InTx: store.MarkDraftDeployed(me.ID, d.ID)})
 	var ae *store.ActiveDeploymentError
+	var ve *deploy.ValidationError
 	switch {
 	case errors.As(err, &ae):
 		msg := fmt.Sprintf("Deployment #%d of %s is %s; deploy again once it finishes.", ae.Active.ID, ae.Active.ServiceKey, web.StatusLabel(string(ae.Active.Status)))
@@ -656,7 +668,14 @@ func (s *Server) wizardDeploy(w http.ResponseWriter, r *http.Request, d store.Dr
 			return ferr
 		}
 		return s.renderStep(w, r, http.StatusConflict, fresh, st, "review", nil, "")
+	case errors.As(err, &ve):
+		// The engine's preflight refused what only AWS knows (a subnet that
+		// does not exist, …): listed by step, like the wizard's own.
+		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, "review", ve.Problems, "")
 	case err != nil:
+		if e := s.asError(r, err); e.Status < 500 || e.Code == kindAWSRefused.code {
+			return s.renderStepMessage(w, r, e.Status, d, st, e.Message, 0)
+		}
 		return err
 	}
 	s.auditAs(r, "deployment.create", dep.ServiceKey, map[string]any{"deployment_id": dep.ID, "draft_id": d.ID})

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -258,12 +259,13 @@ func (s *Server) reviewView(r *http.Request, d store.Draft, st *wizardState, v *
 		return
 	}
 	plan, err := s.engine.Plan(r.Context(), spec)
-	if err != nil {
+	var ve *deploy.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		_, v.Pending = stepProblems("review", ve.Problems) // e.g. a subnet AWS does not know
+	case err != nil:
 		s.logger.Warn("planning in the wizard", "request_id", requestID(r.Context()), "error", err.Error())
-		v.PlanErr = "The plan could not be read from AWS; deploying may still work. "
-		if e := awsError(err); e != err {
-			v.PlanErr += e.(*Error).Message
-		}
+		v.PlanErr = "The plan could not be read from AWS; deploying may still work. " + awsRefusal(err)
 	}
 	for _, it := range plan.Items {
 		v.Plan = append(v.Plan, web.PlanRow{Resource: it.Resource, Name: it.Name, Action: it.Action, Reason: it.Reason})

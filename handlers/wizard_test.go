@@ -313,3 +313,31 @@ func TestWizardViewerAndOwnership(t *testing.T) {
 	wantRedirect(t, viewer.post("/deploy/drafts/1/discard", url.Values{"from": {"home"}}), "/")
 	wantStatus(t, viewer.get("/deploy/drafts/1/taskdef"), http.StatusNotFound)
 }
+
+// What only AWS knows (a subnet that does not exist) shows on the review
+// as a problem of its step, not a 502, and Deploy is refused with it.
+func TestWizardReviewShowsPreflightProblems(t *testing.T) {
+	c := newConsole(t)
+	c.addUser("dee", store.RoleDeployer)
+	b := c.browser()
+	wantStatus(t, b.login("dee", testPassword), http.StatusSeeOther)
+	wantRedirect(t, b.post("/deploy/drafts", url.Values{"start": {"example"}}), "/deploy/drafts/1/taskdef")
+	base := "/deploy/drafts/1/"
+	wantRedirect(t, b.step(base+"taskdef", "next", nil), base+"cluster")
+	wantRedirect(t, b.step(base+"cluster", "next", map[string][]string{"newCluster": {"demo"}}), base+"service")
+	wantRedirect(t, b.step(base+"service", "next", map[string][]string{"subnets": nil, "subnetsTyped": {"subnet-0000dead00000000a"}}), base+"loadbalancer")
+	wantRedirect(t, b.step(base+"loadbalancer", "next", map[string][]string{"lbEnabled": nil}), base+"https")
+	d := doc(t, b.get(base+"review"))
+	problems := d.Find("article.problems").Text()
+	if !strings.Contains(problems, "service.subnets[0]") || !strings.Contains(problems, "does not exist") || !strings.Contains(problems, "Service") {
+		t.Errorf("review problems = %q", problems)
+	}
+	if d.Find(`button.deploy[disabled]`).Length() != 1 {
+		t.Error("Deploy is offered for a spec AWS would refuse")
+	}
+	resp := b.post(base+"review", url.Values{"op": {"deploy"}})
+	wantStatus(t, resp, http.StatusUnprocessableEntity)
+	if !strings.Contains(doc(t, resp).Find("article.problems").Text(), "service.subnets[0]") {
+		t.Error("the refused Deploy does not say why")
+	}
+}
