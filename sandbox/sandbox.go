@@ -66,8 +66,8 @@ type world struct {
 	region  string
 	events  eventQueue
 
-	// executionRoleARN is the seeded ecsTaskExecutionRole (IAM is not
-	// simulated beyond this one role).
+	// executionRoleARN is the seeded ecsTaskExecutionRole (IAM answers
+	// ListRoles only; see iam.go).
 	executionRoleARN string
 
 	ec2  *ec2State
