@@ -390,7 +390,15 @@ func TestWizardRefusalsInTheBrowser(t *testing.T) {
 
 	// A 40-character service name makes names AWS refuses.
 	long := strings.Repeat("a", 40)
-	setValue(t, ctx, `input[name="service.name"]`, long)
+	setValue(t, ctx, `input[name="service.name"]`, long[:39])
+	// Typing the last character: the derived target group name is flagged at once.
+	if err := do(ctx, chromedp.SendKeys(chromedp.CSS(`input[name="service.name"]`), "a"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=tgName] + .check-hint`))); err != nil {
+		t.Fatalf("no as-you-type hint for the derived name: %v", err)
+	}
+	if hint, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`input[name=tgName] + .check-hint`))); !strings.Contains(hint, "40 characters") {
+		t.Errorf("as-you-type hint %q", hint)
+	}
 	setValue(t, ctx, `input[name="service.desiredCount"]`, "3")
 	if err := do(ctx, chromedp.Click(chromedp.CSS(`.wizard-nav button[value=next]`))); err != nil {
 		t.Fatal(err)

@@ -106,11 +106,12 @@ func (s *Server) page(r *http.Request, title, nav string) web.Page {
 		Nav:     nav,
 		Sandbox: s.opts.Sandbox,
 		Assets: web.Assets{
-			PicoCSS: s.assets.URL("vendor/pico.min.css"),
-			AppCSS:  s.assets.URL("app.css"),
-			HTMX:    s.assets.URL("vendor/htmx.min.js"),
-			AppJS:   s.assets.URL("app.js"),
-			Favicon: s.assets.URL("favicon.svg"),
+			PicoCSS:  s.assets.URL("vendor/pico.min.css"),
+			AppCSS:   s.assets.URL("app.css"),
+			HTMX:     s.assets.URL("vendor/htmx.min.js"),
+			AppJS:    s.assets.URL("app.js"),
+			WizardJS: s.assets.URL("wizard.js"),
+			Favicon:  s.assets.URL("favicon.svg"),
 		},
 	}
 	if u, ok := userFrom(r.Context()); ok {

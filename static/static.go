@@ -14,7 +14,7 @@ import (
 	"strings"
 )
 
-//go:embed vendor/*.js vendor/*.css app.css app.js favicon.svg
+//go:embed vendor/*.js vendor/*.css app.css app.js wizard.js favicon.svg
 var files embed.FS
 
 // Assets maps logical asset names to their hashed URLs and serves them.

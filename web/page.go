@@ -34,7 +34,9 @@ type Assets struct {
 	AppCSS  string
 	HTMX    string
 	AppJS   string
-	Favicon string
+	// WizardJS is the deploy wizard's as-you-type checks.
+	WizardJS string
+	Favicon  string
 }
 
 // navItem is one entry of the sidebar.
