@@ -31,6 +31,8 @@ type testConsole struct {
 	t     *testing.T
 	URL   string
 	Store *store.Store
+	// AWS is the sandbox behind the console, for injecting faults.
+	AWS *sandbox.Server
 }
 
 const testPassword = "a long test password"
@@ -47,7 +49,8 @@ func serveConsole(t *testing.T, st *store.Store) *testConsole {
 	if err != nil {
 		t.Fatal(err)
 	}
-	aws := httptest.NewServer(sandbox.New(sandbox.Options{Speed: 100}))
+	sb := sandbox.New(sandbox.Options{Speed: 100})
+	aws := httptest.NewServer(sb)
 	t.Cleanup(aws.Close)
 	awsOpts := deploy.AWSOptions{
 		Endpoint:    aws.URL,
@@ -68,7 +71,7 @@ func serveConsole(t *testing.T, st *store.Store) *testConsole {
 	})
 	ts := httptest.NewServer(srv.Routes())
 	t.Cleanup(ts.Close)
-	return &testConsole{t: t, URL: ts.URL, Store: st}
+	return &testConsole{t: t, URL: ts.URL, Store: st, AWS: sb}
 }
 
 func (c *testConsole) addUser(name string, role store.Role) store.User {

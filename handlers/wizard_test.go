@@ -341,3 +341,47 @@ func TestWizardReviewShowsPreflightProblems(t *testing.T) {
 		t.Error("the refused Deploy does not say why")
 	}
 }
+
+// A list AWS will not give says so beside its field, and the value can be
+// typed instead.
+func TestWizardFailingLookupsLetYouType(t *testing.T) {
+	c := newConsole(t)
+	c.addUser("dee", store.RoleDeployer)
+	b := c.browser()
+	wantStatus(t, b.login("dee", testPassword), http.StatusSeeOther)
+	wantRedirect(t, b.post("/deploy/drafts", url.Values{"start": {"blank"}}), "/deploy/drafts/1/taskdef")
+	base := "/deploy/drafts/1/"
+
+	c.AWS.FailCall("ListRoles", 1, "AccessDenied", "User is not authorized to perform: iam:ListRoles")
+	d := doc(t, b.get(base+"taskdef"))
+	if msg := d.Find("small.field-error").First().Text(); !strings.Contains(msg, "Could not list IAM roles") || !strings.Contains(msg, "AccessDenied") || !strings.Contains(msg, "type the value") {
+		t.Errorf("roles lookup failure says %q", msg)
+	}
+	role := "arn:aws:iam::000000000000:role/typed-by-hand"
+	wantStatus(t, b.post(base+"taskdef", url.Values{"family": {"web"}, "size": {"256/512"}, "execRole": {role}, "containers": {"1"},
+		"c0.name": {"web"}, "c0.image": {"nginx"}, "c0.essential": {"on"}, "c0.ports": {"80"}, "op": {"next"}}), http.StatusSeeOther)
+	if got := doc(t, b.get(base+"taskdef")).Find(`input[name=execRole]`).AttrOr("value", ""); got != role {
+		t.Errorf("typed role = %q", got)
+	}
+
+	c.AWS.FailCall("DescribeSubnets", 1, "UnauthorizedOperation", "You are not authorized to perform this operation.")
+	d = doc(t, b.get(base+"service"))
+	if !strings.Contains(d.Find("fieldset").Text(), "Could not list subnets") || d.Find(`input[name=subnetsTyped]`).Length() != 1 {
+		t.Errorf("subnet lookup failure: %q", d.Find("fieldset").First().Text())
+	}
+}
+
+// "Refresh lists" forgets the cached lists and shows the step again.
+func TestWizardRefreshLists(t *testing.T) {
+	c := newConsole(t)
+	c.addUser("dee", store.RoleDeployer)
+	b := c.browser()
+	wantStatus(t, b.login("dee", testPassword), http.StatusSeeOther)
+	wantRedirect(t, b.post("/deploy/drafts", url.Values{"start": {"example"}}), "/deploy/drafts/1/taskdef")
+	d := doc(t, b.get("/deploy/drafts/1/cluster"))
+	href := d.Find(`a[href$="?refresh=1"]`).AttrOr("href", "")
+	if href != "/deploy/drafts/1/cluster?refresh=1" {
+		t.Fatalf("refresh link %q", href)
+	}
+	wantRedirect(t, b.get(href), "/deploy/drafts/1/cluster")
+}
