@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/smithy-go"
 	"github.com/go-chi/chi/v5"
@@ -259,19 +260,19 @@ func deploymentFilter(q map[string][]string, region string) (store.DeploymentFil
 	}
 	var f store.DeploymentFilter
 	if svc := get("service"); svc != "" {
-		switch strings.Count(svc, "/") {
-		case 1:
+		switch n := strings.Count(svc, "/"); {
+		case !utf8.ValidString(svc) || strings.ContainsRune(svc, 0) || n < 1 || n > 2:
+			return f, 0, errInvalid("service must be cluster/service or region/cluster/service.", FieldError{Path: "service", Message: "Use cluster/service or region/cluster/service."})
+		case n == 1:
 			f.ServiceKey = region + "/" + svc
-		case 2:
-			f.ServiceKey = svc
 		default:
-			return f, 0, errInvalid("service must be cluster/service or region/cluster/service.", FieldError{Path: "service", Message: "invalid"})
+			f.ServiceKey = svc
 		}
 	}
 	if st := get("status"); st != "" {
 		f.Status = store.DeploymentStatus(st)
 		if !slices.Contains(deploymentStatuses, f.Status) {
-			return f, 0, errInvalid("Unknown status "+strconv.Quote(st)+".", FieldError{Path: "status", Message: "use queued, running, waiting_for_dns, succeeded, failed, rolled_back_by_ecs or interrupted"})
+			return f, 0, errInvalid("Unknown status "+strconv.Quote(st)+".", FieldError{Path: "status", Message: "Use queued, running, waiting_for_dns, succeeded, failed, rolled_back_by_ecs or interrupted."})
 		}
 	}
 	limit := 50

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -63,9 +65,9 @@ func (s *Server) asError(r *http.Request, err error) *Error {
 	}
 	var fe *store.FieldErrors
 	if errors.As(err, &fe) {
-		e := errInvalid("Some fields need attention.")
-		for k, v := range fe.Fields {
-			e.Fields = append(e.Fields, FieldError{Path: k, Message: v})
+		e := &Error{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: "Some fields need attention."}
+		for _, k := range slices.Sorted(maps.Keys(fe.Fields)) { // a stable order
+			e.Fields = append(e.Fields, FieldError{Path: k, Message: fe.Fields[k]})
 		}
 		return e
 	}
@@ -78,6 +80,9 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.asError(r, err)
 	if wantsJSON(r) {
 		writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields}})
+		return
+	}
+	if rf := (*refusedForm)(nil); errors.As(err, &rf) && s.serveRefusedForm(w, r, e, rf) {
 		return
 	}
 	title := http.StatusText(e.Status)
@@ -113,12 +118,22 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // render renders c into a buffer first, so a template failure is a clean 500.
+//
+// A page that answers a boosted form's POST (a refused form shown again, a
+// token's one-time secret) is the page the form is on, so the address bar
+// stays where it is (HX-Push-Url: false): htmx would otherwise push the
+// form's action, and reloading would GET an address that only takes POST
+// (405). A form that moves on answers with a redirect (303), whose page is a
+// GET that htmx pushes as usual.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
 		s.logger.Error("rendering page", "request_id", requestID(r.Context()), "path", r.URL.Path, "error", err.Error())
 		http.Error(w, "Something went wrong.", http.StatusInternalServerError)
 		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Header.Get("HX-Boosted") == "true" {
+		w.Header().Set("HX-Push-Url", "false")
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
