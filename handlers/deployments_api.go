@@ -313,15 +313,22 @@ func (s *Server) deploymentParam(r *http.Request, param string) (store.Deploymen
 	return d, err
 }
 
-// deploymentConflict maps "the service is busy" to 409 naming the
-// deployment in the way.
+// deploymentConflict leaves "the service is busy" to the adapter (a 409
+// naming the deployment in the way, see asError; a refused form links to
+// it) and maps an AWS refusal.
 func deploymentConflict(err error) error {
 	var ae *store.ActiveDeploymentError
 	if errors.As(err, &ae) {
-		return &Error{Status: http.StatusConflict, Code: "deployment_in_progress", Message: fmt.Sprintf(
-			"Deployment %d of %s is %s; wait for it to finish.", ae.Active.ID, ae.Active.ServiceKey, ae.Active.Status)}
+		return err
 	}
 	return awsError(err)
+}
+
+// errDeploymentBusy is the refusal of a deployment while another of the
+// same service is unfinished.
+func errDeploymentBusy(ae *store.ActiveDeploymentError) *Error {
+	return &Error{Status: http.StatusConflict, Code: "deployment_in_progress", Message: fmt.Sprintf(
+		"Deployment %d of %s is %s; wait for it to finish.", ae.Active.ID, ae.Active.ServiceKey, ae.Active.Status)}
 }
 
 // awsError turns an AWS refusal met while reading live state (a plan, a

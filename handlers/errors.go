@@ -63,6 +63,9 @@ func (s *Server) asError(r *http.Request, err error) *Error {
 	case errors.Is(err, store.ErrNotFound):
 		return errNotFound("There is nothing here.")
 	}
+	if ae := (*store.ActiveDeploymentError)(nil); errors.As(err, &ae) {
+		return errDeploymentBusy(ae)
+	}
 	var fe *store.FieldErrors
 	if errors.As(err, &fe) {
 		e := &Error{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: "Some fields need attention."}
