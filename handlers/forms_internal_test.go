@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ecsconsole/ecsconsole/store"
@@ -43,5 +44,20 @@ func TestFormRefusalPlacesProblems(t *testing.T) {
 	f = formRefusal(web.NewUserForm(), &Error{Status: 409, Message: "busy"}, nil)
 	if f.Error != "busy" {
 		t.Errorf("form-wide message = %q", f.Error)
+	}
+}
+
+// TestFieldErrorsInAStableOrder: the store's field problems (a map) come
+// out of the adapter in the same order every time, for the API's "fields".
+func TestFieldErrorsInAStableOrder(t *testing.T) {
+	fe := &store.FieldErrors{Fields: map[string]string{"username": "a", "role": "b", "password": "c", "name": "d", "confirm": "e"}}
+	for range 50 {
+		var paths []string
+		for _, f := range (&Server{}).asError(nil, fe).Fields {
+			paths = append(paths, f.Path)
+		}
+		if got := strings.Join(paths, ","); got != "confirm,name,password,role,username" {
+			t.Fatalf("fields in order %s, want them sorted", got)
+		}
 	}
 }
