@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -13,7 +15,7 @@ import (
 func TestBusyServiceRefusalLinksToTheDeployment(t *testing.T) {
 	busy := &store.ActiveDeploymentError{Active: store.Deployment{ID: 42, ServiceKey: "us-east-1/demo/web", Status: store.StatusRunning}}
 	err := refuse(deploymentConflict(busy), web.RollbackForm(), nil)
-	e := (&Server{}).asError(nil, err)
+	e := testServer().asError(httptest.NewRequest("GET", "/", nil), err)
 	if e.Status != 409 {
 		t.Fatalf("asError = %v, want a 409", e)
 	}
@@ -53,7 +55,7 @@ func TestFieldErrorsInAStableOrder(t *testing.T) {
 	fe := &store.FieldErrors{Fields: map[string]string{"username": "a", "role": "b", "password": "c", "name": "d", "confirm": "e"}}
 	for range 50 {
 		var paths []string
-		for _, f := range (&Server{}).asError(nil, fe).Fields {
+		for _, f := range testServer().asError(httptest.NewRequest("GET", "/", nil), fe).Fields {
 			paths = append(paths, f.Path)
 		}
 		if got := strings.Join(paths, ","); got != "confirm,name,password,role,username" {
@@ -61,3 +63,5 @@ func TestFieldErrorsInAStableOrder(t *testing.T) {
 		}
 	}
 }
+
+func testServer() *Server { return &Server{logger: slog.New(slog.DiscardHandler)} }
