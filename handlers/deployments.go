@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
@@ -262,11 +261,8 @@ func (s *Server) rollbackForm(w http.ResponseWriter, r *http.Request) error {
 	form := web.RollbackForm()
 	form.Keep(postForm(r), "reason")
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	if !utf8.ValidString(reason) || strings.ContainsRune(reason, 0) {
-		return refuse(errInvalid("The reason has characters that cannot be stored.", FieldError{Path: "reason", Message: "Use plain text: this has a NUL or a byte that is not UTF-8."}), form, s.rollbackFormPage(id))
-	}
-	if len([]rune(reason)) > maxReasonLength {
-		reason = string([]rune(reason)[:maxReasonLength])
+	if problem := reasonProblem(reason); problem != "" {
+		return refuse(errInvalid("The reason cannot be stored.", FieldError{Path: "reason", Message: problem}), form, s.rollbackFormPage(id))
 	}
 	d, err := s.engine.Rollback(r.Context(), id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: reason})
 	switch {

@@ -32,6 +32,18 @@ type specRequest struct {
 // maxReasonLength bounds a deployment's free-text reason.
 const maxReasonLength = 500
 
+// reasonProblem says what is wrong with a deployment's free-text reason,
+// "" if nothing.
+func reasonProblem(reason string) string {
+	switch {
+	case !utf8.ValidString(reason) || strings.ContainsRune(reason, 0):
+		return "Use plain text: this has a NUL or a byte that is not UTF-8."
+	case utf8.RuneCountInString(reason) > maxReasonLength:
+		return fmt.Sprintf("Use at most %d characters.", maxReasonLength)
+	}
+	return ""
+}
+
 // readSpecRequest decodes and validates the request's spec, reporting every
 // problem with its JSON path.
 func (s *Server) readSpecRequest(r *http.Request) (*deploy.Spec, string, error) {
@@ -48,8 +60,8 @@ func (s *Server) readSpecRequest(r *http.Request) (*deploy.Spec, string, error) 
 	if len(req.Spec) == 0 || string(req.Spec) == "null" {
 		return nil, "", errInvalid("The body has no spec.", FieldError{Path: "spec", Message: "required"})
 	}
-	if len([]rune(req.Reason)) > maxReasonLength {
-		return nil, "", errInvalid("The reason is too long.", FieldError{Path: "reason", Message: fmt.Sprintf("use at most %d characters", maxReasonLength)})
+	if problem := reasonProblem(req.Reason); problem != "" {
+		return nil, "", errInvalid("The reason cannot be stored.", FieldError{Path: "reason", Message: problem})
 	}
 	spec, err := deploy.ParseWithDefaultRegion(req.Spec, s.opts.Region)
 	var ve *deploy.ValidationError
@@ -126,6 +138,9 @@ func (s *Server) apiRollback(w http.ResponseWriter, r *http.Request) error {
 		if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
 			return errInvalid(`The body must be empty or {"reason": "..."}: ` + jsonProblem(err))
 		}
+	}
+	if problem := reasonProblem(req.Reason); problem != "" {
+		return errInvalid("The reason cannot be stored.", FieldError{Path: "reason", Message: problem})
 	}
 	me, _ := userFrom(r.Context())
 	d, err := s.engine.Rollback(r.Context(), id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: strings.TrimSpace(req.Reason)})

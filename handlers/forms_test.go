@@ -225,6 +225,11 @@ func TestRefusedRollbackForm(t *testing.T) {
 	wantStatus(t, resp, http.StatusBadRequest)
 	checkRefusal(t, doc(t, resp), refusal{formID: "rollback-form", field: "reason", message: "NUL", kept: map[string]string{"reason": "bad\uFFFDbyte"}})
 
+	long := strings.Repeat("é", 501)
+	resp = b.post("/deployments/1/rollback", url.Values{"reason": {long}})
+	wantStatus(t, resp, http.StatusBadRequest)
+	checkRefusal(t, doc(t, resp), refusal{formID: "rollback-form", field: "reason", message: "at most 500", kept: map[string]string{"reason": long}})
+
 	// Deployment 1 cannot be restored (nothing recorded of its task
 	// definition): the form says so at its top, keeping the reason.
 	resp = b.post("/deployments/1/rollback", url.Values{"reason": {"8.4 is slow"}})
