@@ -265,14 +265,6 @@ func (s *Server) rollbackForm(w http.ResponseWriter, r *http.Request) error {
 		return refuse(errInvalid("The reason cannot be stored.", FieldError{Path: "reason", Message: problem}), form, s.rollbackFormPage(id))
 	}
 	d, err := s.engine.Rollback(r.Context(), id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: reason})
-	switch {
-	case errors.Is(err, deploy.ErrNotRollbackable):
-		err = &Error{Status: http.StatusUnprocessableEntity, Code: "not_rollbackable", Message: "This deployment cannot be restored: " + strings.TrimPrefix(err.Error(), deploy.ErrNotRollbackable.Error()+" ")}
-	case errors.Is(err, store.ErrNotFound):
-		return errNotFound(fmt.Sprintf("There is no deployment %d.", id))
-	case err != nil:
-		err = deploymentConflict(err)
-	}
 	if err != nil {
 		return refuse(err, form, s.rollbackFormPage(id))
 	}

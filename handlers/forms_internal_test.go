@@ -14,7 +14,7 @@ import (
 // service already has a deployment running links to that deployment.
 func TestBusyServiceRefusalLinksToTheDeployment(t *testing.T) {
 	busy := &store.ActiveDeploymentError{Active: store.Deployment{ID: 42, ServiceKey: "us-east-1/demo/web", Status: store.StatusRunning}}
-	err := refuse(deploymentConflict(busy), web.RollbackForm(), nil)
+	err := refuse(busy, web.RollbackForm(), nil)
 	e := testServer().asError(httptest.NewRequest("GET", "/", nil), err)
 	if e.Status != 409 {
 		t.Fatalf("asError = %v, want a 409", e)
