@@ -60,7 +60,7 @@ func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, http.StatusBadRequest, web.DeploymentsPage(s.page(r, "Deployments", "deployments"), d))
 		return nil
 	}
-	list, next, err := s.store.ListDeployments(r.Context(), f, q.Get("cursor"), 50)
+	list, next, err := s.store.ListDeploymentSummaries(r.Context(), f, q.Get("cursor"), 50)
 	if errors.Is(err, store.ErrBadCursor) {
 		return errInvalid("That page link is broken; start from the newest deployments.")
 	}
@@ -131,7 +131,7 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 	if !d.Finished {
 		return d, nil // the rest only matters once it is done; polling stays cheap
 	}
-	serving, _, err := s.store.ListDeployments(ctx, store.DeploymentFilter{ServiceKey: dep.ServiceKey, Status: store.StatusSucceeded}, "", 1)
+	serving, _, err := s.store.ListDeploymentSummaries(ctx, store.DeploymentFilter{ServiceKey: dep.ServiceKey, Status: store.StatusSucceeded}, "", 1)
 	if err != nil {
 		return d, err
 	}

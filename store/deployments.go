@@ -257,6 +257,33 @@ const MaxDeploymentPage = 200
 // costs the same however long the history is. Listed deployments leave out
 // Spec and TaskDefinition (nil); Deployment(id) has them.
 func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter, cursor string, limit int) ([]Deployment, string, error) {
+	return s.listDeployments(ctx, deploymentListColumns, scanDeployment, f, cursor, limit)
+}
+
+// deploymentSummaryColumns are what a page's list of deployments shows:
+// of the outputs only the URL, and no DNS records, so that no row's JSON
+// documents are decoded.
+const deploymentSummaryColumns = `id, service_key, region, cluster, service, kind, COALESCE(rollback_of, 0),
+	task_definition_arn, status, COALESCE(created_by_id, 0), created_by_name, reason,
+	error_step, error_code, error_message, COALESCE(outputs->>'url', ''), created_at, started_at, finished_at, updated_at`
+
+func scanDeploymentSummary(row pgx.CollectableRow) (Deployment, error) {
+	var d Deployment
+	err := row.Scan(&d.ID, &d.ServiceKey, &d.Region, &d.Cluster, &d.Service, &d.Kind, &d.RollbackOf,
+		&d.TaskDefinitionARN, &d.Status, &d.CreatedByID, &d.CreatedBy, &d.Reason,
+		&d.ErrorStep, &d.ErrorCode, &d.ErrorMessage, &d.Outputs.URL,
+		&d.CreatedAt, &d.StartedAt, &d.FinishedAt, &d.UpdatedAt)
+	return d, err
+}
+
+// ListDeploymentSummaries is ListDeployments for pages: of each
+// deployment's outputs only Outputs.URL is filled, and DNSValidation is nil.
+func (s *Store) ListDeploymentSummaries(ctx context.Context, f DeploymentFilter, cursor string, limit int) ([]Deployment, string, error) {
+	return s.listDeployments(ctx, deploymentSummaryColumns, scanDeploymentSummary, f, cursor, limit)
+}
+
+func (s *Store) listDeployments(ctx context.Context, columns string, scan pgx.RowToFunc[Deployment],
+	f DeploymentFilter, cursor string, limit int) ([]Deployment, string, error) {
 	before, err := parseCursor(cursor)
 	if err != nil {
 		return nil, "", err
@@ -280,12 +307,12 @@ func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter, cursor 
 	}
 	// One more row than asked tells whether there is a next page.
 	args = append(args, limit+1)
-	rows, err := s.pool.Query(ctx, `SELECT `+deploymentListColumns+` FROM deployments WHERE `+
+	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM deployments WHERE `+
 		strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("listing deployments: %w", err)
 	}
-	ds, err := pgx.CollectRows(rows, scanDeployment)
+	ds, err := pgx.CollectRows(rows, scan)
 	if err != nil {
 		return nil, "", fmt.Errorf("listing deployments: %w", err)
 	}
