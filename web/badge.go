@@ -8,8 +8,9 @@ import (
 	"github.com/a-h/templ"
 )
 
-// badgeStatuses are the deployment statuses whose badges are rendered once.
-var badgeStatuses = []string{"queued", "running", "waiting_for_dns", "succeeded", "failed", "rolled_back_by_ecs", "interrupted"}
+// badgeStatuses are the deployment statuses (store.Status*) whose badges
+// are rendered once; any other still renders, only slower.
+var badgeStatuses = []string{"queued", "running", "waiting_for_dns", "succeeded", "failed", "rolled_back_by_ecs", "superseded", "interrupted"}
 
 // badges maps a status to its badge's HTML, rendered once at start: templ's
 // handling of a computed class attribute (sanitising and joining class
