@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/ecsconsole/ecsconsole/deploy"
@@ -40,7 +39,7 @@ func BenchmarkWizardStep(b *testing.B) {
 		b.Fatal(err)
 	}
 	srv := handlers.New(handlers.Options{Region: "us-east-1"}, handlers.Deps{
-		Store: st, Sessions: pgxstore.NewWithCleanupInterval(st.Pool(), 0), Assets: assets, Logger: slog.New(slog.DiscardHandler),
+		Store: st, Assets: assets, Logger: slog.New(slog.DiscardHandler),
 		Engine: engine, Catalog: deploy.NewCatalog(deploy.NewCatalogClientFactory(awsOpts)),
 	}).Routes()
 	if _, err := st.CreateUser(context.Background(), "dee", store.RoleDeployer, testPassword); err != nil {

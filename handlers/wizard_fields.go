@@ -101,8 +101,8 @@ func fieldOf(path string) string {
 // spec's document order, the wizard's own first), and places each next to
 // its field: the first message per field is shown there, all are listed
 // at the top.
-func stepProblems(step string, all []deploy.Problem) (web.FieldErrors, []web.Problem) {
-	errs := web.FieldErrors{}
+func stepProblems(step string, all []deploy.Problem) (web.WizardErrors, []web.Problem) {
+	errs := web.WizardErrors{}
 	var list []web.Problem
 	for _, p := range all {
 		if step != "review" && !slices.ContainsFunc(stepPaths[step], func(prefix string) bool { return under(p.Path, prefix) }) {

@@ -65,7 +65,7 @@ func (s *Server) renderStep(w http.ResponseWriter, r *http.Request, status int, 
 // deployment already running for the service (linked).
 func (s *Server) renderStepMessage(w http.ResponseWriter, r *http.Request, status int, d store.Draft, st *wizardState, msg string, link int64) error {
 	v := s.wizardView(r, d, st, "review")
-	v.Errors, v.Error, v.ErrorLink = web.FieldErrors{}, msg, link
+	v.Errors, v.Error, v.ErrorLink = web.WizardErrors{}, msg, link
 	return s.renderWizard(w, r, status, v)
 }
 
@@ -85,7 +85,7 @@ func (s *Server) wizardView(r *http.Request, d store.Draft, st *wizardState, ste
 	me, _ := userFrom(r.Context())
 	v := web.WizardView{
 		DraftID: d.ID, Step: step, Title: d.Title, Deployed: d.DeploymentID,
-		CanDeploy: me.Role.AtLeast(store.RoleDeployer), Errors: web.FieldErrors{},
+		CanDeploy: me.Role.AtLeast(store.RoleDeployer), Errors: web.WizardErrors{},
 		Flash: s.sessions.PopString(r.Context(), flashKey),
 	}
 	reached := true

@@ -160,7 +160,7 @@ type WizardView struct {
 	BackHref  string
 	State     WizardState
 	Derived   DerivedNames
-	Errors    FieldErrors
+	Errors    WizardErrors
 	Problems  []Problem
 	Error     string // form-wide
 	ErrorLink int64  // a deployment the error is about
@@ -205,3 +205,6 @@ type WizardView struct {
 type PlanRow struct {
 	Resource, Name, Action, Reason string
 }
+
+// WizardErrors are the messages shown next to wizard fields, by field name.
+type WizardErrors map[string]string
