@@ -16,31 +16,12 @@ import (
 // fargateSizes are the task sizes Fargate accepts (reference §3.5), as the
 // size control offers them: only valid cpu/memory pairs.
 var fargateSizes = func() []web.Option {
-	table := []struct {
-		cpu      int
-		mem      []int
-		from, to int
-		step     int
-	}{
-		{256, []int{512, 1024, 2048}, 0, 0, 0},
-		{512, []int{1024, 2048, 3072, 4096}, 0, 0, 0},
-		{1024, nil, 2048, 8192, 1024},
-		{2048, nil, 4096, 16384, 1024},
-		{4096, nil, 8192, 30720, 1024},
-		{8192, nil, 16384, 61440, 4096},
-		{16384, nil, 32768, 122880, 8192},
-	}
 	var out []web.Option
-	for _, row := range table {
-		mems := row.mem
-		for m := row.from; row.step > 0 && m <= row.to; m += row.step {
-			mems = append(mems, m)
-		}
-		for _, m := range mems {
+	for _, cpu := range deploy.FargateCPUs {
+		for _, m := range deploy.FargateMemories(cpu) {
 			out = append(out, web.Option{
-				Value: fmt.Sprintf("%d/%d", row.cpu, m),
-				Label: fmt.Sprintf("%s vCPU, %s GB", strconv.FormatFloat(float64(row.cpu)/1024, 'f', -1, 64), strconv.FormatFloat(float64(m)/1024, 'f', -1, 64)),
-				Group: strconv.FormatFloat(float64(row.cpu)/1024, 'f', -1, 64) + " vCPU",
+				Value: fmt.Sprintf("%d/%d", cpu, m),
+				Label: fmt.Sprintf("%s vCPU, %s GB", strconv.FormatFloat(float64(cpu)/1024, 'f', -1, 64), strconv.FormatFloat(float64(m)/1024, 'f', -1, 64)),
 			})
 		}
 	}
