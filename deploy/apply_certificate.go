@@ -61,6 +61,7 @@ func applyCertificate(ctx context.Context, s *stepCtx, d decision) (result, erro
 	if d.creates() {
 		out, err := s.aws.ACM.RequestCertificate(ctx, &acm.RequestCertificateInput{
 			DomainName: aws.String(s.spec.LoadBalancer.HTTPS.RequestDomain), ValidationMethod: acmtypes.ValidationMethodDns,
+			SubjectAlternativeNames: certificateNames(s.spec.LoadBalancer.HTTPS),
 			// The same token within an hour returns the same certificate, so
 			// a resumed attempt does not request a second one.
 			IdempotencyToken: aws.String("ecsconsole" + s.tagValue()),
@@ -208,4 +209,13 @@ func (l lookup) certificateTags(ctx context.Context, arn string) (map[string]str
 		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
 	return m, nil
+}
+
+// certificateNames are a requested certificate's subject alternative names:
+// none beyond the domain, or the domain first and then the extra names.
+func certificateNames(h *HTTPS) []string {
+	if len(h.AlternativeNames) == 0 {
+		return nil
+	}
+	return append([]string{h.RequestDomain}, h.AlternativeNames...)
 }

@@ -104,6 +104,10 @@ type TargetGroup struct {
 type HTTPS struct {
 	CertificateArn string `json:"certificateArn,omitempty"`
 	RequestDomain  string `json:"requestDomain,omitempty"`
+	// AlternativeNames are more names the requested certificate covers
+	// (its subject alternative names besides requestDomain), e.g.
+	// "www.example.com" or "*.example.com".
+	AlternativeNames []string `json:"alternativeNames,omitempty"`
 	// RedirectHTTP turns the port 80 listener into a redirect to 443 once
 	// HTTPS works.
 	RedirectHTTP bool `json:"redirectHttp,omitempty"`
@@ -242,6 +246,9 @@ func (s *Spec) normalize() {
 	}
 	if s.LoadBalancer != nil {
 		s.LoadBalancer.Subnets = nilIfEmpty(s.LoadBalancer.Subnets)
+		if h := s.LoadBalancer.HTTPS; h != nil {
+			h.AlternativeNames = nilIfEmpty(h.AlternativeNames)
+		}
 	}
 }
 

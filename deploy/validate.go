@@ -815,6 +815,40 @@ func (c *checker) https(h HTTPS) {
 			c.add(path+".requestDomain", "%q %s", h.RequestDomain, msg)
 		}
 	}
+	c.alternativeNames(path+".alternativeNames", h)
+}
+
+// maxAlternativeNames is ACM's default quota of names per certificate (10)
+// less the main one.
+const maxAlternativeNames = 9
+
+// alternativeNames checks the extra names of a requested certificate.
+func (c *checker) alternativeNames(path string, h HTTPS) {
+	if len(h.AlternativeNames) == 0 {
+		return
+	}
+	if h.RequestDomain == "" {
+		c.add(path, "only applies to a requested certificate; set requestDomain, or remove them")
+		return
+	}
+	if len(h.AlternativeNames) > maxAlternativeNames {
+		c.add(path, "lists %d names; ACM allows %d per certificate besides requestDomain (more only with a quota increase)", len(h.AlternativeNames), maxAlternativeNames)
+	}
+	seen := map[string]bool{strings.ToLower(h.RequestDomain): true}
+	for i, n := range h.AlternativeNames {
+		npath := fmt.Sprintf("%s[%d]", path, i)
+		msg := domainProblem(n)
+		if len(n) > maxCommonNameLength && len(n) <= maxDomainLength {
+			msg = "" // the 64-character limit is the main name's only; ACM checks the rest
+		}
+		switch {
+		case msg != "":
+			c.add(npath, "%q %s", n, msg)
+		case seen[strings.ToLower(n)]:
+			c.add(npath, "%q is listed twice (requestDomain counts); list each name once", n)
+		}
+		seen[strings.ToLower(n)] = true
+	}
 }
 
 func (c *checker) certificateArn(path, arn string) {

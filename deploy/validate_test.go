@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -378,5 +379,46 @@ func TestImageReferencesAWSAccepts(t *testing.T) {
 		if msg := imageProblem(image); msg != "" {
 			t.Errorf("imageProblem(%q) = %q, want accepted", image, msg)
 		}
+	}
+}
+
+func TestAlternativeNames(t *testing.T) {
+	base := func(h string) string {
+		return `{"cluster":{"name":"demo"},"taskDefinition":{"family":"web","networkMode":"awsvpc","requiresCompatibilities":["FARGATE"],"cpu":"256","memory":"512",
+		"containerDefinitions":[{"name":"web","image":"nginx","portMappings":[{"containerPort":80}]}]},
+		"service":{"name":"web","desiredCount":1,"subnets":["subnet-0a","subnet-0b"],"securityGroupIds":["sg-0a"]},
+		"loadBalancer":{"name":"web","subnets":["subnet-0a","subnet-0b"],"targetGroup":{"name":"web","containerName":"web","containerPort":80},"https":` + h + `}}`
+	}
+	for _, tc := range []struct {
+		name, https, path string
+	}{
+		{"ok", `{"requestDomain":"example.com","alternativeNames":["www.example.com","*.example.com"]}`, ""},
+		{"bad name", `{"requestDomain":"example.com","alternativeNames":["not a name"]}`, "loadBalancer.https.alternativeNames[0]"},
+		{"repeats the domain", `{"requestDomain":"example.com","alternativeNames":["EXAMPLE.com"]}`, "loadBalancer.https.alternativeNames[0]"},
+		{"with an existing certificate", `{"certificateArn":"arn:aws:acm:us-east-1:123456789012:certificate/abc","alternativeNames":["www.example.com"]}`, "loadBalancer.https.alternativeNames"},
+		{"too many", `{"requestDomain":"example.com","alternativeNames":["a.example.com","b.example.com","c.example.com","d.example.com","e.example.com","f.example.com","g.example.com","h.example.com","i.example.com","j.example.com"]}`, "loadBalancer.https.alternativeNames"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec, err := ParseWithDefaultRegion([]byte(base(tc.https)), "us-east-1")
+			if tc.path == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := spec.LoadBalancer.HTTPS.AlternativeNames; len(got) != 2 {
+					t.Errorf("alternative names %v", got)
+				}
+				return
+			}
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("got %v, want a problem at %s", err, tc.path)
+			}
+			for _, p := range ve.Problems {
+				if p.Path == tc.path {
+					return
+				}
+			}
+			t.Errorf("problems %v, want one at %s", ve.Problems, tc.path)
+		})
 	}
 }

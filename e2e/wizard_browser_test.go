@@ -212,6 +212,7 @@ func TestWizardJourneyInTheBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	setValue(t, ctx, `input[name=domain]`, "app.example.com")
+	setValue(t, ctx, `input[name=altNames]`, "www.example.com")
 	stepShots(t, ctx, shots, "https")
 	next(t, ctx, "review")
 

@@ -254,6 +254,7 @@ func stateFromSpec(spec *deploy.Spec, region string) *wizardState {
 				st.HTTPSMode, st.CertARN = "existing", h.CertificateArn
 			} else {
 				st.HTTPSMode, st.Domain = "request", h.RequestDomain
+				st.AltNames = strings.Join(h.AlternativeNames, ", ")
 			}
 		}
 	}
@@ -595,7 +596,7 @@ func readHTTPSForm(r *http.Request, st *wizardState) {
 	f := r.PostForm
 	st.HTTPSEnabled = f.Get("httpsEnabled") != ""
 	st.HTTPSMode = firstNonEmpty(f.Get("httpsMode"), "request")
-	st.Domain, st.CertARN = f.Get("domain"), f.Get("certArn")
+	st.Domain, st.CertARN, st.AltNames = f.Get("domain"), f.Get("certArn"), f.Get("altNames")
 	st.Redirect = f.Get("redirect") != ""
 }
 

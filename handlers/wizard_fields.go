@@ -68,6 +68,7 @@ var fieldPrefixes = []struct{ path, field string }{
 	{"loadBalancer.enabled", "lbEnabled"},
 	{"loadBalancer.https.certificateArn", "certArn"},
 	{"loadBalancer.https.requestDomain", "domain"},
+	{"loadBalancer.https.alternativeNames", "altNames"},
 	{"loadBalancer.https.domain", "domain"},
 	{"loadBalancer.https", "httpsMode"},
 }

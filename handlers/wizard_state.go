@@ -369,6 +369,9 @@ func (st *wizardState) specDoc() (map[string]any, problemList) {
 				h["certificateArn"] = strings.TrimSpace(st.CertARN)
 			} else {
 				h["requestDomain"] = strings.TrimSpace(st.Domain)
+				if names := splitList(st.AltNames); len(names) > 0 {
+					h["alternativeNames"] = stringsDoc(names)
+				}
 			}
 			lb["https"] = h
 		}

@@ -119,7 +119,7 @@ func TestWizardJourney(t *testing.T) {
 		t.Errorf("target preselected %q", got)
 	}
 	wantRedirect(t, b.step(base+"loadbalancer", "next", nil), base+"https")
-	wantRedirect(t, b.step(base+"https", "next", map[string][]string{"httpsEnabled": {"on"}, "domain": {"app.example.com"}, "httpsMode": {"request"}}), base+"review")
+	wantRedirect(t, b.step(base+"https", "next", map[string][]string{"httpsEnabled": {"on"}, "domain": {"app.example.com"}, "httpsMode": {"request"}, "altNames": {"www.example.com, *.example.com"}}), base+"review")
 
 	d = doc(t, b.get(base+"review"))
 	if n := d.Find(`article.plan .badge.plan-create`).Length(); n < 8 {
@@ -137,7 +137,7 @@ func TestWizardJourney(t *testing.T) {
 		t.Fatalf("downloaded spec does not parse: %v\n%s", err, raw)
 	}
 	if parsed.LoadBalancer == nil || parsed.LoadBalancer.HTTPS == nil || parsed.LoadBalancer.HTTPS.RequestDomain != "app.example.com" ||
-		parsed.Service.NewSecurityGroup == nil || parsed.Service.NewSecurityGroup.IngressPorts[0] != 8080 || parsed.Cluster.Name != "demo" {
+		len(parsed.LoadBalancer.HTTPS.AlternativeNames) != 2 || parsed.Service.NewSecurityGroup == nil || parsed.Service.NewSecurityGroup.IngressPorts[0] != 8080 || parsed.Cluster.Name != "demo" {
 		t.Errorf("spec = %s", raw)
 	}
 	if d.Find(`button.deploy`).Length() != 1 {
@@ -194,6 +194,7 @@ func TestWizardRefusals(t *testing.T) {
 		{"desired count not a number", "service", map[string][]string{"service.desiredCount": {"two"}}, "service.desiredCount", "not a whole number"},
 		{"NUL byte", "service", map[string][]string{"service.name": {"web\x00"}}, "service.name", "not text"},
 		{"invalid UTF-8", "cluster", map[string][]string{"newCluster": {"demo\xff"}}, "cluster", "not text"},
+		{"bad extra name", "https", map[string][]string{"httpsEnabled": {"on"}, "domain": {"app.example.com"}, "altNames": {"www.example.com, bad name"}}, "altNames", "not a full domain name"},
 		{"bad domain", "https", map[string][]string{"httpsEnabled": {"on"}, "domain": {"not a domain"}}, "domain", "not a full domain name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -58,6 +58,7 @@ type WizardState struct {
 	HTTPSMode    string `json:"httpsMode"` // "request" or "existing"
 	Domain       string `json:"domain"`
 	CertARN      string `json:"certArn"`
+	AltNames     string `json:"altNames"` // more names for a requested certificate, comma-separated
 	Redirect     bool   `json:"redirect"`
 
 	// Review.
