@@ -405,7 +405,7 @@ func TestRefusedRollbackInTheBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	submitRefused(t, ctx, `#rollback form button.contrast`, `#rollback-form-error`)
-	checkField(t, ctx, field{input: `#rollback input[name=reason]`, message: fmt.Sprintf("Deployment %d", running), value: "8.4 is slow"})
+	checkField(t, ctx, field{input: `#rollback input[name=reason]`, message: fmt.Sprintf("Deployment #%d", running), value: "8.4 is slow"})
 	href, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#rollback-form-error a").getAttribute("href")`))
 	if want := fmt.Sprintf("/deployments/%d", running); href != want {
 		t.Errorf("the refusal links to %q, want the deployment running (%s)", href, want)
