@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,7 +64,7 @@ func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		})
 	}
-	list, next, err := s.store.ListDeployments(r.Context(), f, q.Get("cursor"), 50)
+	list, next, err := s.store.ListDeploymentSummaries(r.Context(), f, q.Get("cursor"), 50)
 	if errors.Is(err, store.ErrBadCursor) {
 		return errInvalid("That page link is broken; start from the newest deployments.")
 	}
@@ -155,33 +156,45 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 	if !d.Finished {
 		return d, nil // the rest only matters once it is done; polling stays cheap
 	}
-	serving, _, err := s.store.ListDeployments(ctx, store.DeploymentFilter{ServiceKey: dep.ServiceKey, Status: store.StatusSucceeded}, "", 1)
+	serving, _, err := s.store.ListDeploymentSummaries(ctx, store.DeploymentFilter{ServiceKey: dep.ServiceKey, Status: store.StatusSucceeded}, "", 1)
 	if err != nil {
 		return d, err
 	}
 	d.Serving = len(serving) == 1 && serving[0].ID == dep.ID
 	me, _ := userFrom(ctx)
 	d.MayRollback = me.Role.AtLeast(store.RoleDeployer) && dep.Status == store.StatusSucceeded && !d.Serving
-	prev, err := s.store.PreviousDeployment(ctx, dep)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
+	changes, err := s.changesSincePrevious(ctx, dep)
+	if err != nil {
 		return d, err
-	default:
-		d.Previous = prev.ID
-		changes, err := specDiff(prev, dep)
-		if err != nil {
-			return d, err
-		}
-		for _, c := range changes {
-			d.Changes = append(d.Changes, web.ChangeRow{Path: c.Path, Kind: string(c.Kind), Old: string(c.Old), New: string(c.New)})
-		}
+	}
+	d.Previous = changes.Previous
+	for _, c := range changes.Changes {
+		d.Changes = append(d.Changes, web.ChangeRow{Path: c.Path, Kind: string(c.Kind), Old: string(c.Old), New: string(c.New)})
 	}
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, dep.Spec, "", "  ") == nil {
 		d.SpecJSON = pretty.String()
 	}
 	return d, nil
+}
+
+// changesSincePrevious is what changed against the service's deployment
+// before dep: as stored when dep was created, or, for deployments older
+// than that, compared now.
+func (s *Server) changesSincePrevious(ctx context.Context, dep store.Deployment) (deploy.StoredChanges, error) {
+	var sc deploy.StoredChanges
+	if dep.SpecChanges != nil && json.Unmarshal(dep.SpecChanges, &sc) == nil {
+		return sc, nil
+	}
+	prev, err := s.store.PreviousDeployment(ctx, dep)
+	if errors.Is(err, store.ErrNotFound) {
+		return deploy.StoredChanges{}, nil
+	}
+	if err != nil {
+		return sc, err
+	}
+	changes, err := specDiff(prev, dep)
+	return deploy.StoredChanges{Previous: prev.ID, Changes: changes}, err
 }
 
 // outputRows lists a deployment's outputs in a stable order.

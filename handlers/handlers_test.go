@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -56,9 +55,8 @@ func serveConsole(t *testing.T, st *store.Store) *testConsole {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sessions := pgxstore.NewWithCleanupInterval(st.Pool(), 0)
 	srv := handlers.New(handlers.Options{Region: "us-east-1"}, handlers.Deps{
-		Store: st, Sessions: sessions, Assets: assets, Logger: slog.New(slog.DiscardHandler),
+		Store: st, Assets: assets, Logger: slog.New(slog.DiscardHandler),
 		Identity: func(context.Context) (string, string, error) {
 			return "arn:aws:iam::000000000000:user/test", "000000000000", nil
 		},
