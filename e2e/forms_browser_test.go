@@ -91,6 +91,9 @@ func submitRefused(t *testing.T, ctx context.Context, button, sel string) {
 		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll(".field-error, .form-error").forEach(e => e.dataset.old = "1")`),
 		chromedp.Click(chromedp.CSS(button)),
 		chromedp.WaitVisible(chromedp.CSS(sel+":not([data-old])")),
+		// Settled: htmx has boosted the new page's forms, so the next
+		// click is htmx's too.
+		chromedp.WaitReady(chromedp.CSS(`body:not(.htmx-settling):not(.htmx-swapping)`)),
 	)
 	if err != nil {
 		body, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
@@ -397,7 +400,9 @@ func TestRefusedRollbackInTheBrowser(t *testing.T) {
 
 	err = do(ctx,
 		chromedp.Navigate(c.URL+"/deployments/1"),
-		chromedp.WaitVisible(chromedp.CSS(`#rollback[data-checked] form button.contrast`)),
+		// The checked section is swapped in by htmx; it boosts its form
+		// once settled (before that a click would post without htmx).
+		chromedp.WaitVisible(chromedp.CSS(`#rollback[data-checked]:not(.htmx-added):not(.htmx-settling) form button.contrast`)),
 		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
 		chromedp.SendKeys(chromedp.CSS(`#rollback input[name=reason]`), "8.4 is slow"),
 	)
