@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/smithy-go"
 
@@ -121,6 +122,8 @@ type run struct {
 	nodes map[string]*node
 	// done holds the steps an earlier attempt finished, by name.
 	done map[string]store.DeploymentStep
+	// running holds when the steps an earlier attempt left running started.
+	running map[string]time.Time
 
 	vpcMu sync.Mutex
 	vpc   string
@@ -214,10 +217,13 @@ func (e *Engine) apply(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	r := &run{e: e, d: d, spec: spec, aws: clients, done: map[string]store.DeploymentStep{}}
+	r := &run{e: e, d: d, spec: spec, aws: clients, done: map[string]store.DeploymentStep{}, running: map[string]time.Time{}}
 	for _, st := range steps {
 		if st.Status == store.StepSucceeded {
 			r.done[st.Name] = st
+		}
+		if st.Status == store.StepRunning && st.StartedAt != nil {
+			r.running[st.Name] = *st.StartedAt
 		}
 	}
 	e.opts.Logger.Info("applying deployment", "deployment_id", id, "service", d.ServiceKey, "resumed_steps", len(r.done))
@@ -285,7 +291,7 @@ func (r *run) execute(ctx context.Context) error {
 		wg.Go(func() {
 			defer close(n.done)
 			n.err = r.runNode(ctx, gn, deps, fns[gn.name])
-			if n.err != nil && !errors.Is(n.err, errWaitingForDNS) {
+			if n.err != nil && !errors.Is(n.err, errWaitingForDNS) && !errors.Is(n.err, errYield) {
 				cancel(n.err)
 			}
 		})
@@ -295,6 +301,11 @@ func (r *run) execute(ctx context.Context) error {
 	// cancelled parent (the worker stopping) is an interruption.
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
+	}
+	for _, n := range r.nodes {
+		if errors.Is(n.err, errYield) {
+			return errYield
+		}
 	}
 	for _, n := range r.nodes {
 		if errors.Is(n.err, errWaitingForDNS) {
@@ -365,14 +376,15 @@ func step[T any](r *run, name string, out *T, fn func(ctx context.Context, rec *
 			}
 			return nil
 		}
-		if err := r.e.store.StartStep(ctx, r.d.ID, name); err != nil {
+		ctx, err := r.startStep(ctx, name)
+		if err != nil {
 			return err
 		}
 		calls := &callRecorder{}
 		var rec stepRecord
 		v, err := fn(withRecorder(ctx, calls), &rec)
-		if errors.Is(err, errWaitingForDNS) {
-			return err // still running: checked again when the job wakes
+		if errors.Is(err, errWaitingForDNS) || errors.Is(err, errYield) {
+			return err // still running: continued when the job wakes
 		}
 		if err != nil && ctx.Err() != nil && !isStepFailure(context.Cause(ctx)) {
 			return err // the worker is stopping: left running, resumed later

@@ -51,6 +51,7 @@ type envOptions struct {
 	stableTimeout   time.Duration
 	pollInterval    time.Duration
 	maxPollInterval time.Duration
+	attemptSlice    time.Duration // default the engine's
 }
 
 func newTestEnv(t testing.TB, o envOptions) *testEnv {
@@ -80,6 +81,7 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 	engine, err := NewEngine(st, Options{
 		Clients: factory, PollInterval: o.pollInterval, MaxPollInterval: o.maxPollInterval,
 		StableTimeout: o.stableTimeout, DNSRecheckInterval: 100 * time.Millisecond, RetryDelay: 100 * time.Millisecond,
+		AttemptSlice: o.attemptSlice,
 	})
 	if err != nil {
 		t.Fatal(err)

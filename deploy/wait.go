@@ -22,7 +22,11 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // sleepUnless waits d, or until wake is closed (nil: never), or ctx ends.
+// A sleep that would outlast the attempt's slice yields instead.
 func sleepUnless(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
+	if err := yieldBefore(ctx, d); err != nil {
+		return err
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -39,7 +43,7 @@ func sleepUnless(ctx context.Context, d time.Duration, wake <-chan struct{}) err
 // recording each new progress report on the step. Past timeout it fails
 // with the last progress, which ends the deployment as interrupted.
 func (r *run) poll(ctx context.Context, step string, timeout time.Duration, check func(context.Context) (done bool, progress string, err error)) error {
-	deadline := time.Now().Add(timeout)
+	deadline := stepStart(ctx).Add(timeout) // across slices, from the step's start
 	interval := r.e.opts.PollInterval
 	recorded := ""
 	for {
