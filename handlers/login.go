@@ -4,9 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -32,23 +30,28 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	ip := clientIP(r)
 	form := web.LoginForm{Username: username, Next: next}
 
-	if ok, wait := s.limiter.allow(ip, username, time.Now()); !ok {
-		// Not audited: a flood of refused attempts must not become a flood
-		// of writes. The request log has each one (status 429).
-		secs := retryAfterSeconds(wait)
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		form.Error = "Too many sign-in attempts. Wait " + strconv.Itoa(secs) + " seconds and try again."
-		s.render(w, r, http.StatusTooManyRequests, web.Login(s.page(r, "Sign in", ""), form))
+	wait, err := s.signInWait(r, username)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		s.refuseSignIn(w, r, form, wait)
 		return nil
 	}
 	user, err := s.store.Authenticate(r.Context(), username, password)
 	if errors.Is(err, store.ErrInvalidCredentials) {
+		if err := s.store.RecordSignInFailure(r.Context(), ip, username); err != nil {
+			return err
+		}
 		s.audit(r, store.AuditEvent{Actor: username, Action: "login.failure", IP: ip})
 		form.Error = loginFailed
 		s.render(w, r, http.StatusUnauthorized, web.Login(s.page(r, "Sign in", ""), form))
 		return nil
 	}
 	if err != nil {
+		return err
+	}
+	if err := s.store.ClearSignInFailures(r.Context(), ip, username); err != nil {
 		return err
 	}
 	// A fresh token at sign-in, so a token planted before it is worthless.

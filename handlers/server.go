@@ -54,7 +54,6 @@ type Server struct {
 	assets   *static.Assets
 	logger   *slog.Logger
 	opts     Options
-	limiter  *loginLimiter
 	identity *identityCache
 	engine   *deploy.Engine
 
@@ -86,7 +85,6 @@ func New(opts Options, deps Deps) *Server {
 		assets:   deps.Assets,
 		logger:   deps.Logger,
 		opts:     opts,
-		limiter:  newLoginLimiter(),
 		identity: newIdentityCache(deps.Identity, time.Minute),
 		engine:   deps.Engine,
 	}
