@@ -146,7 +146,9 @@ func TestAPIBodiesAreStrict(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		var out struct{ Error struct{ Code, Message string } }
+		var out struct {
+			Error struct{ Code, Message string }
+		}
 		decodeJSON(t, resp, &out)
 		return resp.StatusCode, out.Error.Message
 	}
