@@ -36,6 +36,14 @@ func errNotFound(msg string) *Error { return &Error{Status: 404, Code: "not_foun
 func errForbidden(msg string) *Error {
 	return &Error{Status: 403, Code: "forbidden", Message: msg}
 }
+// errUnavailable answers while the database cannot be reached: 503 with
+// Retry-After (unavailableRetryAfter), never a 500.
+var errUnavailable = &Error{Status: http.StatusServiceUnavailable, Code: "unavailable",
+	Message: "The database is unavailable right now, so the console cannot answer. Try again in a few seconds."}
+
+// unavailableRetryAfter is the Retry-After, in seconds, of errUnavailable.
+const unavailableRetryAfter = "5"
+
 func errInvalid(msg string, fields ...FieldError) *Error {
 	return &Error{Status: 400, Code: "invalid", Message: msg, Fields: fields}
 }
@@ -60,6 +68,9 @@ func (s *Server) asError(r *http.Request, err error) *Error {
 		return e
 	case errors.Is(err, store.ErrNotFound):
 		return errNotFound("There is nothing here.")
+	case store.IsUnavailable(err):
+		s.logger.Warn("database unavailable", "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "error", err.Error())
+		return errUnavailable
 	}
 	var fe *store.FieldErrors
 	if errors.As(err, &fe) {
@@ -76,6 +87,9 @@ func (s *Server) asError(r *http.Request, err error) *Error {
 // serveError writes err as JSON for the API and as a page otherwise.
 func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.asError(r, err)
+	if e.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", unavailableRetryAfter)
+	}
 	if wantsJSON(r) {
 		writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields}})
 		return

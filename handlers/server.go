@@ -79,7 +79,7 @@ func New(opts Options, deps Deps) *Server {
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = opts.SecureCookies
 	sm.Cookie.Path = "/"
-	return &Server{
+	srv := &Server{
 		store:    deps.Store,
 		sessions: sm,
 		assets:   deps.Assets,
@@ -88,6 +88,10 @@ func New(opts Options, deps Deps) *Server {
 		identity: newIdentityCache(deps.Identity, time.Minute),
 		engine:   deps.Engine,
 	}
+	// A session that cannot be loaded or saved (the database down) is
+	// answered by the one error adapter: 503, not scs's plain 500.
+	sm.ErrorFunc = srv.serveError
+	return srv
 }
 
 // page returns the layout props for r's user.
