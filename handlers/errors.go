@@ -36,6 +36,7 @@ func errNotFound(msg string) *Error { return &Error{Status: 404, Code: "not_foun
 func errForbidden(msg string) *Error {
 	return &Error{Status: 403, Code: "forbidden", Message: msg}
 }
+
 // errUnavailable answers while the database cannot be reached: 503 with
 // Retry-After (unavailableRetryAfter), never a 500.
 var errUnavailable = &Error{Status: http.StatusServiceUnavailable, Code: "unavailable",

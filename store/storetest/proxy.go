@@ -93,7 +93,6 @@ func (p *Proxy) Restore() {
 	p.serve(ln)
 }
 
-
 func (p *Proxy) serve(ln net.Listener) {
 	p.mu.Lock()
 	p.ln = ln
