@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -38,11 +40,13 @@ type crashRig struct {
 	slice      string
 }
 
-// newCrashRig starts the sandbox (speed 30, 300ms a call, so creates are
-// in flight long enough to be killed in) and a first console.
+// newCrashRig starts a standalone sandbox with sandboxFlags and a first
+// console. Consoles run with --apply-slice 2s, or
+// $ECSCONSOLE_E2E_APPLY_SLICE (e.g. 20s, the default, to measure it).
 func newCrashRig(t *testing.T, sandboxFlags ...string) *crashRig {
 	t.Helper()
-	rig := &crashRig{t: t, dbURL: storetest.NewURL(t), sbPort: freePort(t), sbState: filepath.Join(t.TempDir(), "sandbox.json"), slice: "2s"}
+	rig := &crashRig{t: t, dbURL: storetest.NewURL(t), sbPort: freePort(t), sbState: filepath.Join(t.TempDir(), "sandbox.json"),
+		slice: cmp.Or(os.Getenv("ECSCONSOLE_E2E_APPLY_SLICE"), "2s")}
 	rig.sandboxURL = "http://127.0.0.1:" + strconv.Itoa(rig.sbPort)
 	rig.startSandbox(sandboxFlags...)
 	pool, err := pgxpool.New(context.Background(), rig.dbURL)
