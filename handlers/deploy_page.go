@@ -119,6 +119,10 @@ func (s *Server) deploySubmit(w http.ResponseWriter, r *http.Request) error {
 		f.Error = fmt.Sprintf("Keep the reason under %d characters.", maxReasonLength)
 		return page(http.StatusUnprocessableEntity)
 	}
+	if path, problem := jsonTextProblem([]byte(f.Spec)); problem != "" {
+		f.Problems = append(f.Problems, web.KeyValue{Key: path, Value: problem})
+		return page(http.StatusUnprocessableEntity)
+	}
 	spec, err := deploy.ParseWithDefaultRegion([]byte(f.Spec), s.opts.Region)
 	var ve *deploy.ValidationError
 	if errors.As(err, &ve) {
