@@ -47,7 +47,7 @@ func TestSignInLimiterLocksOutNoOneElse(t *testing.T) {
 	for i := range 20 {
 		attacker.login("user"+string(rune('a'+i)), "x")
 	}
-	resp := attacker.post("/login", url.Values{"username": {"alice"}, "password": {strings.Repeat("x", 100)}})
+	resp := attacker.post("/login", url.Values{"username": {"zed"}, "password": {strings.Repeat("x", 100)}})
 	wantStatus(t, resp, http.StatusTooManyRequests)
 	if resp.Header.Get("Retry-After") == "" {
 		t.Error("no Retry-After on a refused sign-in")
