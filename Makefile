@@ -23,10 +23,12 @@ test-awscli:
 generate:
 	$(GO) tool templ generate
 
-## lint: formatting, vet, generated files current, vendored assets intact
+## lint: formatting, vet, staticcheck (pinned in go.mod), go.mod tidy, generated files current, vendored assets intact
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	@$(GO) mod tidy -diff || { echo "go mod tidy would change go.mod/go.sum: run it and commit"; exit 1; }
 	$(GO) tool templ generate >/dev/null
 	@git diff --exit-code -- '*_templ.go' || { echo "templ generate changed files: run make generate and commit"; exit 1; }
 	./static/vendor.sh check
@@ -41,8 +43,10 @@ fuzz:
 chaos:
 	$(GO) test -tags chaos -count=1 -v -timeout 30m -run TestChaos ./e2e
 
+## bench: the apply benchmark, and listing deployments from the store
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./deploy
+	$(GO) test -run '^$$' -bench ListDeployments ./store
 
 ## bench-http: history pages under load from wrk, with 1,000,000 stored deployments (takes minutes)
 bench-http:

@@ -241,16 +241,13 @@ func (s *Server) rollbackForm(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.engine.Rollback(r.Context(), id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: reason})
 	var ae *store.ActiveDeploymentError
 	switch {
-	case errors.Is(err, deploy.ErrNotRollbackable):
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "not_rollbackable", Message: "This deployment cannot be restored: " + strings.TrimPrefix(err.Error(), deploy.ErrNotRollbackable.Error()+" ")}
 	case errors.As(err, &ae):
-		s.sessions.Put(r.Context(), flashKey, fmt.Sprintf("Deployment #%d of this service is %s; the rollback can start once it finishes.", ae.Active.ID, web.StatusLabel(string(ae.Active.Status))))
+		// Show the deployment in the way, with the error table's words.
+		s.sessions.Put(r.Context(), flashKey, s.asError(r, err).Message)
 		http.Redirect(w, r, "/deployments/"+strconv.FormatInt(ae.Active.ID, 10), http.StatusSeeOther)
 		return nil
-	case errors.Is(err, store.ErrNotFound):
-		return errNotFound(fmt.Sprintf("There is no deployment %d.", id))
 	case err != nil:
-		return awsError(err)
+		return err
 	}
 	s.auditAs(r, "deployment.rollback", d.ServiceKey, map[string]any{"deployment_id": d.ID, "rollback_of": id})
 	s.sessions.Put(r.Context(), flashKey, fmt.Sprintf("Rolling back to deployment #%d.", id))

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/smithy-go"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/ecsconsole/ecsconsole/deploy"
@@ -44,14 +43,6 @@ func (s *Server) readSpecRequest(r *http.Request) (*deploy.Spec, string, error) 
 		return nil, "", errInvalid("The reason is too long.", FieldError{Path: "reason", Message: fmt.Sprintf("use at most %d characters", maxReasonLength)})
 	}
 	spec, err := deploy.ParseWithDefaultRegion(req.Spec, s.opts.Region)
-	var ve *deploy.ValidationError
-	if errors.As(err, &ve) {
-		e := &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_spec", Message: fmt.Sprintf("The spec has %d problem(s).", len(ve.Problems))}
-		for _, p := range ve.Problems {
-			e.Fields = append(e.Fields, FieldError{Path: "spec." + p.Path, Message: p.Message})
-		}
-		return nil, "", e
-	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -65,7 +56,7 @@ func (s *Server) apiPlan(w http.ResponseWriter, r *http.Request) error {
 	}
 	plan, err := s.engine.Plan(r.Context(), spec)
 	if err != nil {
-		return awsError(err)
+		return err
 	}
 	writeJSON(w, http.StatusOK, plan)
 	return nil
@@ -79,7 +70,7 @@ func (s *Server) apiCreateDeployment(w http.ResponseWriter, r *http.Request) err
 	me, _ := userFrom(r.Context())
 	d, err := s.engine.Submit(r.Context(), spec, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: reason})
 	if err != nil {
-		return deploymentConflict(err)
+		return err
 	}
 	s.auditAs(r, "deployment.create", d.ServiceKey, map[string]any{"deployment_id": d.ID})
 	w.Header().Set("Location", "/api/v1/deployments/"+strconv.FormatInt(d.ID, 10))
@@ -103,14 +94,8 @@ func (s *Server) apiRollback(w http.ResponseWriter, r *http.Request) error {
 	}
 	me, _ := userFrom(r.Context())
 	d, err := s.engine.Rollback(r.Context(), id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: strings.TrimSpace(req.Reason)})
-	if errors.Is(err, deploy.ErrNotRollbackable) {
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "not_rollbackable", Message: err.Error()}
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		return errNotFound(fmt.Sprintf("There is no deployment %d.", id))
-	}
 	if err != nil {
-		return deploymentConflict(err)
+		return err
 	}
 	s.auditAs(r, "deployment.rollback", d.ServiceKey, map[string]any{"deployment_id": d.ID, "rollback_of": id})
 	w.Header().Set("Location", "/api/v1/deployments/"+strconv.FormatInt(d.ID, 10))
@@ -196,7 +181,7 @@ func (s *Server) apiSubnets(w http.ResponseWriter, r *http.Request) error {
 	}
 	subnets, err := s.engine.Subnets(r.Context(), region)
 	if err != nil {
-		return awsError(err)
+		return err
 	}
 	if subnets == nil {
 		subnets = []deploy.Subnet{}
@@ -246,7 +231,7 @@ func deploymentFilter(q map[string][]string, region string) (store.DeploymentFil
 	if st := get("status"); st != "" {
 		f.Status = store.DeploymentStatus(st)
 		if !slices.Contains(deploymentStatuses, f.Status) {
-			return f, 0, errInvalid("Unknown status "+strconv.Quote(st)+".", FieldError{Path: "status", Message: "use queued, running, waiting_for_dns, succeeded, failed, rolled_back_by_ecs or interrupted"})
+			return f, 0, errInvalid("Unknown status "+strconv.Quote(st)+".", FieldError{Path: "status", Message: "use queued, running, waiting_for_dns, succeeded, failed, rolled_back_by_ecs, superseded or interrupted"})
 		}
 	}
 	limit := 50
@@ -263,7 +248,7 @@ func deploymentFilter(q map[string][]string, region string) (store.DeploymentFil
 // deploymentStatuses are the values ?status= accepts.
 var deploymentStatuses = []store.DeploymentStatus{
 	store.StatusQueued, store.StatusRunning, store.StatusWaitingForDNS, store.StatusSucceeded,
-	store.StatusFailed, store.StatusRolledBackByECS, store.StatusInterrupted,
+	store.StatusFailed, store.StatusRolledBackByECS, store.StatusSuperseded, store.StatusInterrupted,
 }
 
 func deploymentID(r *http.Request, param string) (int64, error) {
@@ -285,27 +270,6 @@ func (s *Server) deploymentParam(r *http.Request, param string) (store.Deploymen
 		return store.Deployment{}, errNotFound(fmt.Sprintf("There is no deployment %d.", id))
 	}
 	return d, err
-}
-
-// deploymentConflict maps "the service is busy" to 409 naming the
-// deployment in the way.
-func deploymentConflict(err error) error {
-	var ae *store.ActiveDeploymentError
-	if errors.As(err, &ae) {
-		return &Error{Status: http.StatusConflict, Code: "deployment_in_progress", Message: fmt.Sprintf(
-			"Deployment %d of %s is %s; wait for it to finish.", ae.Active.ID, ae.Active.ServiceKey, ae.Active.Status)}
-	}
-	return awsError(err)
-}
-
-// awsError turns an AWS refusal met while reading live state (a plan, a
-// rollback check) into a 502 naming AWS's code; anything else stays internal.
-func awsError(err error) error {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return &Error{Status: http.StatusBadGateway, Code: "aws_error", Message: "AWS refused: " + ae.ErrorCode() + ": " + ae.ErrorMessage()}
-	}
-	return err
 }
 
 // deploymentBody is the API's view of a deployment.

@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/a-h/templ"
+	"github.com/aws/smithy-go"
 
+	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
 )
@@ -32,21 +36,109 @@ type FieldError struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
 
-func errNotFound(msg string) *Error { return &Error{Status: 404, Code: "not_found", Message: msg} }
-func errForbidden(msg string) *Error {
-	return &Error{Status: 403, Code: "forbidden", Message: msg}
+// errorKind is an error's status and machine-readable code. Every answer
+// that is not a success has one of these kinds; errorTable says which
+// errors are of which kind and what the user reads.
+type errorKind struct {
+	status int
+	code   string
 }
 
-// errUnavailable answers while the database cannot be reached: 503 with
-// Retry-After (unavailableRetryAfter), never a 500.
-var errUnavailable = &Error{Status: http.StatusServiceUnavailable, Code: "unavailable",
-	Message: "The database is unavailable right now, so the console cannot answer. Try again in a few seconds."}
+// The kinds of error, one line each.
+var (
+	kindInvalid         = errorKind{http.StatusBadRequest, "invalid"}
+	kindForbidden       = errorKind{http.StatusForbidden, "forbidden"}
+	kindNotFound        = errorKind{http.StatusNotFound, "not_found"}
+	kindMethod          = errorKind{http.StatusMethodNotAllowed, "method_not_allowed"}
+	kindConflict        = errorKind{http.StatusConflict, "conflict"}
+	kindBusy            = errorKind{http.StatusConflict, "deployment_in_progress"}
+	kindTooLarge        = errorKind{http.StatusRequestEntityTooLarge, "too_large"}
+	kindInvalidSpec     = errorKind{http.StatusUnprocessableEntity, "invalid_spec"}
+	kindNotRollbackable = errorKind{http.StatusUnprocessableEntity, "not_rollbackable"}
+	kindInternal        = errorKind{http.StatusInternalServerError, "internal"}
+	kindAWSRefused      = errorKind{http.StatusBadGateway, "aws_error"}
+	kindUnsupportedType = errorKind{http.StatusUnsupportedMediaType, "unsupported_media_type"}
+	kindUnavailable     = errorKind{http.StatusServiceUnavailable, "unavailable"} // with Retry-After
+)
 
-// unavailableRetryAfter is the Retry-After, in seconds, of errUnavailable.
+// unavailableRetryAfter is the Retry-After, in seconds, of kindUnavailable.
 const unavailableRetryAfter = "5"
 
-func errInvalid(msg string, fields ...FieldError) *Error {
-	return &Error{Status: 400, Code: "invalid", Message: msg, Fields: fields}
+// err returns an *Error of kind k.
+func (k errorKind) err(msg string, fields ...FieldError) *Error {
+	return &Error{Status: k.status, Code: k.code, Message: msg, Fields: fields}
+}
+
+func errNotFound(msg string) *Error                      { return kindNotFound.err(msg) }
+func errForbidden(msg string) *Error                     { return kindForbidden.err(msg) }
+func errInvalid(msg string, fields ...FieldError) *Error { return kindInvalid.err(msg, fields...) }
+
+// errorTable maps the errors of the store and the engine to their kind and
+// the one wording the user reads, first match wins. A handler returns such
+// errors as they are; it never maps them itself.
+var errorTable = []func(err error) *Error{
+	func(err error) *Error {
+		if errors.Is(err, store.ErrNotFound) {
+			return kindNotFound.err("There is nothing here.")
+		}
+		return nil
+	},
+	func(err error) *Error {
+		var fe *store.FieldErrors
+		if !errors.As(err, &fe) {
+			return nil
+		}
+		e := kindInvalid.err("Some fields need attention.")
+		for _, k := range slices.Sorted(maps.Keys(fe.Fields)) {
+			e.Fields = append(e.Fields, FieldError{Path: k, Message: fe.Fields[k]})
+		}
+		return e
+	},
+	func(err error) *Error {
+		var ve *deploy.ValidationError
+		if !errors.As(err, &ve) {
+			return nil
+		}
+		e := kindInvalidSpec.err(fmt.Sprintf("The spec has %d problem(s).", len(ve.Problems)))
+		for _, p := range ve.Problems {
+			e.Fields = append(e.Fields, FieldError{Path: "spec." + p.Path, Message: p.Message})
+		}
+		return e
+	},
+	func(err error) *Error {
+		var ae *store.ActiveDeploymentError
+		if !errors.As(err, &ae) {
+			return nil
+		}
+		return kindBusy.err(fmt.Sprintf("Deployment #%d of %s is %s; try again once it finishes.",
+			ae.Active.ID, ae.Active.ServiceKey, web.StatusLabel(string(ae.Active.Status))))
+	},
+	func(err error) *Error {
+		if errors.Is(err, store.ErrConflict) {
+			return kindConflict.err("That was changed at the same time by someone else, or already exists; reload and try again.")
+		}
+		return nil
+	},
+	func(err error) *Error {
+		var nr *deploy.NotRollbackableError
+		if errors.As(err, &nr) {
+			return kindNotRollbackable.err(fmt.Sprintf("Deployment #%d cannot be restored: %s", nr.ID, nr.Why))
+		}
+		return nil
+	},
+	func(err error) *Error {
+		if store.IsUnavailable(err) {
+			return kindUnavailable.err("The database is unavailable right now, so the console cannot answer. Try again in a few seconds.")
+		}
+		return nil
+	},
+	func(err error) *Error {
+		var ae smithy.APIError
+		if errors.As(err, &ae) {
+			return kindAWSRefused.err("AWS refused: " + ae.ErrorCode() + ": " + ae.ErrorMessage())
+		}
+		return nil
+	},
 }
 
 // handlerFunc is an HTTP handler that returns its error for the adapter.
@@ -61,34 +153,26 @@ func (s *Server) handle(h handlerFunc) http.HandlerFunc {
 	}
 }
 
-// asError maps any error to an *Error, logging internal ones.
+// asError maps any error to an *Error through errorTable, logging the
+// internal ones (those no row matches) once with the request id.
 func (s *Server) asError(r *http.Request, err error) *Error {
 	var e *Error
-	switch {
-	case errors.As(err, &e):
+	if errors.As(err, &e) {
 		return e
-	case errors.Is(err, store.ErrNotFound):
-		return errNotFound("There is nothing here.")
-	case store.IsUnavailable(err):
-		s.logger.Warn("database unavailable", "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "error", err.Error())
-		return errUnavailable
 	}
-	var fe *store.FieldErrors
-	if errors.As(err, &fe) {
-		e := errInvalid("Some fields need attention.")
-		for k, v := range fe.Fields {
-			e.Fields = append(e.Fields, FieldError{Path: k, Message: v})
+	for _, row := range errorTable {
+		if e := row(err); e != nil {
+			return e
 		}
-		return e
 	}
 	s.logger.Error("internal error", "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "error", err.Error())
-	return &Error{Status: 500, Code: "internal", Message: "Something went wrong. The error was logged; try again, and tell your administrator if it keeps happening."}
+	return kindInternal.err("Something went wrong. The error was logged; try again, and tell your administrator if it keeps happening.")
 }
 
 // serveError writes err as JSON for the API and as a page otherwise.
 func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.asError(r, err)
-	if e.Status == http.StatusServiceUnavailable {
+	if e.Status == kindUnavailable.status {
 		w.Header().Set("Retry-After", unavailableRetryAfter)
 	}
 	if wantsJSON(r) {

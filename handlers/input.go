@@ -118,7 +118,7 @@ func parseForm(r *http.Request) error {
 func bodyError(err error, msg string) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("The request body is over %d bytes.", mbe.Limit)}
+		return kindTooLarge.err(fmt.Sprintf("The request body is over %d bytes.", mbe.Limit))
 	}
 	return errInvalid(msg)
 }
@@ -139,8 +139,7 @@ func readJSON(r *http.Request, v any, limit int64, allowEmpty bool, shape string
 		return errInvalid("The body must be " + shape + ": the body is empty.")
 	}
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
-		return &Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
-			Message: "Send the body as JSON, with Content-Type: application/json."}
+		return kindUnsupportedType.err("Send the body as JSON, with Content-Type: application/json.")
 	}
 	if path, problem := jsonTextProblem(body); problem != "" {
 		return errBadText(cmp.Or(path, "body"), problem)

@@ -95,7 +95,7 @@ func notFound(w http.ResponseWriter, r *http.Request) error {
 }
 
 func methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
-	return &Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "This address does not accept " + r.Method + "."}
+	return kindMethod.err("This address does not accept " + r.Method + ".")
 }
 
 // crossOriginProtection refuses unsafe cross-origin requests (CSRF) with

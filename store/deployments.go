@@ -24,7 +24,10 @@ const (
 	StatusSucceeded       DeploymentStatus = "succeeded"
 	StatusFailed          DeploymentStatus = "failed"
 	StatusRolledBackByECS DeploymentStatus = "rolled_back_by_ecs"
-	StatusInterrupted     DeploymentStatus = "interrupted"
+	// StatusSuperseded: another deployment (of ECS, by someone else) took
+	// the service over before this one's revision was stable.
+	StatusSuperseded  DeploymentStatus = "superseded"
+	StatusInterrupted DeploymentStatus = "interrupted"
 )
 
 // Finished reports whether the status is an outcome: nothing more happens.
@@ -402,6 +405,7 @@ const (
 	ActionCreate = "create"
 	ActionReuse  = "reuse"
 	ActionUpdate = "update"
+	ActionRefuse = "refuse" // a same-named resource the console may not take over
 	ActionWait   = "wait"
 )
 

@@ -70,6 +70,8 @@ func StatusLabel(status string) string {
 		return "waiting for DNS"
 	case "rolled_back_by_ecs":
 		return "rolled back by ECS"
+	case "superseded":
+		return "superseded"
 	}
 	return status
 }
