@@ -39,11 +39,8 @@ func IsUnavailable(err error) bool {
 	switch {
 	case errors.As(err, &ce), errors.As(err, &ne):
 		return true
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
-		return true
-	case pgconn.Timeout(err) && !errors.Is(err, context.Canceled):
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed), errors.Is(err, pgconn.ErrConnClosed):
 		return true
 	}
-	// pgx reports a connection it already closed by message only.
-	return strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "failed to connect")
+	return pgconn.Timeout(err) && !errors.Is(err, context.Canceled)
 }
