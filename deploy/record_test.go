@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
@@ -59,18 +60,26 @@ func TestResumeRecordsWhatAnEarlierAttemptMadeAsCreated(t *testing.T) {
 	tg, err := env.aws.ELB.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("php-app"), Protocol: elbtypes.ProtocolEnumHttp,
 		Port: aws.Int32(8080), VpcId: aws.String(env.vpc()), TargetType: elbtypes.TargetTypeEnumIp, HealthCheckPath: aws.String("/"), Tags: elbTags(tags)})
 	check(t, err)
+	_, err = env.aws.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("demo"), Tags: ecsTags(tags)})
+	check(t, err)
+	in, err := decodeTaskDefinition(spec.TaskDefinition)
+	check(t, err)
+	in.Tags = ecsTags(tags)
+	td, err := env.aws.ECS.RegisterTaskDefinition(ctx, in)
+	check(t, err)
 	before := env.count()
 
 	env.startWorker("w1")
 	env.deployHTTPSResume(d.ID)
 	steps := env.steps(d.ID)
-	for name, arn := range map[string]string{stepCertificate: aws.ToString(cert.CertificateArn), stepTargetGroup: aws.ToString(tg.TargetGroups[0].TargetGroupArn)} {
+	for name, arn := range map[string]string{stepCertificate: aws.ToString(cert.CertificateArn), stepTargetGroup: aws.ToString(tg.TargetGroups[0].TargetGroupArn),
+		stepTaskDefinition: aws.ToString(td.TaskDefinition.TaskDefinitionArn), stepCluster: "arn:aws:ecs:us-east-1:" + env.sandbox.AccountID() + ":cluster/demo"} {
 		if st := steps[name]; st.Action != store.ActionCreate || st.ResourceARN != arn {
 			t.Errorf("step %s: %s %s, want create of %s (made by an earlier attempt)", name, st.Action, st.ResourceARN, arn)
 		}
 	}
 	after := env.count()
-	if after.Certificates != before.Certificates || after.TargetGroups != before.TargetGroups {
+	if after.Certificates != before.Certificates || after.TargetGroups != before.TargetGroups || after.Revisions != before.Revisions || after.Clusters != before.Clusters {
 		t.Fatalf("certificates %d → %d, target groups %d → %d: made twice", before.Certificates, after.Certificates, before.TargetGroups, after.TargetGroups)
 	}
 }
