@@ -60,6 +60,13 @@ func TestResumeRecordsWhatAnEarlierAttemptMadeAsCreated(t *testing.T) {
 	tg, err := env.aws.ELB.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("php-app"), Protocol: elbtypes.ProtocolEnumHttp,
 		Port: aws.Int32(8080), VpcId: aws.String(env.vpc()), TargetType: elbtypes.TargetTypeEnumIp, HealthCheckPath: aws.String("/"), Tags: elbTags(tags)})
 	check(t, err)
+	lb, err := env.aws.ELB.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("php-app"), Subnets: env.subnets[:2],
+		Scheme: elbtypes.LoadBalancerSchemeEnumInternetFacing, Type: elbtypes.LoadBalancerTypeEnumApplication, Tags: elbTags(tags)})
+	check(t, err)
+	http, err := env.aws.ELB.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn,
+		Port: aws.Int32(80), Protocol: elbtypes.ProtocolEnumHttp, Tags: elbTags(tags),
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: tg.TargetGroups[0].TargetGroupArn}}})
+	check(t, err)
 	_, err = env.aws.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("demo"), Tags: ecsTags(tags)})
 	check(t, err)
 	in, err := decodeTaskDefinition(spec.TaskDefinition)
@@ -73,13 +80,14 @@ func TestResumeRecordsWhatAnEarlierAttemptMadeAsCreated(t *testing.T) {
 	env.deployHTTPSResume(d.ID)
 	steps := env.steps(d.ID)
 	for name, arn := range map[string]string{stepCertificate: aws.ToString(cert.CertificateArn), stepTargetGroup: aws.ToString(tg.TargetGroups[0].TargetGroupArn),
+		stepLoadBalancer: aws.ToString(lb.LoadBalancers[0].LoadBalancerArn), stepHTTPListener: aws.ToString(http.Listeners[0].ListenerArn),
 		stepTaskDefinition: aws.ToString(td.TaskDefinition.TaskDefinitionArn), stepCluster: "arn:aws:ecs:us-east-1:" + env.sandbox.AccountID() + ":cluster/demo"} {
 		if st := steps[name]; st.Action != store.ActionCreate || st.ResourceARN != arn {
 			t.Errorf("step %s: %s %s, want create of %s (made by an earlier attempt)", name, st.Action, st.ResourceARN, arn)
 		}
 	}
 	after := env.count()
-	if after.Certificates != before.Certificates || after.TargetGroups != before.TargetGroups || after.Revisions != before.Revisions || after.Clusters != before.Clusters {
+	if after.Certificates != before.Certificates || after.TargetGroups != before.TargetGroups || after.Revisions != before.Revisions || after.Clusters != before.Clusters || after.LoadBalancers != before.LoadBalancers {
 		t.Fatalf("certificates %d → %d, target groups %d → %d: made twice", before.Certificates, after.Certificates, before.TargetGroups, after.TargetGroups)
 	}
 }
