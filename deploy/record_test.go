@@ -158,3 +158,23 @@ func TestStepTitlesAndOrder(t *testing.T) {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestAWaitEndsWhenASiblingFails: the certificate wait, polling while the
+// service step fails, stops and is recorded as stopped, not left running
+// or parked for DNS.
+func TestAWaitEndsWhenASiblingFails(t *testing.T) {
+	env := newTestEnv(t, envOptions{})
+	env.sandbox.FailCall("CreateService", 1, "InvalidParameterException", "Injected: no.")
+	env.startWorker("w1")
+	d := env.waitStatus(env.submit(env.spec(nil)).ID, store.StatusFailed)
+	if d.ErrorStep != stepService {
+		t.Fatalf("failed at %s: %s", d.ErrorStep, d.ErrorMessage)
+	}
+	st := env.steps(d.ID)[stepCertificateIssued]
+	if st.Status != store.StepSkipped || !strings.Contains(st.ErrorMessage, "stopped: Service failed") {
+		t.Fatalf("certificate wait %s: %q, want skipped because the service step failed", st.Status, st.ErrorMessage)
+	}
+	if cert := env.steps(d.ID)[stepCertificate]; cert.Status != store.StepSucceeded || cert.ResourceARN == "" || d.Outputs.ARNs["certificate"] != cert.ResourceARN {
+		t.Fatalf("certificate step %+v, outputs %v: the requested certificate must be recorded", cert, d.Outputs.ARNs)
+	}
+}
