@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -163,7 +165,8 @@ func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 // service step fails, stops and is recorded as stopped, not left running
 // or parked for DNS.
 func TestAWaitEndsWhenASiblingFails(t *testing.T) {
-	env := newTestEnv(t, envOptions{})
+	// The failing call answers late, so that the wait is surely polling.
+	env := newTestEnv(t, envOptions{wrap: delayOp("CreateService", 500*time.Millisecond)})
 	env.sandbox.FailCall("CreateService", 1, "InvalidParameterException", "Injected: no.")
 	env.startWorker("w1")
 	d := env.waitStatus(env.submit(env.spec(nil)).ID, store.StatusFailed)
@@ -176,5 +179,25 @@ func TestAWaitEndsWhenASiblingFails(t *testing.T) {
 	}
 	if cert := env.steps(d.ID)[stepCertificate]; cert.Status != store.StepSucceeded || cert.ResourceARN == "" || d.Outputs.ARNs["certificate"] != cert.ResourceARN {
 		t.Fatalf("certificate step %+v, outputs %v: the requested certificate must be recorded", cert, d.Outputs.ARNs)
+	}
+}
+
+// TestInternalErrorsAreLoggedNotShown: when the job gives up, the
+// deployment says so in words and points at the log; the internal error
+// text (a database or network error) is logged with the deployment id,
+// never stored on the deployment.
+func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
+	env := newTestEnv(t, envOptions{})
+	var logs strings.Builder
+	env.engine.opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	d := env.submit(env.spec(withoutHTTPS))
+	env.engine.interrupt(context.Background(), d.ID, errors.New("pgx: connection reset by peer 10.0.0.7:5432"))
+	got, err := env.store.Deployment(context.Background(), d.ID)
+	check(t, err)
+	if got.Status != store.StatusInterrupted || strings.Contains(got.ErrorMessage, "pgx") || !strings.Contains(got.ErrorMessage, "see its log") {
+		t.Fatalf("deployment %s: %q", got.Status, got.ErrorMessage)
+	}
+	if !strings.Contains(logs.String(), "pgx: connection reset") || !strings.Contains(logs.String(), "deployment_id="+itoa64(d.ID)) {
+		t.Fatalf("the cause is not logged with the deployment id:\n%s", logs.String())
 	}
 }
