@@ -3,7 +3,6 @@ package deploy
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"time"
 
 	"github.com/ecsconsole/ecsconsole/store"
@@ -253,15 +252,6 @@ func decideWait(context.Context, *stepCtx) (decision, error) {
 
 // decideRead is the decision of a step that only reads.
 func decideRead(context.Context, *stepCtx) (decision, error) { return decision{}, nil }
-
-// stepNames lists the names of nodes, for tests and messages.
-func stepNames(nodes []graphNode) []string {
-	names := make([]string, len(nodes))
-	for i, n := range nodes {
-		names[i] = n.name
-	}
-	return slices.Clip(names)
-}
 
 // updates reports whether applying d changes an existing resource: an
 // update, or a resumed resource an earlier attempt left unfinished.
