@@ -22,7 +22,8 @@ runs=${BENCH_RUNS:-3}
 dur=${BENCH_DURATION:-10s}
 admin=${ECSCONSOLE_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres}
 db=${ECSCONSOLE_BENCH_DB:-ecsconsole_bench_http}
-url=${admin%/*}/$db
+# Without TLS, as the console's own local database URLs (store/localpg).
+url=${admin%/*}/$db?sslmode=disable
 port=${ECSCONSOLE_BENCH_PORT:-18701}
 addr=127.0.0.1:$port
 bare=127.0.0.1:$((port + 1))
