@@ -21,7 +21,7 @@ func (s *Server) Routes() http.Handler {
 	r.Get("/readyz", s.readyz)
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.crossOriginProtection, s.sessions.LoadAndSave, s.authenticate)
+		r.Use(s.crossOriginProtection, s.prefetchSession, s.sessions.LoadAndSave, s.authenticate)
 		r.NotFound(s.handle(notFound))
 		r.MethodNotAllowed(s.handle(methodNotAllowed))
 
