@@ -34,7 +34,9 @@ func BenchmarkPages(b *testing.B) {
 	}
 	srv := handlers.New(handlers.Options{Region: "us-east-1"}, handlers.Deps{
 		Store: st, Assets: assets, Logger: slog.New(slog.DiscardHandler), Engine: engine,
-		Identity: func(context.Context) (string, string, error) { return "arn:aws:iam::000000000000:user/test", "000000000000", nil },
+		Identity: func(context.Context) (string, string, error) {
+			return "arn:aws:iam::000000000000:user/test", "000000000000", nil
+		},
 	})
 	ts := httptest.NewServer(srv.Routes())
 	b.Cleanup(ts.Close)
