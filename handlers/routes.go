@@ -21,22 +21,40 @@ func (s *Server) Routes() http.Handler {
 	r.Get("/readyz", s.readyz)
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.crossOriginProtection, s.sessions.LoadAndSave, s.authenticate)
+		// Bodies are bounded before anything reads them; query parameters
+		// must be text (input.go).
+		r.Use(limitBody(maxFormBody), s.checkQuery, s.crossOriginProtection, s.prefetchSession, s.sessions.LoadAndSave, s.authenticate)
 		r.NotFound(s.handle(notFound))
 		r.MethodNotAllowed(s.handle(methodNotAllowed))
 
 		r.Get("/login", s.handle(s.loginPage))
-		r.Post("/login", s.handle(s.login))
+		// The address's sign-in budget is checked before the body is read.
+		r.With(limitBody(maxLoginBody), s.throttleSignIn, s.readForm).Post("/login", s.handle(s.login))
 		r.Get("/logout", s.handle(s.logoutPage))
 
-		// Everything else needs a session or a token.
+		// The deploy wizard: anyone signed in may prepare a draft (a viewer
+		// cannot deploy it: wizardDeploy checks the role). It reads its own
+		// forms (parseWizardForm), so that a field that is not text
+		// re-renders its step (422) with everything else kept.
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireUser)
+			r.Get("/deploy", s.handle(s.wizardStart))
+			r.Post("/deploy/drafts", s.handle(s.wizardCreate))
+			r.Get("/deploy/drafts/{draft}/spec.json", s.handle(s.wizardSpecJSON))
+			r.Post("/deploy/drafts/{draft}/discard", s.handle(s.wizardDiscard))
+			r.Get("/deploy/drafts/{draft}/{step}", s.handle(s.wizardStep))
+			r.Post("/deploy/drafts/{draft}/{step}", s.handle(s.wizardSave))
+		})
+
+		// Everything else needs a session or a token; forms are read only then.
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireUser, s.readForm)
 			r.Post("/logout", s.handle(s.logout))
 			r.Get("/", s.handle(s.dashboard))
 			r.Get("/account", s.handle(s.accountPage))
-			r.Post("/account/password", s.handle(s.changePassword))
-			r.Post("/account/tokens", s.handle(s.createToken(s.selfTokenOwner())))
+			// A token cannot change its user's password or make more tokens.
+			r.With(s.requireSession).Post("/account/password", s.handle(s.changePassword))
+			r.With(s.requireSession).Post("/account/tokens", s.handle(s.createToken(s.selfTokenOwner())))
 			r.Post("/account/tokens/{token}/revoke", s.handle(s.revokeToken(s.selfTokenOwner())))
 
 			// Deployments: viewers read the history, deployers deploy and roll back.
@@ -44,14 +62,6 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/deployments/{id}", s.handle(s.deploymentPage))
 			r.Get("/services", s.handle(s.servicesPage))
 
-			// The deploy wizard: anyone signed in may prepare a draft (a
-			// viewer cannot deploy it: wizardDeploy checks the role).
-			r.Get("/deploy", s.handle(s.wizardStart))
-			r.Post("/deploy/drafts", s.handle(s.wizardCreate))
-			r.Get("/deploy/drafts/{draft}/spec.json", s.handle(s.wizardSpecJSON))
-			r.Post("/deploy/drafts/{draft}/discard", s.handle(s.wizardDiscard))
-			r.Get("/deploy/drafts/{draft}/{step}", s.handle(s.wizardStep))
-			r.Post("/deploy/drafts/{draft}/{step}", s.handle(s.wizardSave))
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireRole(store.RoleDeployer))
 				r.Get("/deployments/{id}/rollback", s.handle(s.rollbackCheck))
@@ -85,7 +95,7 @@ func (s *Server) Routes() http.Handler {
 				r.Post("/users/{id}/role", s.handle(s.changeUser("user.set_role", s.setRole)))
 				r.Post("/users/{id}/disable", s.handle(s.changeUser("user.disable", s.disableUser)))
 				r.Post("/users/{id}/enable", s.handle(s.changeUser("user.enable", s.enableUser)))
-				r.Post("/users/{id}/tokens", s.handle(s.createToken(s.adminTokenOwner())))
+				r.With(s.requireSession).Post("/users/{id}/tokens", s.handle(s.createToken(s.adminTokenOwner())))
 				r.Post("/users/{id}/tokens/{token}/revoke", s.handle(s.revokeToken(s.adminTokenOwner())))
 			})
 		})

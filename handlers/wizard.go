@@ -484,6 +484,10 @@ func readTaskDefForm(r *http.Request, st *wizardState, op string) []deploy.Probl
 	f := r.PostForm
 	if op == "json" {
 		text := f.Get("tdjson")
+		if path, problem := jsonTextProblem([]byte(text)); problem != "" {
+			st.TDJSON = text
+			return []deploy.Problem{{Path: "taskDefinition", Message: strings.TrimPrefix(path+" ", " ") + problem + "; Postgres cannot store it"}}
+		}
 		doc, err := deploy.TaskDefinitionDocument([]byte(text))
 		var ve *deploy.ValidationError
 		if errors.As(err, &ve) {
@@ -603,6 +607,9 @@ func readHTTPSForm(r *http.Request, st *wizardState) {
 // wizardDiscard is POST /deploy/drafts/{draft}/discard.
 func (s *Server) wizardDiscard(w http.ResponseWriter, r *http.Request) error {
 	me, _ := userFrom(r.Context())
+	if err := s.parseWizardForm(w, r); err != nil {
+		return err
+	}
 	d, _, err := s.loadDraft(r)
 	if err != nil {
 		return err

@@ -66,7 +66,7 @@ func formValues(d *goquery.Document, set map[string][]string) url.Values {
 // step posts the wizard form at path with overrides and returns the response.
 func (b *browser) step(path string, op string, set map[string][]string) *http.Response {
 	b.t.Helper()
-	d := doc(b.t, b.get(path))
+	d := doc(b.t.(*testing.T), b.get(path))
 	vals := formValues(d, set)
 	vals.Set("op", op)
 	return b.post(path, vals)
