@@ -85,6 +85,7 @@ func TestTextIsCheckedAtTheBoundary(t *testing.T) {
 		}
 	}
 	wantStatus(t, b.login("alice", testPassword), http.StatusSeeOther)
+	wantStatus(t, b.post("/deploy/drafts", url.Values{"start": {"example"}}), http.StatusSeeOther) // draft 1
 	for _, tc := range []struct {
 		name, path string
 		form       url.Values
@@ -94,9 +95,9 @@ func TestTextIsCheckedAtTheBoundary(t *testing.T) {
 		{"invalid UTF-8 in ?before= (audit)", "/audit?before=%ff", nil, "before"},
 		{"NUL in a token name", "/account/tokens", url.Values{"name": {"ci\x00"}}, "name"},
 		{"NUL in a rollback reason", "/deployments/1/rollback", url.Values{"reason": {"oops\x00"}}, "reason"},
-		{"invalid UTF-8 in a deploy reason", "/deploy", url.Values{"spec": {"{}"}, "reason": {"\xe2\x82"}}, "reason"},
+		{"invalid UTF-8 in a deploy reason", "/deploy/drafts/1/review", url.Values{"op": {"deploy"}, "reason": {"\xe2\x82"}}, "reason"},
 		{"NUL in a new user's name", "/users", url.Values{"username": {"bo\x00b"}, "role": {"viewer"}, "password": {testPassword}}, "username"},
-		{"escaped NUL in a deploy page spec", "/deploy", url.Values{"spec": {`{"cluster": {"name": "a\u0000"}}`}}, "cluster.name"},
+		{"escaped NUL in the wizard's JSON view", "/deploy/drafts/1/taskdef", url.Values{"op": {"json"}, "tdjson": {`{"family": "a\u0000"}`}}, "taskDefinition.family"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			method := http.MethodGet

@@ -486,7 +486,7 @@ func readTaskDefForm(r *http.Request, st *wizardState, op string) []deploy.Probl
 		text := f.Get("tdjson")
 		if path, problem := jsonTextProblem([]byte(text)); problem != "" {
 			st.TDJSON = text
-			return []deploy.Problem{{Path: "taskDefinition", Message: strings.TrimPrefix(path+" ", " ") + problem + "; Postgres cannot store it"}}
+			return []deploy.Problem{{Path: "taskDefinition", Message: "taskDefinition." + path + " " + problem + "; remove it"}}
 		}
 		doc, err := deploy.TaskDefinitionDocument([]byte(text))
 		var ve *deploy.ValidationError

@@ -34,7 +34,7 @@ func (s *Server) renderStep(w http.ResponseWriter, r *http.Request, status int, 
 	v.Errors, v.Problems = stepProblems(step, ps)
 	if badField != "" {
 		v.Errors[displayField(badField)] = "holds bytes that are not text (NUL or invalid UTF-8); retype it"
-		v.Problems = []web.Problem{{Path: badField, Field: badField, Message: "The field " + badField + " holds bytes that are not text (NUL or invalid UTF-8); nothing was saved."}}
+		v.Problems = []web.Problem{{Path: badField, Field: badField, Message: "The field " + strconv.Quote(badField) + " holds bytes that are not text (NUL or invalid UTF-8); nothing was saved."}}
 	}
 	if status == http.StatusConflict && d.Deployed() {
 		v.Error = fmt.Sprintf("This draft was deployed as #%d; it cannot be deployed again. Start a change from that deployment instead.", d.DeploymentID)
