@@ -7,31 +7,42 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestPreviewRefusesWhatDoesNotExistInTheBrowser: with JavaScript on
-// (htmx swapping the refused form), a spec naming a subnet that does not
-// exist shows the problem next to its field (a 422, not a 502 nobody sees).
+// TestPreviewRefusesWhatDoesNotExistInTheBrowser: with JavaScript on, a
+// spec naming a subnet that does not exist shows the problem on the
+// wizard's review, linked to its step, with Deploy held back (not a 502
+// nobody sees).
 func TestPreviewRefusesWhatDoesNotExistInTheBrowser(t *testing.T) {
 	ctx := newBrowser(t)
 	c := startConsole(t, "--sandbox-speed", "500")
 	problems := watchConsole(ctx)
 	signIn(t, ctx, c)
-	err := do(ctx,
-		chromedp.Navigate(c.URL+"/deploy"),
-		chromedp.WaitVisible(chromedp.CSS(`textarea[name=spec]`)),
-		chromedp.Evaluate[chromedp.Void](`(() => { const t = document.querySelector('textarea[name=spec]'); t.value = t.value.replace('"subnet-', '"subnet-0000dead'); })()`),
-		chromedp.Click(chromedp.CSS(`button[value=plan]`)),
-		chromedp.WaitVisible(chromedp.CSS(`article.problems li`)),
-	)
-	if err != nil {
-		screenshot(t, ctx, "missing-subnet")
-		t.Fatalf("previewing a spec with a missing subnet: %v", err)
+	if err := do(ctx, chromedp.Navigate(c.URL+"/deploy"), chromedp.Click(chromedp.CSS(`button[value=example]`))); err != nil {
+		t.Fatal(err)
 	}
+	onStep(t, ctx, "taskdef")
+	next(t, ctx, "cluster")
+	if err := do(ctx, chromedp.Click(chromedp.CSS(`input[name=cluster][value=new]`))); err != nil {
+		t.Fatal(err)
+	}
+	setValue(t, ctx, `input[name=newCluster]`, "demo")
+	next(t, ctx, "service")
+	// The first subnet picked becomes one AWS does not have.
+	if err := do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('input[name=subnets]:checked').value = 'subnet-0000dead00000000a'`)); err != nil {
+		t.Fatal(err)
+	}
+	next(t, ctx, "loadbalancer")
+	next(t, ctx, "https")
+	next(t, ctx, "review")
 	text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`article.problems`)))
 	if !strings.Contains(text, "service.subnets[0]") || !strings.Contains(text, "does not exist") {
+		screenshot(t, ctx, "missing-subnet")
 		t.Errorf("problems = %q", text)
 	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('button.deploy:not([disabled])').length`)); n != 0 {
+		t.Error("Deploy is offered for a spec AWS would refuse")
+	}
 	for _, p := range problems() {
-		if !strings.Contains(p, "422") { // the refused response itself
+		if !strings.Contains(p, "422") {
 			t.Errorf("browser console: %s", p)
 		}
 	}
