@@ -4,7 +4,7 @@ GO ?= go
 ADDR ?= 127.0.0.1:8080
 SANDBOX ?= true
 
-.PHONY: run test test-go test-awscli generate lint build fuzz bench bench-http chaos
+.PHONY: run test test-go test-awscli generate lint build fuzz bench bench-http bench-history chaos
 
 ## run: start the console at http://$(ADDR) (a local sandbox AWS unless SANDBOX=false)
 run:
@@ -48,6 +48,10 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./deploy
 	$(GO) test -run '^$$' -bench ListDeployments ./store
 
-## bench-http: history pages under load from wrk, with 1,000,000 stored deployments (takes minutes)
+## bench-http: every page under wrk next to a bare net/http handler, 1,000,000 stored deployments (~15 minutes)
 bench-http:
+	./e2e/bench-http.sh
+
+## bench-history: the history pages alone at 1 and 4 connections (takes minutes)
+bench-history:
 	./e2e/bench-history.sh

@@ -173,6 +173,7 @@ func (e *Engine) Submit(ctx context.Context, spec *Spec, opts SubmitOptions) (st
 }
 
 func (e *Engine) create(ctx context.Context, nd store.NewDeployment) (store.Deployment, error) {
+	nd.Changes = storedChanges(nd.Spec)
 	return e.store.CreateDeployment(ctx, nd, func(ctx context.Context, tx pgx.Tx, d store.Deployment) error {
 		_, err := e.inserter.InsertTx(ctx, tx, ApplyArgs{DeploymentID: d.ID}, nil)
 		if err != nil {

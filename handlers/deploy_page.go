@@ -114,8 +114,8 @@ func (s *Server) deploySubmit(w http.ResponseWriter, r *http.Request) error {
 		f.Error = fmt.Sprintf("The spec is over %d bytes.", maxSpecBody)
 		return page(http.StatusRequestEntityTooLarge)
 	}
-	if len([]rune(f.Reason)) > maxReasonLength {
-		f.Error = fmt.Sprintf("Keep the reason under %d characters.", maxReasonLength)
+	if p := reasonProblem(f.Reason); p != "" {
+		f.Error = "Reason: " + p
 		return page(http.StatusUnprocessableEntity)
 	}
 	// refused shows any refusal on the form, in the error table's words:

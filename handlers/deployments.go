@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,15 +53,18 @@ func statusNames() []string {
 
 func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	d := web.DeploymentsList{Service: strings.TrimSpace(q.Get("service")), Status: q.Get("status"), Statuses: statusNames()}
-	f, _, err := deploymentFilter(url.Values{"service": {d.Service}, "status": {d.Status}}, s.opts.Region)
-	var he *Error
-	if errors.As(err, &he) {
-		d.Error = he.Message
-		s.render(w, r, http.StatusBadRequest, web.DeploymentsPage(s.page(r, "Deployments", "deployments"), d))
-		return nil
+	q.Set("service", strings.TrimSpace(q.Get("service")))
+	d := web.DeploymentsList{Filter: web.FilterForm(), Statuses: statusNames()}
+	d.Filter.Keep(q, "service", "status")
+	f, _, err := deploymentFilter(url.Values{"service": {q.Get("service")}, "status": {q.Get("status")}}, s.opts.Region)
+	if err != nil {
+		return refuse(err, d.Filter, func(w http.ResponseWriter, r *http.Request, status int, filter web.Form) error {
+			d.Filter = filter
+			s.render(w, r, status, web.DeploymentsPage(s.page(r, "Deployments", "deployments"), d))
+			return nil
+		})
 	}
-	list, next, err := s.store.ListDeployments(r.Context(), f, q.Get("cursor"), 50)
+	list, next, err := s.store.ListDeploymentSummaries(r.Context(), f, q.Get("cursor"), 50)
 	if errors.Is(err, store.ErrBadCursor) {
 		return errInvalid("That page link is broken; start from the newest deployments.")
 	}
@@ -92,8 +96,28 @@ func (s *Server) deploymentPage(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	d.Flash = s.sessions.PopString(r.Context(), flashKey)
-	s.render(w, r, http.StatusOK, web.DeploymentDetailPage(s.page(r, fmt.Sprintf("Deployment #%d", dep.ID), "deployments"), d))
+	return s.renderDeployment(w, r, http.StatusOK, dep, d)
+}
+
+func (s *Server) renderDeployment(w http.ResponseWriter, r *http.Request, status int, dep store.Deployment, d web.DeploymentDetail) error {
+	s.render(w, r, status, web.DeploymentDetailPage(s.page(r, fmt.Sprintf("Deployment #%d", dep.ID), "deployments"), d))
 	return nil
+}
+
+// rollbackFormPage is deployment id's page showing the rollback form f.
+func (s *Server) rollbackFormPage(id int64) formPage {
+	return func(w http.ResponseWriter, r *http.Request, status int, f web.Form) error {
+		dep, err := s.store.Deployment(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		d, err := s.deploymentDetail(r, dep)
+		if err != nil {
+			return err
+		}
+		d.Rollback = f
+		return s.renderDeployment(w, r, status, dep, d)
+	}
 }
 
 func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.DeploymentDetail, error) {
@@ -105,6 +129,7 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 	d := web.DeploymentDetail{
 		Row: deploymentRow(dep), Finished: dep.Status.Finished(),
 		ErrorStep: dep.ErrorStep, ErrorCode: dep.ErrorCode, ErrorMessage: dep.ErrorMessage,
+		Rollback: web.RollbackForm(),
 	}
 	for _, st := range steps {
 		row := web.StepRow{Name: st.Name, Status: string(st.Status), Action: st.Action, ResourceARN: st.ResourceARN,
@@ -131,33 +156,45 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 	if !d.Finished {
 		return d, nil // the rest only matters once it is done; polling stays cheap
 	}
-	serving, _, err := s.store.ListDeployments(ctx, store.DeploymentFilter{ServiceKey: dep.ServiceKey, Status: store.StatusSucceeded}, "", 1)
+	serving, _, err := s.store.ListDeploymentSummaries(ctx, store.DeploymentFilter{ServiceKey: dep.ServiceKey, Status: store.StatusSucceeded}, "", 1)
 	if err != nil {
 		return d, err
 	}
 	d.Serving = len(serving) == 1 && serving[0].ID == dep.ID
 	me, _ := userFrom(ctx)
 	d.MayRollback = me.Role.AtLeast(store.RoleDeployer) && dep.Status == store.StatusSucceeded && !d.Serving
-	prev, err := s.store.PreviousDeployment(ctx, dep)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
+	changes, err := s.changesSincePrevious(ctx, dep)
+	if err != nil {
 		return d, err
-	default:
-		d.Previous = prev.ID
-		changes, err := specDiff(prev, dep)
-		if err != nil {
-			return d, err
-		}
-		for _, c := range changes {
-			d.Changes = append(d.Changes, web.ChangeRow{Path: c.Path, Kind: string(c.Kind), Old: string(c.Old), New: string(c.New)})
-		}
+	}
+	d.Previous = changes.Previous
+	for _, c := range changes.Changes {
+		d.Changes = append(d.Changes, web.ChangeRow{Path: c.Path, Kind: string(c.Kind), Old: string(c.Old), New: string(c.New)})
 	}
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, dep.Spec, "", "  ") == nil {
 		d.SpecJSON = pretty.String()
 	}
 	return d, nil
+}
+
+// changesSincePrevious is what changed against the service's deployment
+// before dep: as stored when dep was created, or, for deployments older
+// than that, compared now.
+func (s *Server) changesSincePrevious(ctx context.Context, dep store.Deployment) (deploy.StoredChanges, error) {
+	var sc deploy.StoredChanges
+	if dep.SpecChanges != nil && json.Unmarshal(dep.SpecChanges, &sc) == nil {
+		return sc, nil
+	}
+	prev, err := s.store.PreviousDeployment(ctx, dep)
+	if errors.Is(err, store.ErrNotFound) {
+		return deploy.StoredChanges{}, nil
+	}
+	if err != nil {
+		return sc, err
+	}
+	changes, err := specDiff(prev, dep)
+	return deploy.StoredChanges{Previous: prev.ID, Changes: changes}, err
 }
 
 // outputRows lists a deployment's outputs in a stable order.
@@ -214,7 +251,7 @@ func (s *Server) rollbackCheck(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	state := web.RollbackState{ID: dep.ID, Service: dep.ServiceKey, Checked: true}
+	state := web.RollbackState{ID: dep.ID, Service: dep.ServiceKey, Checked: true, Form: web.RollbackForm()}
 	ok, why, err := s.engine.CheckRollback(r.Context(), dep.ID)
 	switch {
 	case err != nil:
@@ -234,20 +271,15 @@ func (s *Server) rollbackForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	me, _ := userFrom(r.Context())
+	form := web.RollbackForm()
+	form.Keep(postForm(r), "reason")
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	if len([]rune(reason)) > maxReasonLength {
-		reason = string([]rune(reason)[:maxReasonLength])
+	if problem := reasonProblem(reason); problem != "" {
+		return refuse(errInvalid("The reason cannot be stored.", FieldError{Path: "reason", Message: problem}), form, s.rollbackFormPage(id))
 	}
 	d, err := s.engine.Rollback(r.Context(), id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: reason})
-	var ae *store.ActiveDeploymentError
-	switch {
-	case errors.As(err, &ae):
-		// Show the deployment in the way, with the error table's words.
-		s.sessions.Put(r.Context(), flashKey, s.asError(r, err).Message)
-		http.Redirect(w, r, "/deployments/"+strconv.FormatInt(ae.Active.ID, 10), http.StatusSeeOther)
-		return nil
-	case err != nil:
-		return err
+	if err != nil {
+		return refuse(err, form, s.rollbackFormPage(id))
 	}
 	s.auditAs(r, "deployment.rollback", d.ServiceKey, map[string]any{"deployment_id": d.ID, "rollback_of": id})
 	s.sessions.Put(r.Context(), flashKey, fmt.Sprintf("Rolling back to deployment #%d.", id))

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -29,6 +30,18 @@ type specRequest struct {
 // maxReasonLength bounds a deployment's free-text reason.
 const maxReasonLength = 500
 
+// reasonProblem says what is wrong with a deployment's free-text reason,
+// "" if nothing.
+func reasonProblem(reason string) string {
+	switch {
+	case textProblem(reason) != "":
+		return "Use plain text: this has a NUL or a byte that is not UTF-8."
+	case utf8.RuneCountInString(reason) > maxReasonLength:
+		return fmt.Sprintf("Use at most %d characters.", maxReasonLength)
+	}
+	return ""
+}
+
 // readSpecRequest decodes and validates the request's spec, reporting every
 // problem with its JSON path.
 func (s *Server) readSpecRequest(r *http.Request) (*deploy.Spec, string, error) {
@@ -39,8 +52,8 @@ func (s *Server) readSpecRequest(r *http.Request) (*deploy.Spec, string, error) 
 	if len(req.Spec) == 0 || string(req.Spec) == "null" {
 		return nil, "", errInvalid("The body has no spec.", FieldError{Path: "spec", Message: "required"})
 	}
-	if len([]rune(req.Reason)) > maxReasonLength {
-		return nil, "", errInvalid("The reason is too long.", FieldError{Path: "reason", Message: fmt.Sprintf("use at most %d characters", maxReasonLength)})
+	if problem := reasonProblem(req.Reason); problem != "" {
+		return nil, "", errInvalid("The reason cannot be stored.", FieldError{Path: "reason", Message: problem})
 	}
 	spec, err := deploy.ParseWithDefaultRegion(req.Spec, s.opts.Region)
 	if err != nil {
@@ -91,6 +104,9 @@ func (s *Server) apiRollback(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len([]rune(req.Reason)) > maxReasonLength {
 		return errInvalid("The reason is too long.", FieldError{Path: "reason", Message: fmt.Sprintf("use at most %d characters", maxReasonLength)})
+	}
+	if problem := reasonProblem(req.Reason); problem != "" {
+		return errInvalid("The reason cannot be stored.", FieldError{Path: "reason", Message: problem})
 	}
 	me, _ := userFrom(r.Context())
 	d, err := s.engine.Rollback(r.Context(), id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: strings.TrimSpace(req.Reason)})
@@ -219,19 +235,19 @@ func deploymentFilter(q map[string][]string, region string) (store.DeploymentFil
 	}
 	var f store.DeploymentFilter
 	if svc := get("service"); svc != "" {
-		switch strings.Count(svc, "/") {
-		case 1:
+		switch n := strings.Count(svc, "/"); {
+		case textProblem(svc) != "" || n < 1 || n > 2:
+			return f, 0, errInvalid("service must be cluster/service or region/cluster/service.", FieldError{Path: "service", Message: "Use cluster/service or region/cluster/service."})
+		case n == 1:
 			f.ServiceKey = region + "/" + svc
-		case 2:
-			f.ServiceKey = svc
 		default:
-			return f, 0, errInvalid("service must be cluster/service or region/cluster/service.", FieldError{Path: "service", Message: "invalid"})
+			f.ServiceKey = svc
 		}
 	}
 	if st := get("status"); st != "" {
 		f.Status = store.DeploymentStatus(st)
 		if !slices.Contains(deploymentStatuses, f.Status) {
-			return f, 0, errInvalid("Unknown status "+strconv.Quote(st)+".", FieldError{Path: "status", Message: "use queued, running, waiting_for_dns, succeeded, failed, rolled_back_by_ecs, superseded or interrupted"})
+			return f, 0, errInvalid("Unknown status "+strconv.Quote(st)+".", FieldError{Path: "status", Message: "Use queued, running, waiting_for_dns, succeeded, failed, rolled_back_by_ecs, superseded or interrupted."})
 		}
 	}
 	limit := 50

@@ -47,6 +47,7 @@ type errorKind struct {
 // The kinds of error, one line each.
 var (
 	kindInvalid         = errorKind{http.StatusBadRequest, "invalid"}
+	kindInvalidFields   = errorKind{http.StatusUnprocessableEntity, "invalid"} // a form's fields: well-formed, refused
 	kindForbidden       = errorKind{http.StatusForbidden, "forbidden"}
 	kindNotFound        = errorKind{http.StatusNotFound, "not_found"}
 	kindMethod          = errorKind{http.StatusMethodNotAllowed, "method_not_allowed"}
@@ -59,6 +60,7 @@ var (
 	kindAWSRefused      = errorKind{http.StatusBadGateway, "aws_error"}
 	kindUnsupportedType = errorKind{http.StatusUnsupportedMediaType, "unsupported_media_type"}
 	kindUnavailable     = errorKind{http.StatusServiceUnavailable, "unavailable"} // with Retry-After
+	kindRateLimited     = errorKind{http.StatusTooManyRequests, "rate_limited"}   // with Retry-After
 )
 
 // unavailableRetryAfter is the Retry-After, in seconds, of kindUnavailable.
@@ -88,8 +90,8 @@ var errorTable = []func(err error) *Error{
 		if !errors.As(err, &fe) {
 			return nil
 		}
-		e := kindInvalid.err("Some fields need attention.")
-		for _, k := range slices.Sorted(maps.Keys(fe.Fields)) {
+		e := kindInvalidFields.err("Some fields need attention.")
+		for _, k := range slices.Sorted(maps.Keys(fe.Fields)) { // a stable order
 			e.Fields = append(e.Fields, FieldError{Path: k, Message: fe.Fields[k]})
 		}
 		return e
@@ -179,6 +181,9 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields}})
 		return
 	}
+	if rf := (*refusedForm)(nil); errors.As(err, &rf) && s.serveRefusedForm(w, r, e, rf) {
+		return
+	}
 	title := http.StatusText(e.Status)
 	s.render(w, r, e.Status, web.ErrorPage(s.page(r, title, ""), e.Status, title, e.Message))
 }
@@ -212,12 +217,22 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // render renders c into a buffer first, so a template failure is a clean 500.
+//
+// A page that answers a boosted form's POST (a refused form shown again, a
+// token's one-time secret) is the page the form is on, so the address bar
+// stays where it is (HX-Push-Url: false): htmx would otherwise push the
+// form's action, and reloading would GET an address that only takes POST
+// (405). A form that moves on answers with a redirect (303), whose page is a
+// GET that htmx pushes as usual.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
 		s.logger.Error("rendering page", "request_id", requestID(r.Context()), "path", r.URL.Path, "error", err.Error())
 		http.Error(w, "Something went wrong.", http.StatusInternalServerError)
 		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Header.Get("HX-Boosted") == "true" {
+		w.Header().Set("HX-Push-Url", "false")
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)

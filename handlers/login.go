@@ -19,24 +19,31 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	s.render(w, r, http.StatusOK, web.Login(s.page(r, "Sign in", ""), web.LoginForm{Next: safeNext(r.URL.Query().Get("next"))}))
+	return s.loginForm(w, r, http.StatusOK, web.LoginForm(safeNext(r.URL.Query().Get("next"))))
+}
+
+// loginForm is the sign-in page showing the form f.
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request, status int, f web.Form) error {
+	s.render(w, r, status, web.Login(s.page(r, "Sign in", ""), f))
 	return nil
 }
+
+var errLoginFailed = &Error{Status: http.StatusUnauthorized, Code: "login_failed", Message: loginFailed}
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	username := strings.ToLower(strings.TrimSpace(r.PostFormValue("username")))
 	password := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	ip := clientIP(r)
-	form := web.LoginForm{Username: username, Next: next}
+	form := web.LoginForm(next)
+	form.Keep(postForm(r), "username") // never the password
 
 	wait, err := s.signInWait(r, username)
 	if err != nil {
 		return err
 	}
 	if wait > 0 {
-		s.refuseSignIn(w, r, form, wait)
-		return nil
+		return s.refuseSignIn(w, form, wait)
 	}
 	user, err := s.store.Authenticate(r.Context(), username, password)
 	if errors.Is(err, store.ErrInvalidCredentials) {
@@ -44,12 +51,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		s.audit(r, store.AuditEvent{Actor: username, Action: "login.failure", IP: ip})
-		form.Error = loginFailed
-		s.render(w, r, http.StatusUnauthorized, web.Login(s.page(r, "Sign in", ""), form))
-		return nil
+		return refuse(errLoginFailed, form, s.loginForm)
 	}
 	if err != nil {
-		return err
+		return refuse(err, form, s.loginForm)
 	}
 	if err := s.store.ClearSignInFailures(r.Context(), ip, username); err != nil {
 		return err

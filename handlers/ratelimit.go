@@ -30,7 +30,7 @@ func (s *Server) throttleSignIn(next http.Handler) http.Handler {
 			return
 		}
 		if wait > 0 {
-			s.refuseSignIn(w, r, web.LoginForm{Next: "/"}, wait)
+			s.serveError(w, r, s.refuseSignIn(w, web.LoginForm("/"), wait))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -42,14 +42,13 @@ func (s *Server) signInWait(r *http.Request, username string) (time.Duration, er
 	return s.store.SignInWait(r.Context(), clientIP(r), username, signInWindow, signInUserFailures)
 }
 
-// refuseSignIn answers 429 with Retry-After. Refusals are not audited: a
-// flood of refused attempts must not become a flood of writes; the request
-// log has each one.
-func (s *Server) refuseSignIn(w http.ResponseWriter, r *http.Request, form web.LoginForm, wait time.Duration) {
-	secs := retryAfterSeconds(wait)
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	form.Error = "Too many failed sign-ins from your address. Wait " + strconv.Itoa(secs) + " seconds and try again."
-	s.render(w, r, http.StatusTooManyRequests, web.Login(s.page(r, "Sign in", ""), form))
+// refuseSignIn refuses a sign-in with 429 and Retry-After, on the sign-in
+// form f. Refusals are not audited: a flood of refused attempts must not
+// become a flood of writes; the request log has each one.
+func (s *Server) refuseSignIn(w http.ResponseWriter, f web.Form, wait time.Duration) error {
+	secs := strconv.Itoa(retryAfterSeconds(wait))
+	w.Header().Set("Retry-After", secs)
+	return refuse(kindRateLimited.err("Too many sign-in attempts from your address. Wait "+secs+" seconds and try again."), f, s.loginForm)
 }
 
 // retryAfterSeconds rounds a wait up to whole seconds, at least 1.

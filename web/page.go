@@ -58,9 +58,6 @@ var navItems = []navItem{
 	{Key: "audit", Label: "Audit", Href: "/audit", AdminOnly: true},
 }
 
-// FieldErrors are messages next to form fields, by field name.
-type FieldErrors map[string]string
-
 func queryEscape(s string) string { return url.QueryEscape(s) }
 
 // StatusLabel words a deployment status for people.
