@@ -51,6 +51,11 @@ func (s *stepCtx) poll(ctx context.Context, w wait, check func(context.Context) 
 			return w.timedOut(progress)
 		}
 		select {
+		case <-s.stop:
+			return errStopped
+		default:
+		}
+		select {
 		case <-w.park:
 			return errWaitingForDNS
 		default:

@@ -62,7 +62,11 @@ func (s *Server) userOf(r *http.Request) (*store.User, error) {
 	if id == 0 {
 		return nil, nil
 	}
-	u, err := s.store.UserByID(r.Context(), id)
+	u, ok := prefetchedUser(r.Context(), id)
+	var err error
+	if !ok {
+		u, err = s.store.UserByID(r.Context(), id)
+	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled) {
 		return nil, nil
 	}

@@ -60,7 +60,6 @@ var (
 	kindAWSRefused      = errorKind{http.StatusBadGateway, "aws_error"}
 	kindUnsupportedType = errorKind{http.StatusUnsupportedMediaType, "unsupported_media_type"}
 	kindUnavailable     = errorKind{http.StatusServiceUnavailable, "unavailable"} // with Retry-After
-	kindRateLimited     = errorKind{http.StatusTooManyRequests, "rate_limited"}   // with Retry-After
 )
 
 // unavailableRetryAfter is the Retry-After, in seconds, of kindUnavailable.
@@ -223,7 +222,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // stays where it is (HX-Push-Url: false): htmx would otherwise push the
 // form's action, and reloading would GET an address that only takes POST
 // (405). A form that moves on answers with a redirect (303), whose page is a
-// GET that htmx pushes as usual.
+// GET that htmx pushes as usual; a handler that knows better sets
+// HX-Push-Url or HX-Replace-Url itself.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
@@ -231,8 +231,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 		http.Error(w, "Something went wrong.", http.StatusInternalServerError)
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Header.Get("HX-Boosted") == "true" {
-		w.Header().Set("HX-Push-Url", "false")
+	h := w.Header()
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Header.Get("HX-Boosted") == "true" &&
+		h.Get("HX-Push-Url") == "" && h.Get("HX-Replace-Url") == "" { // a handler that names the address wins
+		h.Set("HX-Push-Url", "false")
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)

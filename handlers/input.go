@@ -16,9 +16,8 @@ import (
 )
 
 // Input is checked at the boundary: every body is bounded before it is
-// read; every API query parameter and JSON string is text Postgres can
-// store (valid UTF-8, no NUL byte) before a handler sees it, and page forms
-// check their fields with the same textProblem where they validate them.
+// read, and every form field, query parameter and JSON string is text
+// Postgres can store (valid UTF-8, no NUL byte) before a handler sees it.
 
 // Body limits. A form is small except the deploy page's spec (at most
 // maxSpecBody, URL-encoded); a sign-in is tiny and needs no session, so its
@@ -46,7 +45,7 @@ func errBadText(field, problem string) *Error {
 		FieldError{Path: strings.ToValidUTF8(field, "?"), Message: problem})
 }
 
-// checkValues checks every name and value of a query (or form).
+// checkValues checks every name and value of a form or query.
 func checkValues(values map[string][]string) error {
 	for name, vs := range values {
 		if p := textProblem(name); p != "" {
@@ -72,15 +71,9 @@ func limitBody(n int64) func(http.Handler) http.Handler {
 	}
 }
 
-// checkQuery refuses an API request whose query parameters are not text.
-// Pages check theirs where they read them, to show the refusal on their
-// form (forms.go).
+// checkQuery refuses a request whose query parameters are not text.
 func (s *Server) checkQuery(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !wantsJSON(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
 		if err := checkValues(r.URL.Query()); err != nil {
 			s.serveError(w, r, err)
 			return
@@ -89,11 +82,9 @@ func (s *Server) checkQuery(next http.Handler) http.Handler {
 	})
 }
 
-// readForm parses a posted form within the body limit (413 past it), so
-// that no handler reads an unbounded body or ignores a truncated one. Each
-// form checks its fields' text where it validates them, to show a refusal
-// next to the field (forms.go); the API's bodies are JSON, left to
-// readJSON.
+// readForm parses a posted form (within the body limit) and checks every
+// field, so that handlers read only text; a body over the limit is 413.
+// Other bodies (the JSON API's) are left to readJSON.
 func (s *Server) readForm(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := parseForm(r); err != nil {
@@ -109,16 +100,18 @@ func parseForm(r *http.Request) error {
 	var err error
 	switch {
 	case r.Method == http.MethodGet || r.Method == http.MethodHead || wantsJSON(r):
-		return nil
+		return checkValues(r.URL.Query()) // the API's bodies are JSON: readJSON
 	case ct == "multipart/form-data":
 		err = r.ParseMultipartForm(maxFormBody)
 	case ct == "application/x-www-form-urlencoded" || ct == "":
 		err = r.ParseForm()
+	default:
+		return checkValues(r.URL.Query())
 	}
 	if err != nil {
 		return bodyError(err, "The form could not be read.")
 	}
-	return nil
+	return checkValues(r.Form)
 }
 
 // bodyError is 413 for a body over its limit, else 400 with msg.

@@ -43,7 +43,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if wait > 0 {
-		return s.refuseSignIn(w, form, wait)
+		return s.refuseSignIn(w, r, form, wait)
 	}
 	user, err := s.store.Authenticate(r.Context(), username, password)
 	if errors.Is(err, store.ErrInvalidCredentials) {

@@ -30,7 +30,9 @@ func (s *Server) throttleSignIn(next http.Handler) http.Handler {
 			return
 		}
 		if wait > 0 {
-			s.serveError(w, r, s.refuseSignIn(w, web.LoginForm("/"), wait))
+			if err := s.refuseSignIn(w, r, web.LoginForm("/"), wait); err != nil {
+				s.serveError(w, r, err)
+			}
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -42,13 +44,14 @@ func (s *Server) signInWait(r *http.Request, username string) (time.Duration, er
 	return s.store.SignInWait(r.Context(), clientIP(r), username, signInWindow, signInUserFailures)
 }
 
-// refuseSignIn refuses a sign-in with 429 and Retry-After, on the sign-in
-// form f. Refusals are not audited: a flood of refused attempts must not
-// become a flood of writes; the request log has each one.
-func (s *Server) refuseSignIn(w http.ResponseWriter, f web.Form, wait time.Duration) error {
-	secs := strconv.Itoa(retryAfterSeconds(wait))
-	w.Header().Set("Retry-After", secs)
-	return refuse(kindRateLimited.err("Too many sign-in attempts from your address. Wait "+secs+" seconds and try again."), f, s.loginForm)
+// refuseSignIn answers 429 with Retry-After. Refusals are not audited: a
+// flood of refused attempts must not become a flood of writes; the request
+// log has each one.
+func (s *Server) refuseSignIn(w http.ResponseWriter, r *http.Request, form web.Form, wait time.Duration) error {
+	secs := retryAfterSeconds(wait)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return refuse(&Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
+		Message: "Too many failed sign-ins from your address. Wait " + strconv.Itoa(secs) + " seconds and try again."}, form, s.loginForm)
 }
 
 // retryAfterSeconds rounds a wait up to whole seconds, at least 1.

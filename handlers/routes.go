@@ -23,7 +23,7 @@ func (s *Server) Routes() http.Handler {
 	r.Group(func(r chi.Router) {
 		// Bodies are bounded before anything reads them; query parameters
 		// must be text (input.go).
-		r.Use(limitBody(maxFormBody), s.checkQuery, s.crossOriginProtection, s.sessions.LoadAndSave, s.authenticate)
+		r.Use(limitBody(maxFormBody), s.checkQuery, s.crossOriginProtection, s.prefetchSession, s.sessions.LoadAndSave, s.authenticate)
 		r.NotFound(s.handle(notFound))
 		r.MethodNotAllowed(s.handle(methodNotAllowed))
 
