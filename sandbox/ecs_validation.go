@@ -357,11 +357,11 @@ func validateFargate(td *taskDefinition) error {
 // fargateLinuxParameters are the members of linuxParameters Fargate
 // refuses (reference §3.4).
 type fargateLinuxParameters struct {
-	SharedMemorySize *int32           `json:"sharedMemorySize"`
+	SharedMemorySize *int32            `json:"sharedMemorySize"`
 	Devices          []json.RawMessage `json:"devices"`
 	Tmpfs            []json.RawMessage `json:"tmpfs"`
-	MaxSwap          *int32           `json:"maxSwap"`
-	Swappiness       *int32           `json:"swappiness"`
+	MaxSwap          *int32            `json:"maxSwap"`
+	Swappiness       *int32            `json:"swappiness"`
 }
 
 // validateFargateVolumes refuses the volume kinds Fargate does not have.
