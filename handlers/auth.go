@@ -97,6 +97,19 @@ func (s *Server) requireUser(next http.Handler) http.Handler {
 	})
 }
 
+// requireSession refuses requests authenticated by an API token: what it
+// guards (passwords, new tokens) needs a person signed in, so that a leaked
+// token cannot entrench itself.
+func (s *Server) requireSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			s.serveError(w, r, errForbidden("This needs a signed-in session; an API token cannot do it."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // requireRole refuses users below min with 403.
 func (s *Server) requireRole(min store.Role) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {

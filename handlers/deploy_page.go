@@ -133,6 +133,10 @@ func (s *Server) deploySubmit(w http.ResponseWriter, r *http.Request) error {
 		}
 		return page(e.Status)
 	}
+	if path, problem := jsonTextProblem([]byte(f.Spec)); problem != "" {
+		f.Problems = append(f.Problems, web.KeyValue{Key: path, Value: problem})
+		return page(http.StatusUnprocessableEntity)
+	}
 	spec, err := deploy.ParseWithDefaultRegion([]byte(f.Spec), s.opts.Region)
 	if err != nil {
 		return refused(err)

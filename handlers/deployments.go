@@ -53,13 +53,16 @@ func statusNames() []string {
 
 func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	d := web.DeploymentsList{Service: strings.TrimSpace(q.Get("service")), Status: q.Get("status"), Statuses: statusNames()}
-	f, _, err := deploymentFilter(url.Values{"service": {d.Service}, "status": {d.Status}}, s.opts.Region)
-	var he *Error
-	if errors.As(err, &he) {
-		d.Error = he.Message
-		s.render(w, r, http.StatusBadRequest, web.DeploymentsPage(s.page(r, "Deployments", "deployments"), d))
-		return nil
+	q.Set("service", strings.TrimSpace(q.Get("service")))
+	d := web.DeploymentsList{Filter: web.FilterForm(), Statuses: statusNames()}
+	d.Filter.Keep(q, "service", "status")
+	f, _, err := deploymentFilter(url.Values{"service": {q.Get("service")}, "status": {q.Get("status")}}, s.opts.Region)
+	if err != nil {
+		return refuse(err, d.Filter, func(w http.ResponseWriter, r *http.Request, status int, filter web.Form) error {
+			d.Filter = filter
+			s.render(w, r, status, web.DeploymentsPage(s.page(r, "Deployments", "deployments"), d))
+			return nil
+		})
 	}
 	list, next, err := s.store.ListDeploymentSummaries(r.Context(), f, q.Get("cursor"), 50)
 	if errors.Is(err, store.ErrBadCursor) {
@@ -93,8 +96,28 @@ func (s *Server) deploymentPage(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	d.Flash = s.sessions.PopString(r.Context(), flashKey)
-	s.render(w, r, http.StatusOK, web.DeploymentDetailPage(s.page(r, fmt.Sprintf("Deployment #%d", dep.ID), "deployments"), d))
+	return s.renderDeployment(w, r, http.StatusOK, dep, d)
+}
+
+func (s *Server) renderDeployment(w http.ResponseWriter, r *http.Request, status int, dep store.Deployment, d web.DeploymentDetail) error {
+	s.render(w, r, status, web.DeploymentDetailPage(s.page(r, fmt.Sprintf("Deployment #%d", dep.ID), "deployments"), d))
 	return nil
+}
+
+// rollbackFormPage is deployment id's page showing the rollback form f.
+func (s *Server) rollbackFormPage(id int64) formPage {
+	return func(w http.ResponseWriter, r *http.Request, status int, f web.Form) error {
+		dep, err := s.store.Deployment(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		d, err := s.deploymentDetail(r, dep)
+		if err != nil {
+			return err
+		}
+		d.Rollback = f
+		return s.renderDeployment(w, r, status, dep, d)
+	}
 }
 
 func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.DeploymentDetail, error) {
@@ -106,6 +129,7 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 	d := web.DeploymentDetail{
 		Row: deploymentRow(dep), Finished: dep.Status.Finished(),
 		ErrorStep: dep.ErrorStep, ErrorCode: dep.ErrorCode, ErrorMessage: dep.ErrorMessage,
+		Rollback: web.RollbackForm(),
 	}
 	for _, st := range steps {
 		row := web.StepRow{Name: st.Name, Status: string(st.Status), Action: st.Action, ResourceARN: st.ResourceARN,
@@ -227,7 +251,7 @@ func (s *Server) rollbackCheck(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	state := web.RollbackState{ID: dep.ID, Service: dep.ServiceKey, Checked: true}
+	state := web.RollbackState{ID: dep.ID, Service: dep.ServiceKey, Checked: true, Form: web.RollbackForm()}
 	ok, why, err := s.engine.CheckRollback(r.Context(), dep.ID)
 	switch {
 	case err != nil:
@@ -247,20 +271,15 @@ func (s *Server) rollbackForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	me, _ := userFrom(r.Context())
+	form := web.RollbackForm()
+	form.Keep(postForm(r), "reason")
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	if len([]rune(reason)) > maxReasonLength {
-		reason = string([]rune(reason)[:maxReasonLength])
+	if problem := reasonProblem(reason); problem != "" {
+		return refuse(errInvalid("The reason cannot be stored.", FieldError{Path: "reason", Message: problem}), form, s.rollbackFormPage(id))
 	}
 	d, err := s.engine.Rollback(r.Context(), id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: reason})
-	var ae *store.ActiveDeploymentError
-	switch {
-	case errors.As(err, &ae):
-		// Show the deployment in the way, with the error table's words.
-		s.sessions.Put(r.Context(), flashKey, s.asError(r, err).Message)
-		http.Redirect(w, r, "/deployments/"+strconv.FormatInt(ae.Active.ID, 10), http.StatusSeeOther)
-		return nil
-	case err != nil:
-		return err
+	if err != nil {
+		return refuse(err, form, s.rollbackFormPage(id))
 	}
 	s.auditAs(r, "deployment.rollback", d.ServiceKey, map[string]any{"deployment_id": d.ID, "rollback_of": id})
 	s.sessions.Put(r.Context(), flashKey, fmt.Sprintf("Rolling back to deployment #%d.", id))

@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -30,47 +30,36 @@ type specRequest struct {
 // maxReasonLength bounds a deployment's free-text reason.
 const maxReasonLength = 500
 
+// reasonProblem says what is wrong with a deployment's free-text reason,
+// "" if nothing.
+func reasonProblem(reason string) string {
+	switch {
+	case !utf8.ValidString(reason) || strings.ContainsRune(reason, 0):
+		return "Use plain text: this has a NUL or a byte that is not UTF-8."
+	case utf8.RuneCountInString(reason) > maxReasonLength:
+		return fmt.Sprintf("Use at most %d characters.", maxReasonLength)
+	}
+	return ""
+}
+
 // readSpecRequest decodes and validates the request's spec, reporting every
 // problem with its JSON path.
 func (s *Server) readSpecRequest(r *http.Request) (*deploy.Spec, string, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxSpecBody))
-	if err != nil {
-		return nil, "", kindTooLarge.err(fmt.Sprintf("The request body is over %d bytes.", maxSpecBody))
-	}
 	var req specRequest
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return nil, "", errInvalid(`The body must be a JSON object {"spec": {...}, "reason": "..."}: ` + jsonProblem(err))
+	if err := readJSON(r, &req, maxSpecBody, false, `a JSON object {"spec": {...}, "reason": "..."}`); err != nil {
+		return nil, "", err
 	}
 	if len(req.Spec) == 0 || string(req.Spec) == "null" {
 		return nil, "", errInvalid("The body has no spec.", FieldError{Path: "spec", Message: "required"})
 	}
-	if len([]rune(req.Reason)) > maxReasonLength {
-		return nil, "", errInvalid("The reason is too long.", FieldError{Path: "reason", Message: fmt.Sprintf("use at most %d characters", maxReasonLength)})
+	if problem := reasonProblem(req.Reason); problem != "" {
+		return nil, "", errInvalid("The reason cannot be stored.", FieldError{Path: "reason", Message: problem})
 	}
 	spec, err := deploy.ParseWithDefaultRegion(req.Spec, s.opts.Region)
 	if err != nil {
 		return nil, "", err
 	}
 	return spec, strings.TrimSpace(req.Reason), nil
-}
-
-// jsonProblem describes a JSON decoding error without echoing internals.
-func jsonProblem(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("%s must be %s", typ.Field, typ.Type)
-	case strings.HasPrefix(err.Error(), "json: unknown field"):
-		return strings.TrimPrefix(err.Error(), "json: ")
-	case errors.Is(err, io.EOF):
-		return "the body is empty"
-	}
-	return "invalid JSON"
 }
 
 func (s *Server) apiPlan(w http.ResponseWriter, r *http.Request) error {
@@ -110,12 +99,14 @@ func (s *Server) apiRollback(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Reason string `json:"reason"`
 	}
-	if r.ContentLength != 0 {
-		dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 64<<10))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
-			return errInvalid(`The body must be empty or {"reason": "..."}: ` + jsonProblem(err))
-		}
+	if err := readJSON(r, &req, 64<<10, true, `empty or {"reason": "..."}`); err != nil {
+		return err
+	}
+	if len([]rune(req.Reason)) > maxReasonLength {
+		return errInvalid("The reason is too long.", FieldError{Path: "reason", Message: fmt.Sprintf("use at most %d characters", maxReasonLength)})
+	}
+	if problem := reasonProblem(req.Reason); problem != "" {
+		return errInvalid("The reason cannot be stored.", FieldError{Path: "reason", Message: problem})
 	}
 	me, _ := userFrom(r.Context())
 	d, err := s.engine.Rollback(r.Context(), id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: strings.TrimSpace(req.Reason)})
@@ -244,19 +235,19 @@ func deploymentFilter(q map[string][]string, region string) (store.DeploymentFil
 	}
 	var f store.DeploymentFilter
 	if svc := get("service"); svc != "" {
-		switch strings.Count(svc, "/") {
-		case 1:
+		switch n := strings.Count(svc, "/"); {
+		case !utf8.ValidString(svc) || strings.ContainsRune(svc, 0) || n < 1 || n > 2:
+			return f, 0, errInvalid("service must be cluster/service or region/cluster/service.", FieldError{Path: "service", Message: "Use cluster/service or region/cluster/service."})
+		case n == 1:
 			f.ServiceKey = region + "/" + svc
-		case 2:
-			f.ServiceKey = svc
 		default:
-			return f, 0, errInvalid("service must be cluster/service or region/cluster/service.", FieldError{Path: "service", Message: "invalid"})
+			f.ServiceKey = svc
 		}
 	}
 	if st := get("status"); st != "" {
 		f.Status = store.DeploymentStatus(st)
 		if !slices.Contains(deploymentStatuses, f.Status) {
-			return f, 0, errInvalid("Unknown status "+strconv.Quote(st)+".", FieldError{Path: "status", Message: "use queued, running, waiting_for_dns, succeeded, failed, rolled_back_by_ecs, superseded or interrupted"})
+			return f, 0, errInvalid("Unknown status "+strconv.Quote(st)+".", FieldError{Path: "status", Message: "Use queued, running, waiting_for_dns, succeeded, failed, rolled_back_by_ecs, superseded or interrupted."})
 		}
 	}
 	limit := 50

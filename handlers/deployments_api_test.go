@@ -98,6 +98,8 @@ func TestDeploymentAPIBadInput(t *testing.T) {
 		{"bad status", "/api/v1/deployments?status=done", "", 400, "invalid", []string{"status"}},
 		{"unknown deployment", "/api/v1/deployments/424242", "", 404, "not_found", nil},
 		{"unknown rollback target", "/api/v1/deployments/424242/rollback", "", 404, "not_found", nil},
+		{"NUL in a rollback's reason", "/api/v1/deployments/1/rollback", `{"reason": "a\u0000b"}`, 400, "invalid", []string{"reason"}},
+		{"NUL in a deployment's reason", "/api/v1/deployments", `{"spec": {}, "reason": "a\u0000b"}`, 400, "invalid", []string{"reason"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			method := http.MethodPost

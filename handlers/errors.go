@@ -47,6 +47,7 @@ type errorKind struct {
 // The kinds of error, one line each.
 var (
 	kindInvalid         = errorKind{http.StatusBadRequest, "invalid"}
+	kindInvalidFields   = errorKind{http.StatusUnprocessableEntity, "invalid"} // a form's fields: well-formed, refused
 	kindForbidden       = errorKind{http.StatusForbidden, "forbidden"}
 	kindNotFound        = errorKind{http.StatusNotFound, "not_found"}
 	kindMethod          = errorKind{http.StatusMethodNotAllowed, "method_not_allowed"}
@@ -57,7 +58,12 @@ var (
 	kindNotRollbackable = errorKind{http.StatusUnprocessableEntity, "not_rollbackable"}
 	kindInternal        = errorKind{http.StatusInternalServerError, "internal"}
 	kindAWSRefused      = errorKind{http.StatusBadGateway, "aws_error"}
+	kindUnsupportedType = errorKind{http.StatusUnsupportedMediaType, "unsupported_media_type"}
+	kindUnavailable     = errorKind{http.StatusServiceUnavailable, "unavailable"} // with Retry-After
 )
+
+// unavailableRetryAfter is the Retry-After, in seconds, of kindUnavailable.
+const unavailableRetryAfter = "5"
 
 // err returns an *Error of kind k.
 func (k errorKind) err(msg string, fields ...FieldError) *Error {
@@ -83,8 +89,8 @@ var errorTable = []func(err error) *Error{
 		if !errors.As(err, &fe) {
 			return nil
 		}
-		e := kindInvalid.err("Some fields need attention.")
-		for _, k := range slices.Sorted(maps.Keys(fe.Fields)) {
+		e := kindInvalidFields.err("Some fields need attention.")
+		for _, k := range slices.Sorted(maps.Keys(fe.Fields)) { // a stable order
 			e.Fields = append(e.Fields, FieldError{Path: k, Message: fe.Fields[k]})
 		}
 		return e
@@ -118,6 +124,12 @@ var errorTable = []func(err error) *Error{
 		var nr *deploy.NotRollbackableError
 		if errors.As(err, &nr) {
 			return kindNotRollbackable.err(fmt.Sprintf("Deployment #%d cannot be restored: %s", nr.ID, nr.Why))
+		}
+		return nil
+	},
+	func(err error) *Error {
+		if store.IsUnavailable(err) {
+			return kindUnavailable.err("The database is unavailable right now, so the console cannot answer. Try again in a few seconds.")
 		}
 		return nil
 	},
@@ -161,8 +173,14 @@ func (s *Server) asError(r *http.Request, err error) *Error {
 // serveError writes err as JSON for the API and as a page otherwise.
 func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.asError(r, err)
+	if e.Status == kindUnavailable.status {
+		w.Header().Set("Retry-After", unavailableRetryAfter)
+	}
 	if wantsJSON(r) {
 		writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields}})
+		return
+	}
+	if rf := (*refusedForm)(nil); errors.As(err, &rf) && s.serveRefusedForm(w, r, e, rf) {
 		return
 	}
 	title := http.StatusText(e.Status)
@@ -198,12 +216,25 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // render renders c into a buffer first, so a template failure is a clean 500.
+//
+// A page that answers a boosted form's POST (a refused form shown again, a
+// token's one-time secret) is the page the form is on, so the address bar
+// stays where it is (HX-Push-Url: false): htmx would otherwise push the
+// form's action, and reloading would GET an address that only takes POST
+// (405). A form that moves on answers with a redirect (303), whose page is a
+// GET that htmx pushes as usual; a handler that knows better sets
+// HX-Push-Url or HX-Replace-Url itself.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
 		s.logger.Error("rendering page", "request_id", requestID(r.Context()), "path", r.URL.Path, "error", err.Error())
 		http.Error(w, "Something went wrong.", http.StatusInternalServerError)
 		return
+	}
+	h := w.Header()
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Header.Get("HX-Boosted") == "true" &&
+		h.Get("HX-Push-Url") == "" && h.Get("HX-Replace-Url") == "" { // a handler that names the address wins
+		h.Set("HX-Push-Url", "false")
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)

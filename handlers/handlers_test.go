@@ -27,20 +27,20 @@ import (
 
 // testConsole is the HTTP layer on a fresh database, served by httptest.
 type testConsole struct {
-	t     *testing.T
+	t     testing.TB
 	URL   string
 	Store *store.Store
 }
 
 const testPassword = "a long test password"
 
-func newConsole(t *testing.T) *testConsole {
+func newConsole(t testing.TB) *testConsole {
 	t.Helper()
 	st := storetest.NewStore(t)
 	return serveConsole(t, st)
 }
 
-func serveConsole(t *testing.T, st *store.Store) *testConsole {
+func serveConsole(t testing.TB, st *store.Store) *testConsole {
 	t.Helper()
 	assets, err := static.New()
 	if err != nil {
@@ -78,7 +78,7 @@ func (c *testConsole) addUser(name string, role store.Role) store.User {
 
 // browser is an HTTP client with cookies that does not follow redirects.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	c      *http.Client
 	base   string
 	header http.Header
@@ -380,13 +380,13 @@ func TestUsersAdmin(t *testing.T) {
 	resp = b.post("/users", url.Values{"username": {"bob"}, "role": {"viewer"}, "password": {"short"}})
 	wantStatus(t, resp, http.StatusUnprocessableEntity)
 	d = doc(t, resp)
-	if d.Find("#password-error").Text() == "" {
+	if d.Find("#new-user-password-error").Text() == "" {
 		t.Error("no message next to the password field")
 	}
 
 	resp = b.post("/users", url.Values{"username": {"bob"}, "role": {"viewer"}, "password": {testPassword}})
 	wantStatus(t, resp, http.StatusConflict)
-	if got := doc(t, resp).Find("#username-error").Text(); got != "That username is taken." {
+	if got := doc(t, resp).Find("#new-user-username-error").Text(); got != "That username is taken." {
 		t.Errorf("duplicate username message = %q", got)
 	}
 
@@ -434,9 +434,9 @@ func TestAccountPasswordAndOwnTokens(t *testing.T) {
 		form  url.Values
 		field string
 	}{
-		"wrong current": {url.Values{"current": {"nope"}, "password": {"a new long password"}, "confirm": {"a new long password"}}, "#current-error"},
-		"mismatch":      {url.Values{"current": {testPassword}, "password": {"a new long password"}, "confirm": {"another one entirely"}}, "#confirm-error"},
-		"too short":     {url.Values{"current": {testPassword}, "password": {"short"}, "confirm": {"short"}}, "#password-error"},
+		"wrong current": {url.Values{"current": {"nope"}, "password": {"a new long password"}, "confirm": {"a new long password"}}, "#password-current-error"},
+		"mismatch":      {url.Values{"current": {testPassword}, "password": {"a new long password"}, "confirm": {"another one entirely"}}, "#password-confirm-error"},
+		"too short":     {url.Values{"current": {testPassword}, "password": {"short"}, "confirm": {"short"}}, "#password-password-error"},
 	} {
 		resp := b.post("/account/password", tc.form)
 		wantStatus(t, resp, http.StatusUnprocessableEntity)

@@ -58,7 +58,6 @@ type Server struct {
 	assets   *static.Assets
 	logger   *slog.Logger
 	opts     Options
-	limiter  *loginLimiter
 	identity *identityCache
 	engine   *deploy.Engine
 
@@ -101,17 +100,20 @@ func New(opts Options, deps Deps) *Server {
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = opts.SecureCookies
 	sm.Cookie.Path = "/"
-	return &Server{
+	srv := &Server{
 		store:    deps.Store,
 		sessions: sm,
 		quiet:    quiet,
 		assets:   deps.Assets,
 		logger:   deps.Logger,
 		opts:     opts,
-		limiter:  newLoginLimiter(),
 		identity: newIdentityCache(deps.Identity, time.Minute),
 		engine:   deps.Engine,
 	}
+	// A session that cannot be loaded or saved (the database down) is
+	// answered by the one error adapter: 503, not scs's plain 500.
+	sm.ErrorFunc = srv.serveError
+	return srv
 }
 
 // page returns the layout props for r's user.

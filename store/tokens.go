@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -46,15 +48,25 @@ func hashToken(secret string) []byte {
 // MaxTokenNameLength bounds a token's label.
 const MaxTokenNameLength = 100
 
+// tokenNameProblem says what is wrong with a token's label, "" if nothing.
+func tokenNameProblem(name string) string {
+	switch {
+	case name == "":
+		return "Give the token a name, e.g. github-actions."
+	case !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl):
+		return "Use letters, digits, spaces and punctuation: no control characters."
+	case utf8.RuneCountInString(name) > MaxTokenNameLength:
+		return fmt.Sprintf("Use at most %d characters.", MaxTokenNameLength)
+	}
+	return ""
+}
+
 // CreateToken makes a token for userID and returns its record and its
 // secret, which is shown once and never again.
 func (s *Store) CreateToken(ctx context.Context, userID int64, name string) (APIToken, string, error) {
 	name = strings.TrimSpace(name)
-	if name == "" {
-		name = "token"
-	}
-	if len([]rune(name)) > MaxTokenNameLength {
-		return APIToken{}, "", &FieldErrors{Fields: map[string]string{"name": fmt.Sprintf("Use at most %d characters.", MaxTokenNameLength)}}
+	if problem := tokenNameProblem(name); problem != "" {
+		return APIToken{}, "", &FieldErrors{Fields: map[string]string{"name": problem}}
 	}
 	secret, err := newTokenSecret()
 	if err != nil {
