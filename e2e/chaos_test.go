@@ -27,7 +27,7 @@ func TestChaos(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, seed))
 	t.Logf("CHAOS_KILLS=%d CHAOS_SEED=%d", kills, seed)
 
-	rig := newCrashRig(t, "--speed", "30", "--latency", "100ms", "--cert-delay", "20m")
+	rig := newCrashRig(t, "--speed", "10", "--latency", "100ms", "--cert-delay", "30m")
 	started := time.Now()
 	id := rig.deploy()
 	var resumes []time.Duration

@@ -34,7 +34,7 @@ const maxReasonLength = 500
 // "" if nothing.
 func reasonProblem(reason string) string {
 	switch {
-	case !utf8.ValidString(reason) || strings.ContainsRune(reason, 0):
+	case textProblem(reason) != "":
 		return "Use plain text: this has a NUL or a byte that is not UTF-8."
 	case utf8.RuneCountInString(reason) > maxReasonLength:
 		return fmt.Sprintf("Use at most %d characters.", maxReasonLength)
@@ -236,7 +236,7 @@ func deploymentFilter(q map[string][]string, region string) (store.DeploymentFil
 	var f store.DeploymentFilter
 	if svc := get("service"); svc != "" {
 		switch n := strings.Count(svc, "/"); {
-		case !utf8.ValidString(svc) || strings.ContainsRune(svc, 0) || n < 1 || n > 2:
+		case textProblem(svc) != "" || n < 1 || n > 2:
 			return f, 0, errInvalid("service must be cluster/service or region/cluster/service.", FieldError{Path: "service", Message: "Use cluster/service or region/cluster/service."})
 		case n == 1:
 			f.ServiceKey = region + "/" + svc

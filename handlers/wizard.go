@@ -648,8 +648,8 @@ func (s *Server) wizardDeploy(w http.ResponseWriter, r *http.Request, d store.Dr
 		return errForbidden("Viewers can prepare a deployment but not start it; ask a deployer to deploy this draft.")
 	}
 	st.Reason = strings.TrimSpace(r.PostFormValue("reason"))
-	if len([]rune(st.Reason)) > maxReasonLength {
-		ps := []deploy.Problem{{Path: "reason", Message: fmt.Sprintf("is over %d characters; shorten it", maxReasonLength)}}
+	if p := reasonProblem(st.Reason); p != "" {
+		ps := []deploy.Problem{{Path: "reason", Message: p}}
 		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, "review", ps, "")
 	}
 	if err := s.store.SaveDraft(r.Context(), me.ID, d.ID, st.title(), "review", marshalDoc(st)); err != nil {

@@ -21,6 +21,7 @@ func (s *Store) SignInWait(ctx context.Context, address, username string, window
 	sql := `SELECT extract(epoch FROM failed_at + $2::interval - now()) FROM signin_failures
 		WHERE address = $1 AND failed_at > now() - $2::interval
 		ORDER BY failed_at DESC OFFSET $3 LIMIT 1`
+	address, username = storableText(address), storableText(username) // a NUL is a name nobody has
 	args := []any{address, window, limit - 1}
 	if username != "" {
 		sql = `SELECT extract(epoch FROM failed_at + $2::interval - now()) FROM signin_failures
@@ -43,7 +44,7 @@ func (s *Store) SignInWait(ctx context.Context, address, username string, window
 // than an hour.
 func (s *Store) RecordSignInFailure(ctx context.Context, address, username string) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO signin_failures (address, username) VALUES ($1, $2)`, address, username); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO signin_failures (address, username) VALUES ($1, $2)`, storableText(address), storableText(username)); err != nil {
 			return fmt.Errorf("recording a failed sign-in: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM signin_failures WHERE failed_at < now() - $1::interval`, signInFailureRetention); err != nil {
@@ -56,7 +57,7 @@ func (s *Store) RecordSignInFailure(ctx context.Context, address, username strin
 // ClearSignInFailures forgets username's failures from address, after it
 // signed in from there.
 func (s *Store) ClearSignInFailures(ctx context.Context, address, username string) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM signin_failures WHERE username = $1 AND address = $2`, username, address)
+	_, err := s.pool.Exec(ctx, `DELETE FROM signin_failures WHERE username = $1 AND address = $2`, storableText(username), storableText(address))
 	if err != nil {
 		return fmt.Errorf("clearing failed sign-ins: %w", err)
 	}
