@@ -1,32 +1,43 @@
 package handlers
 
 import (
-	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
-	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
 )
 
 func deploymentRow(d store.Deployment) web.DeploymentRow {
 	r := web.DeploymentRow{
-		ID: d.ID, Service: d.ServiceKey, Kind: d.Kind, RollbackOf: d.RollbackOf, Status: string(d.Status),
-		CreatedBy: d.CreatedBy, Reason: d.Reason, CreatedAt: d.CreatedAt, URL: d.Outputs.URL,
+		ID: d.ID, Service: d.ServiceKey, Name: d.Service, Kind: d.Kind, RollbackOf: d.RollbackOf, Status: string(d.Status),
+		CreatedBy: d.CreatedBy, Reason: d.Reason, CreatedAt: d.CreatedAt, Images: d.Images,
+		Revision: revisionName(d.TaskDefinitionARN),
+	}
+	// The URL only while it serves: a failed or rolled-back deployment's
+	// address is not where it can be reached.
+	if d.Status == store.StatusSucceeded || d.Status == store.StatusWaitingForDNS {
+		r.URL = d.Outputs.URL
 	}
 	if d.FinishedAt != nil {
 		r.Duration = humanDuration(d.FinishedAt.Sub(d.CreatedAt))
 	}
 	return r
+}
+
+// revisionName is a task definition ARN's family:revision.
+func revisionName(arn string) string {
+	if i := strings.LastIndex(arn, "/"); i >= 0 {
+		return arn[i+1:]
+	}
+	return arn
 }
 
 // humanDuration rounds a duration for people: 42s, 3m05s, 1h12m.
@@ -50,14 +61,30 @@ func statusNames() []string {
 	return names
 }
 
+// historyQuery keeps the filter's parameters as typed, for the next page
+// and the exports.
+func historyQuery(q url.Values) (web.HistoryFilter, string) {
+	f := web.HistoryFilter{Service: q.Get("service"), Status: q.Get("status"), Kind: q.Get("kind"),
+		User: q.Get("user"), Since: q.Get("since"), Until: q.Get("until")}
+	kept := url.Values{}
+	for _, k := range []string{"service", "status", "kind", "user", "since", "until"} {
+		if v := strings.TrimSpace(q.Get(k)); v != "" {
+			kept.Set(k, v)
+		}
+	}
+	return f, kept.Encode()
+}
+
 func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	d := web.DeploymentsList{Service: strings.TrimSpace(q.Get("service")), Status: q.Get("status"), Statuses: statusNames()}
-	f, _, err := deploymentFilter(url.Values{"service": {d.Service}, "status": {d.Status}}, s.opts.Region)
+	d := web.DeploymentsList{Statuses: statusNames()}
+	d.Filter, d.Query = historyQuery(q)
+	page := s.page(r, "Deployments", "deployments")
+	f, _, err := deploymentFilter(q, s.opts.Region)
 	var he *Error
 	if errors.As(err, &he) {
 		d.Error = he.Message
-		s.render(w, r, http.StatusBadRequest, web.DeploymentsPage(s.page(r, "Deployments", "deployments"), d))
+		s.render(w, r, http.StatusBadRequest, web.DeploymentsPage(page, d))
 		return nil
 	}
 	list, next, err := s.store.ListDeployments(r.Context(), f, q.Get("cursor"), 50)
@@ -71,208 +98,113 @@ func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 		d.Rows = append(d.Rows, deploymentRow(dep))
 	}
 	d.NextCursor = next
-	s.render(w, r, http.StatusOK, web.DeploymentsPage(s.page(r, "Deployments", "deployments"), d))
+	s.render(w, r, http.StatusOK, web.DeploymentsPage(page, d))
 	return nil
 }
 
-func (s *Server) deploymentPage(w http.ResponseWriter, r *http.Request) error {
-	dep, err := s.deploymentParam(r, "id")
-	if err != nil {
-		return err
-	}
-	d, err := s.deploymentDetail(r, dep)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Vary", "HX-Request, HX-Target")
-	// One URL, two renderings: htmx's polling of the live part gets just
-	// that part; boosted navigation (also an htmx request) gets the page.
-	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "deployment-live" {
-		s.render(w, r, http.StatusOK, web.DeploymentLive(d))
-		return nil
-	}
-	d.Flash = s.sessions.PopString(r.Context(), flashKey)
-	s.render(w, r, http.StatusOK, web.DeploymentDetailPage(s.page(r, fmt.Sprintf("Deployment #%d", dep.ID), "deployments"), d))
-	return nil
+// exportRecord is one deployment in the exports.
+type exportRecord struct {
+	ID         int64      `json:"id"`
+	Service    string     `json:"service"`
+	Kind       string     `json:"kind"`
+	RollbackOf *int64     `json:"rollbackOf"`
+	Status     string     `json:"status"`
+	Revision   string     `json:"taskDefinitionArn"`
+	Images     []string   `json:"images"`
+	CreatedBy  string     `json:"createdBy"`
+	Reason     string     `json:"reason"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	FinishedAt *time.Time `json:"finishedAt"`
+	Error      string     `json:"error,omitempty"`
 }
 
-func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.DeploymentDetail, error) {
-	ctx := r.Context()
-	steps, err := s.store.Steps(ctx, dep.ID)
-	if err != nil {
-		return web.DeploymentDetail{}, err
+func exportOf(d store.Deployment) exportRecord {
+	e := exportRecord{ID: d.ID, Service: d.ServiceKey, Kind: d.Kind, Status: string(d.Status), Revision: d.TaskDefinitionARN,
+		Images: d.Images, CreatedBy: d.CreatedBy, Reason: d.Reason, CreatedAt: d.CreatedAt, FinishedAt: d.FinishedAt}
+	if d.RollbackOf != 0 {
+		e.RollbackOf = &d.RollbackOf
 	}
-	d := web.DeploymentDetail{
-		Row: deploymentRow(dep), Finished: dep.Status.Finished(),
-		ErrorStep: dep.ErrorStep, ErrorCode: dep.ErrorCode, ErrorMessage: dep.ErrorMessage,
+	if e.Images == nil {
+		e.Images = []string{}
 	}
-	for _, st := range steps {
-		row := web.StepRow{Name: st.Name, Status: string(st.Status), Action: st.Action, ResourceARN: st.ResourceARN,
-			Retries: st.Retries, Runs: st.Runs}
-		if st.ErrorCode != "" || st.ErrorMessage != "" {
-			row.Error = st.ErrorCode + ": " + st.ErrorMessage
-		}
-		if st.StartedAt != nil && st.FinishedAt != nil {
-			row.Took = humanDuration(st.FinishedAt.Sub(*st.StartedAt))
-		}
-		d.Steps = append(d.Steps, row)
+	if d.ErrorCode != "" || d.ErrorMessage != "" {
+		e.Error = strings.TrimPrefix(d.ErrorCode+": "+d.ErrorMessage, ": ")
 	}
-	for _, rec := range dep.DNSValidation {
-		d.DNS = append(d.DNS, web.DNSRow{Name: rec.Name, Type: rec.Type, Value: rec.Value, Status: rec.Status})
-	}
-	d.Outputs = outputRows(dep)
-	for _, t := range dep.Outputs.Tasks {
-		addr := t.PrivateIP
-		if t.PublicIP != "" {
-			addr += " (public " + t.PublicIP + ")"
-		}
-		d.Tasks = append(d.Tasks, web.KeyValue{Key: t.TaskARN[strings.LastIndex(t.TaskARN, "/")+1:], Value: addr})
-	}
-	if !d.Finished {
-		return d, nil // the rest only matters once it is done; polling stays cheap
-	}
-	serving, _, err := s.store.ListDeployments(ctx, store.DeploymentFilter{ServiceKey: dep.ServiceKey, Status: store.StatusSucceeded}, "", 1)
-	if err != nil {
-		return d, err
-	}
-	d.Serving = len(serving) == 1 && serving[0].ID == dep.ID
-	me, _ := userFrom(ctx)
-	d.MayRollback = me.Role.AtLeast(store.RoleDeployer) && dep.Status == store.StatusSucceeded && !d.Serving
-	prev, err := s.store.PreviousDeployment(ctx, dep)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return d, err
-	default:
-		d.Previous = prev.ID
-		changes, err := specDiff(prev, dep)
+	return e
+}
+
+// exportDeployments streams the filtered history as CSV or JSON, every
+// row, newest first, flushing as it goes: memory stays flat however long
+// the history is.
+func (s *Server) exportDeployments(format string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		f, _, err := deploymentFilter(r.URL.Query(), s.opts.Region)
 		if err != nil {
-			return d, err
+			return err
 		}
-		for _, c := range changes {
-			d.Changes = append(d.Changes, web.ChangeRow{Path: c.Path, Kind: string(c.Kind), Old: string(c.Old), New: string(c.New)})
-		}
-	}
-	var pretty bytes.Buffer
-	if json.Indent(&pretty, dep.Spec, "", "  ") == nil {
-		d.SpecJSON = pretty.String()
-	}
-	return d, nil
-}
-
-// outputRows lists a deployment's outputs in a stable order.
-func outputRows(dep store.Deployment) []web.KeyValue {
-	var rows []web.KeyValue
-	if dep.Outputs.LoadBalancerDNS != "" {
-		rows = append(rows, web.KeyValue{Key: "load balancer DNS", Value: dep.Outputs.LoadBalancerDNS})
-	}
-	if dep.TaskDefinitionARN != "" {
-		rows = append(rows, web.KeyValue{Key: "task definition", Value: dep.TaskDefinitionARN})
-	}
-	keys := make([]string, 0, len(dep.Outputs.ARNs))
-	for k := range dep.Outputs.ARNs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if k == "taskDefinition" && dep.TaskDefinitionARN != "" {
-			continue
-		}
-		rows = append(rows, web.KeyValue{Key: words(k), Value: dep.Outputs.ARNs[k]})
-	}
-	return rows
-}
-
-// words turns a camelCase key into lower-case words: httpListener → http listener.
-func words(key string) string {
-	var b strings.Builder
-	for i, r := range key {
-		if unicode.IsUpper(r) {
-			if i > 0 {
-				b.WriteByte(' ')
+		name := "deployments-" + time.Now().UTC().Format("20060102-150405")
+		flusher, _ := w.(http.Flusher)
+		n := 0
+		flush := func() {
+			if n++; n%500 == 0 && flusher != nil {
+				flusher.Flush()
 			}
-			r = unicode.ToLower(r)
 		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// rollbackCheck answers the deployment page's background question: can
-// this deployment still be restored? It asks AWS, so the page itself does
-// not wait for it.
-func (s *Server) rollbackCheck(w http.ResponseWriter, r *http.Request) error {
-	id, err := deploymentID(r, "id")
-	if err != nil {
-		return err
-	}
-	if r.Header.Get("HX-Request") != "true" {
-		http.Redirect(w, r, "/deployments/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+		switch format {
+		case "csv":
+			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+			cw := csv.NewWriter(w)
+			cw.Write([]string{"id", "service", "kind", "rollback_of", "status", "task_definition_arn", "images",
+				"created_by", "reason", "created_at", "finished_at", "error"})
+			err = s.store.EachDeployment(r.Context(), f, func(d store.Deployment) error {
+				e := exportOf(d)
+				rollbackOf, finished := "", ""
+				if e.RollbackOf != nil {
+					rollbackOf = strconv.FormatInt(*e.RollbackOf, 10)
+				}
+				if e.FinishedAt != nil {
+					finished = e.FinishedAt.UTC().Format(time.RFC3339)
+				}
+				cw.Write([]string{strconv.FormatInt(e.ID, 10), e.Service, e.Kind, rollbackOf, e.Status, e.Revision,
+					strings.Join(e.Images, " "), csvSafe(e.CreatedBy), csvSafe(e.Reason), e.CreatedAt.UTC().Format(time.RFC3339), finished, csvSafe(e.Error)})
+				flush()
+				return cw.Error()
+			})
+			cw.Flush()
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
+			w.Write([]byte("[\n"))
+			first := true
+			err = s.store.EachDeployment(r.Context(), f, func(d store.Deployment) error {
+				b, err := json.Marshal(exportOf(d))
+				if err != nil {
+					return err
+				}
+				if !first {
+					w.Write([]byte(",\n"))
+				}
+				first = false
+				_, err = w.Write(b)
+				flush()
+				return err
+			})
+			w.Write([]byte("\n]\n"))
+		}
+		if err != nil {
+			// The status line is gone: the truncated file is all we can say.
+			s.logger.Warn("export cut short", "request_id", requestID(r.Context()), "rows", n, "error", err.Error())
+		}
 		return nil
 	}
-	dep, err := s.deploymentParam(r, "id")
-	if err != nil {
-		return err
-	}
-	state := web.RollbackState{ID: dep.ID, Service: dep.ServiceKey, Checked: true}
-	ok, why, err := s.engine.CheckRollback(r.Context(), dep.ID)
-	switch {
-	case err != nil:
-		s.logger.Warn("checking rollback", "request_id", requestID(r.Context()), "deployment_id", dep.ID, "error", err.Error())
-		state.Why = "AWS could not be asked whether its resources still exist; try again later."
-	case !ok:
-		state.Why = why
-	}
-	w.Header().Set("Vary", "HX-Request")
-	s.render(w, r, http.StatusOK, web.RollbackSection(state))
-	return nil
 }
 
-func (s *Server) rollbackForm(w http.ResponseWriter, r *http.Request) error {
-	id, err := deploymentID(r, "id")
-	if err != nil {
-		return err
+// csvSafe keeps a free-text cell from being read as a formula by a
+// spreadsheet (CSV injection).
+func csvSafe(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
 	}
-	me, _ := userFrom(r.Context())
-	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	if len([]rune(reason)) > maxReasonLength {
-		reason = string([]rune(reason)[:maxReasonLength])
-	}
-	d, err := s.engine.Rollback(r.Context(), id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: reason})
-	var ae *store.ActiveDeploymentError
-	switch {
-	case errors.Is(err, deploy.ErrNotRollbackable):
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "not_rollbackable", Message: "This deployment cannot be restored: " + strings.TrimPrefix(err.Error(), deploy.ErrNotRollbackable.Error()+" ")}
-	case errors.As(err, &ae):
-		s.sessions.Put(r.Context(), flashKey, fmt.Sprintf("Deployment #%d of this service is %s; the rollback can start once it finishes.", ae.Active.ID, web.StatusLabel(string(ae.Active.Status))))
-		http.Redirect(w, r, "/deployments/"+strconv.FormatInt(ae.Active.ID, 10), http.StatusSeeOther)
-		return nil
-	case errors.Is(err, store.ErrNotFound):
-		return errNotFound(fmt.Sprintf("There is no deployment %d.", id))
-	case err != nil:
-		return awsError(err)
-	}
-	s.auditAs(r, "deployment.rollback", d.ServiceKey, map[string]any{"deployment_id": d.ID, "rollback_of": id})
-	s.sessions.Put(r.Context(), flashKey, fmt.Sprintf("Rolling back to deployment #%d.", id))
-	http.Redirect(w, r, "/deployments/"+strconv.FormatInt(d.ID, 10), http.StatusSeeOther)
-	return nil
-}
-
-func (s *Server) servicesPage(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.store.ListServices(r.Context())
-	if err != nil {
-		return err
-	}
-	rows := make([]web.ServiceRow, len(list))
-	for i, sv := range list {
-		rows[i] = web.ServiceRow{
-			Service: sv.Latest.ServiceKey, LatestID: sv.Latest.ID, LatestStatus: string(sv.Latest.Status),
-			LatestWhen: sv.Latest.CreatedAt.UTC().Format("2006-01-02 15:04"),
-		}
-		if sv.LastSucceeded != nil {
-			rows[i].ServingID, rows[i].URL = sv.LastSucceeded.ID, sv.LastSucceeded.Outputs.URL
-		}
-	}
-	s.render(w, r, http.StatusOK, web.ServicesPage(s.page(r, "Services", "services"), rows))
-	return nil
+	return v
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/smithy-go"
 	"github.com/go-chi/chi/v5"
@@ -248,24 +249,32 @@ func specDiff(a, b store.Deployment) ([]deploy.Change, error) {
 	return changes, nil
 }
 
-// deploymentFilter reads ?service=cluster/service (or region/cluster/service),
-// ?status= and ?limit=.
+// deploymentFilter reads ?service= (a name, cluster/name or
+// region/cluster/name), ?status=, ?kind=, ?user=, ?since= and ?until=
+// (dates, YYYY-MM-DD, until inclusive; or RFC 3339 times) and ?limit=.
 func deploymentFilter(q map[string][]string, region string) (store.DeploymentFilter, int, error) {
 	get := func(k string) string {
 		if v := q[k]; len(v) > 0 {
-			return v[0]
+			return strings.TrimSpace(v[0])
 		}
 		return ""
 	}
 	var f store.DeploymentFilter
+	for _, k := range []string{"service", "status", "kind", "user", "since", "until"} {
+		if v := get(k); !utf8.ValidString(v) || strings.ContainsRune(v, 0) || len(v) > 300 {
+			return f, 0, errInvalid("The "+k+" filter has characters no "+k+" has.", FieldError{Path: k, Message: "invalid"})
+		}
+	}
 	if svc := get("service"); svc != "" {
 		switch strings.Count(svc, "/") {
+		case 0:
+			f.Service = svc
 		case 1:
 			f.ServiceKey = region + "/" + svc
 		case 2:
 			f.ServiceKey = svc
 		default:
-			return f, 0, errInvalid("service must be cluster/service or region/cluster/service.", FieldError{Path: "service", Message: "invalid"})
+			return f, 0, errInvalid("Service must be a name (php-app), cluster/name (demo/php-app) or region/cluster/name (us-east-1/demo/php-app).", FieldError{Path: "service", Message: "invalid"})
 		}
 	}
 	if st := get("status"); st != "" {
@@ -273,6 +282,23 @@ func deploymentFilter(q map[string][]string, region string) (store.DeploymentFil
 		if !slices.Contains(deploymentStatuses, f.Status) {
 			return f, 0, errInvalid("Unknown status "+strconv.Quote(st)+".", FieldError{Path: "status", Message: "use queued, running, waiting_for_dns, succeeded, failed, rolled_back_by_ecs or interrupted"})
 		}
+	}
+	switch k := get("kind"); k {
+	case "", store.KindDeploy, store.KindRollback:
+		f.Kind = k
+	default:
+		return f, 0, errInvalid("Unknown kind "+strconv.Quote(k)+".", FieldError{Path: "kind", Message: "use deploy or rollback"})
+	}
+	f.CreatedBy = get("user")
+	var err error
+	if f.Since, err = filterTime(get("since"), false); err != nil {
+		return f, 0, errInvalid("The start date must be a date like 2026-11-30.", FieldError{Path: "since", Message: "invalid"})
+	}
+	if f.Until, err = filterTime(get("until"), true); err != nil {
+		return f, 0, errInvalid("The end date must be a date like 2026-11-30.", FieldError{Path: "until", Message: "invalid"})
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
+		return f, 0, errInvalid("The start date is after the end date.", FieldError{Path: "since", Message: "after the end date"})
 	}
 	limit := 50
 	if l := get("limit"); l != "" {
@@ -283,6 +309,21 @@ func deploymentFilter(q map[string][]string, region string) (store.DeploymentFil
 		limit = n
 	}
 	return f, limit, nil
+}
+
+// filterTime reads a date (UTC; an end date includes its whole day) or an
+// RFC 3339 time.
+func filterTime(v string, end bool) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		if end {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, nil
+	}
+	return time.Parse(time.RFC3339, v)
 }
 
 // deploymentStatuses are the values ?status= accepts.

@@ -67,10 +67,12 @@ type Deployment struct {
 	ErrorMessage  string
 	Outputs       Outputs
 	DNSValidation []DNSRecord
-	CreatedAt     time.Time
-	StartedAt     *time.Time
-	FinishedAt    *time.Time
-	UpdatedAt     time.Time
+	// Images are the containers' images as the spec names them, in order.
+	Images     []string
+	CreatedAt  time.Time
+	StartedAt  *time.Time
+	FinishedAt *time.Time
+	UpdatedAt  time.Time
 }
 
 // Outputs is what a deployment made reachable: where to find the service and
@@ -79,6 +81,9 @@ type Outputs struct {
 	URL             string        `json:"url,omitempty"`
 	LoadBalancerDNS string        `json:"loadBalancerDns,omitempty"`
 	Tasks           []TaskAddress `json:"tasks,omitempty"`
+	// Images are the images the running tasks' containers run, with the
+	// digest ECS resolved each to, so a rollback can restore exactly them.
+	Images []ContainerImage `json:"images,omitempty"`
 	// ARNs maps a resource role (cluster, service, taskDefinition,
 	// loadBalancer, targetGroup, httpListener, httpsListener, certificate,
 	// taskSecurityGroup, loadBalancerSecurityGroup) to its ARN or ID.
@@ -90,6 +95,13 @@ type TaskAddress struct {
 	TaskARN   string `json:"taskArn"`
 	PrivateIP string `json:"privateIp,omitempty"`
 	PublicIP  string `json:"publicIp,omitempty"`
+}
+
+// ContainerImage is the image one container of a running task runs.
+type ContainerImage struct {
+	Container string `json:"container"`
+	Image     string `json:"image"`
+	Digest    string `json:"digest,omitempty"` // sha256:…, as DescribeTasks reports it
 }
 
 // DNSRecord is a CNAME the user must add at their DNS provider for ACM to
@@ -183,13 +195,13 @@ func insertDeployment(ctx context.Context, tx pgx.Tx, nd NewDeployment) (Deploym
 
 const deploymentColumns = `id, service_key, region, cluster, service, kind, COALESCE(rollback_of, 0), spec,
 	task_definition, task_definition_arn, status, COALESCE(created_by_id, 0), created_by_name, reason,
-	error_step, error_code, error_message, outputs, dns_validation, created_at, started_at, finished_at, updated_at`
+	error_step, error_code, error_message, outputs, dns_validation, created_at, started_at, finished_at, updated_at, images`
 
 // deploymentListColumns are deploymentColumns without the two large
 // documents: a history page needs neither the spec nor the task definition.
 const deploymentListColumns = `id, service_key, region, cluster, service, kind, COALESCE(rollback_of, 0), NULL::jsonb,
 	NULL::jsonb, task_definition_arn, status, COALESCE(created_by_id, 0), created_by_name, reason,
-	error_step, error_code, error_message, outputs, dns_validation, created_at, started_at, finished_at, updated_at`
+	error_step, error_code, error_message, outputs, dns_validation, created_at, started_at, finished_at, updated_at, images`
 
 func scanDeployment(row pgx.CollectableRow) (Deployment, error) {
 	var d Deployment
@@ -197,7 +209,7 @@ func scanDeployment(row pgx.CollectableRow) (Deployment, error) {
 	err := row.Scan(&d.ID, &d.ServiceKey, &d.Region, &d.Cluster, &d.Service, &d.Kind, &d.RollbackOf, &d.Spec,
 		&td, &d.TaskDefinitionARN, &d.Status, &d.CreatedByID, &d.CreatedBy, &d.Reason,
 		&d.ErrorStep, &d.ErrorCode, &d.ErrorMessage, &d.Outputs, &d.DNSValidation,
-		&d.CreatedAt, &d.StartedAt, &d.FinishedAt, &d.UpdatedAt)
+		&d.CreatedAt, &d.StartedAt, &d.FinishedAt, &d.UpdatedAt, &d.Images)
 	if len(td) > 0 {
 		d.TaskDefinition = td
 	}

@@ -112,3 +112,33 @@ func (s *Store) PreviousDeployment(ctx context.Context, d Deployment) (Deploymen
 	}
 	return prev, err
 }
+
+// Specs returns the specs of the deployments with ids, by id: the
+// Services page compares what runs with what was deployed.
+func (s *Store) Specs(ctx context.Context, ids []int64) (map[int64][]byte, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, spec FROM deployments WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("reading specs: %w", err)
+	}
+	out := map[int64][]byte{}
+	var id int64
+	var spec []byte
+	_, err = pgx.ForEachRow(rows, []any{&id, &spec}, func() error {
+		out[id] = append([]byte(nil), spec...)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading specs: %w", err)
+	}
+	return out, nil
+}
+
+// HasService reports whether the console has deployed serviceKey.
+func (s *Store) HasService(ctx context.Context, serviceKey string) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM services WHERE service_key = $1)`, serviceKey).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("looking up service %s: %w", serviceKey, err)
+	}
+	return ok, nil
+}
