@@ -31,10 +31,14 @@ func (e *Engine) Rollback(ctx context.Context, id int64, opts SubmitOptions) (st
 	if err != nil {
 		return store.Deployment{}, err
 	}
+	td, arn := target.TaskDefinition, target.TaskDefinitionARN
+	if pinned, ok, err := pinImages(td, RanImages(target.Outputs)); err == nil && ok {
+		td, arn = pinned, "" // registered with image@digest (apply reuses an identical revision)
+	}
 	return e.create(ctx, store.NewDeployment{
 		ServiceKey: target.ServiceKey, Region: target.Region, Cluster: target.Cluster, Service: target.Service,
 		Kind: store.KindRollback, RollbackOf: target.ID, Spec: target.Spec,
-		TaskDefinition: target.TaskDefinition, TaskDefinitionARN: target.TaskDefinitionARN,
+		TaskDefinition: td, TaskDefinitionARN: arn,
 		CreatedByID: opts.UserID, CreatedBy: opts.Username, Reason: opts.Reason,
 	})
 }
@@ -74,6 +78,9 @@ func (e *Engine) CheckRollback(ctx context.Context, id int64) (ok bool, why stri
 		if tg, err := l.targetGroup(ctx, lb.TargetGroup.Name); err != nil || tg == nil {
 			return false, fmt.Sprintf("target group %s no longer exists", lb.TargetGroup.Name), err
 		}
+	}
+	if _, pinned, err := pinImages(d.TaskDefinition, RanImages(d.Outputs)); err == nil && pinned {
+		revision = "its task definition will be registered again with each image pinned to the digest that ran then (image@sha256:…), so a tag moved since cannot change what runs"
 	}
 	return true, revision, nil
 }

@@ -217,7 +217,7 @@ func (r *run) collectTaskAddresses(ctx context.Context, rec *stepRecord) ([]stor
 	var addrs []store.TaskAddress
 	eniTask := map[string]int{}
 	for _, t := range tasks.Tasks {
-		a := store.TaskAddress{TaskARN: aws.ToString(t.TaskArn)}
+		a := store.TaskAddress{TaskARN: aws.ToString(t.TaskArn), Images: containerImages(t)}
 		for _, att := range t.Attachments {
 			for _, kv := range att.Details {
 				switch aws.ToString(kv.Name) {

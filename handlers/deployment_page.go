@@ -105,7 +105,7 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 	for _, t := range dep.Outputs.Tasks {
 		d.Tasks = append(d.Tasks, web.TaskRow{ID: web.ShortARN(t.TaskARN), PrivateIP: t.PrivateIP, PublicIP: t.PublicIP})
 	}
-	for _, im := range dep.Outputs.Images {
+	for _, im := range deploy.RanImages(dep.Outputs) {
 		d.Images = append(d.Images, web.ImageRow{Container: im.Container, Image: im.Image, Digest: im.Digest})
 	}
 	if d.RestoredBy, err = s.store.RestoredBy(ctx, dep.ID); err != nil {

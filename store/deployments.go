@@ -81,9 +81,6 @@ type Outputs struct {
 	URL             string        `json:"url,omitempty"`
 	LoadBalancerDNS string        `json:"loadBalancerDns,omitempty"`
 	Tasks           []TaskAddress `json:"tasks,omitempty"`
-	// Images are the images the running tasks' containers run, with the
-	// digest ECS resolved each to, so a rollback can restore exactly them.
-	Images []ContainerImage `json:"images,omitempty"`
 	// ARNs maps a resource role (cluster, service, taskDefinition,
 	// loadBalancer, targetGroup, httpListener, httpsListener, certificate,
 	// taskSecurityGroup, loadBalancerSecurityGroup) to its ARN or ID.
@@ -95,6 +92,9 @@ type TaskAddress struct {
 	TaskARN   string `json:"taskArn"`
 	PrivateIP string `json:"privateIp,omitempty"`
 	PublicIP  string `json:"publicIp,omitempty"`
+	// Images are the task's containers' images with the digest ECS
+	// resolved each to, so a rollback can restore exactly them.
+	Images []ContainerImage `json:"images,omitempty"`
 }
 
 // ContainerImage is the image one container of a running task runs.
