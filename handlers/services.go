@@ -100,8 +100,13 @@ func (s *Server) serviceRow(ctx context.Context, sv store.ServiceSummary, specs 
 	row.LiveRevision = revisionName(live.TaskDefinitionARN)
 	for _, t := range live.Targets {
 		row.Targets = append(row.Targets, web.TargetRow{ID: t.ID, Port: t.Port, State: t.State, Reason: t.Reason})
-		if t.State == "healthy" {
+		switch t.State {
+		case "healthy":
 			row.Healthy++
+			row.Serving++
+		case "draining": // leaving: not counted as serving or missing
+		default:
+			row.Serving++
 		}
 	}
 	for _, t := range live.Tasks {
