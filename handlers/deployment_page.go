@@ -122,9 +122,6 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 	}
 	d.Outcome = outcome(dep, d.Serving)
 	d.MayRollback = d.CanDeploy && dep.Status == store.StatusSucceeded && !d.Serving && !d.SameAsNow
-	if !d.Finished && r.Header.Get("HX-Target") == "deployment-live" {
-		return d, nil // polling needs only the live part
-	}
 	prev, err := s.store.PreviousDeployment(ctx, dep)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -135,6 +132,9 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 		if d.Sections, err = diffSections(prev, dep); err != nil {
 			return d, err
 		}
+	}
+	if !d.Finished && r.Header.Get("HX-Target") == "deployment-live" {
+		return d, nil // polling needs only the live part
 	}
 	d.SpecJSON = indentJSON(dep.Spec)
 	d.TaskDefJSON = indentJSON(dep.TaskDefinition)

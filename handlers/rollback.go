@@ -128,11 +128,11 @@ func (s *Server) deploymentEvents(w http.ResponseWriter, r *http.Request) error 
 	live, err := s.liveService(r.Context(), dep.Region, dep.Cluster, dep.Service)
 	if err != nil {
 		s.logger.Warn("reading service events", "request_id", requestID(r.Context()), "deployment_id", dep.ID, "error", err.Error())
-		s.render(w, r, http.StatusOK, web.ServiceEvents(nil, "ECS could not be asked for the service's events; try again later."))
+		s.render(w, r, http.StatusOK, web.ServiceEvents(nil, false, "ECS could not be asked for the service's events; try again later."))
 		return nil
 	}
 	if !live.Found {
-		s.render(w, r, http.StatusOK, web.ServiceEvents(nil, "ECS does not know this service (any more)."))
+		s.render(w, r, http.StatusOK, web.ServiceEvents(nil, false, "ECS does not know this service (any more)."))
 		return nil
 	}
 	from, to := dep.CreatedAt.Add(-time.Minute), time.Now()
@@ -145,6 +145,12 @@ func (s *Server) deploymentEvents(w http.ResponseWriter, r *http.Request) error 
 			rows = append(rows, web.EventRow{At: ev.At.UTC().Format("15:04:05"), Message: ev.Message})
 		}
 	}
-	s.render(w, r, http.StatusOK, web.ServiceEvents(rows, ""))
+	latest := len(rows) == 0
+	if latest {
+		for _, ev := range live.Events[:min(10, len(live.Events))] {
+			rows = append(rows, web.EventRow{At: ev.At.UTC().Format("2006-01-02 15:04:05"), Message: ev.Message})
+		}
+	}
+	s.render(w, r, http.StatusOK, web.ServiceEvents(rows, latest, ""))
 	return nil
 }

@@ -55,7 +55,7 @@ func Layout(p Page) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, " ecsconsole</a> <input type=\"checkbox\" id=\"menu-open\" class=\"menu-open\" aria-label=\"Show the menu\"> <label for=\"menu-open\" class=\"menu-toggle\" aria-hidden=\"true\">Menu</label><nav aria-label=\"Main\"><ul>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, " ecsconsole</a> <input type=\"checkbox\" id=\"menu-open\" class=\"menu-open\" aria-label=\"Show the menu\"> <label for=\"menu-open\" class=\"menu-toggle\">Menu</label><nav aria-label=\"Main\"><ul>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
