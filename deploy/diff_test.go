@@ -189,11 +189,20 @@ func TestExplainWordsChangesBySection(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// A secret's reference changes: named, never shown.
+	c := b
+	d := parseJourney(t, set(web+".secrets", list(obj{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:us-east-1:000000000000:secret:db-GhIjKl"})))
+	sections = append(sections, Explain(Diff(c, d))...)
+	found := false
 	for _, s := range sections {
 		for _, c := range s.Changes {
 			if strings.Contains(c.Old+c.New, "secretsmanager") {
 				t.Errorf("a secret's reference is shown: %+v", c)
 			}
+			found = found || c.What == "secret DB_PASSWORD" && c.Hidden
 		}
+	}
+	if !found {
+		t.Error("a changed secret is not named")
 	}
 }

@@ -110,6 +110,9 @@ func TestHistoryExportsStreamEveryRow(t *testing.T) {
 	b := c.browser()
 	wantStatus(t, b.login("vic", testPassword), http.StatusSeeOther)
 
+	if _, err := c.Store.Pool().Exec(context.Background(), `UPDATE deployments SET reason = '=HYPERLINK("http://evil")' WHERE id = 2`); err != nil {
+		t.Fatal(err)
+	}
 	resp := b.get("/deployments.csv?service=php-app")
 	wantStatus(t, resp, http.StatusOK)
 	if cd := resp.Header.Get("Content-Disposition"); !strings.Contains(cd, ".csv") {
@@ -121,6 +124,9 @@ func TestHistoryExportsStreamEveryRow(t *testing.T) {
 	}
 	if len(records) != 4 || records[0][0] != "id" || records[1][0] != "4" || records[1][3] != "1" || records[3][6] != "php:8.3-apache" {
 		t.Errorf("csv = %v", records)
+	}
+	if records[2][8] != `'=HYPERLINK("http://evil")` {
+		t.Errorf("a formula-like reason is exported as %q, not defused", records[2][8])
 	}
 	if !strings.Contains(records[2][11], "two subnets") {
 		t.Errorf("the failed row's error = %q", records[2][11])
