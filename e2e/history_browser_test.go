@@ -17,7 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5"
 )
 
 // cli runs an ecsconsole subcommand against the console's database.
@@ -311,6 +313,14 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 		t.Errorf("rollback to a deregistered revision: %v, digest %s", last["status"], ranDigest(last, "web"))
 	}
 
+	// A service in the same cluster that the console did not deploy.
+	_, err = ecsClient.CreateService(context.Background(), &ecs.CreateServiceInput{Cluster: aws.String("demo"), ServiceName: aws.String("legacy-worker"),
+		TaskDefinition: aws.String(second["taskDefinitionArn"].(string)), DesiredCount: aws.Int32(1), LaunchType: ecstypes.LaunchTypeFargate,
+		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{Subnets: []string{subnets[0].(string)}}}})
+	if err != nil {
+		t.Fatalf("creating an unmanaged service: %v", err)
+	}
+
 	// The Services page: 2/2 running, healthy targets; then drift after a change made outside.
 	if err := do(ctx, chromedp.Navigate(c.URL+"/services"), chromedp.WaitVisible(chromedp.CSS(`article.service .counts`))); err != nil {
 		t.Fatal(err)
@@ -318,6 +328,9 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 	svc := text(t, ctx, `article.service`)
 	if !strings.Contains(svc, "2/2 running") || !strings.Contains(svc, "2 of 2 healthy") {
 		t.Errorf("services = %q", svc)
+	}
+	if unmanaged := text(t, ctx, `#services-live`); !strings.Contains(unmanaged, "us-east-1/demo/legacy-worker") {
+		t.Errorf("the unmanaged service is not listed: %q", unmanaged)
 	}
 	checkWidths(t, ctx, "services")
 	if _, err := ecsClient.UpdateService(context.Background(), &ecs.UpdateServiceInput{Cluster: aws.String("demo"), Service: aws.String("php-app"), DesiredCount: aws.Int32(3)}); err != nil {
@@ -333,6 +346,44 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 		t.Errorf("drift = %q", drift)
 	}
 	screenshot(t, ctx, "services-drift")
+
+	// A deployment waiting for DNS, and one whose certificate was issued,
+	// stored as the engine leaves them: the records and the last step fit a phone.
+	db, err := pgx.Connect(context.Background(), c.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(context.Background())
+	var waitingID, issuedID int64
+	err = db.QueryRow(context.Background(), `INSERT INTO deployments (service_key, region, cluster, service, spec, status, created_by_name, outputs, dns_validation)
+		VALUES ('us-east-1/demo/dns-demo', 'us-east-1', 'demo', 'dns-demo', '{}', 'waiting_for_dns', 'admin',
+		'{"url":"http://dns-demo-1234567890.us-east-1.elb.amazonaws.com","loadBalancerDns":"dns-demo-1234567890.us-east-1.elb.amazonaws.com"}',
+		'[{"domainName":"app.example.com","name":"_3f1c2b7d9e8a4f6b5c4d3e2f1a0b9c8d.app.example.com.","type":"CNAME","value":"_8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b.zfyfvmchrl.acm-validations.aws.","status":"PENDING_VALIDATION"}]')
+		RETURNING id`).Scan(&waitingID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.QueryRow(context.Background(), `INSERT INTO deployments (service_key, region, cluster, service, spec, status, created_by_name, outputs, finished_at)
+		VALUES ('us-east-1/demo/tls-demo', 'us-east-1', 'demo', 'tls-demo', '{}', 'succeeded', 'admin',
+		'{"url":"https://app.example.com","loadBalancerDns":"tls-demo-1234567890.us-east-1.elb.amazonaws.com"}', now())
+		RETURNING id`).Scan(&issuedID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := do(ctx, chromedp.Navigate(fmt.Sprintf("%s/deployments/%d", c.URL, waitingID)), chromedp.WaitVisible(chromedp.CSS(`article.dns .dns-record`))); err != nil {
+		t.Fatal(err)
+	}
+	if dns := text(t, ctx, `article.dns`); !strings.Contains(dns, "CNAME") || !strings.Contains(dns, "acm-validations.aws") || !strings.Contains(dns, "Copy") {
+		t.Errorf("DNS card = %q", dns)
+	}
+	checkWidths(t, ctx, "waiting-for-dns")
+	if err := do(ctx, chromedp.Navigate(fmt.Sprintf("%s/deployments/%d", c.URL, issuedID)), chromedp.WaitVisible(chromedp.CSS(`article.last-step`))); err != nil {
+		t.Fatal(err)
+	}
+	if last := text(t, ctx, `article.last-step`); !strings.Contains(last, "app.example.com") || !strings.Contains(last, "tls-demo-1234567890.us-east-1.elb.amazonaws.com") || !strings.Contains(last, "ALIAS") {
+		t.Errorf("last step = %q", last)
+	}
+	checkWidths(t, ctx, "https-last-step")
 
 	// The other pages at phone width.
 	for _, page := range []string{"/users", "/audit", "/account"} {
