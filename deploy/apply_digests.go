@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -14,8 +15,11 @@ import (
 // Exact images: a task definition names images by tag, and a tag can be
 // moved to another image after a deployment. The task-addresses step
 // records each container's digest as ECS reports it, and a rollback
-// registers the restored task definition with image@digest, so it runs the
-// images that ran then, not whatever the tag points at now.
+// registers the restored task definition with image@digest when a tag has
+// moved since, so it runs the images that ran then, not whatever the tag
+// points at now. A tag is known to have moved when a later deployment of
+// the service ran the same image reference under another digest; without
+// that evidence an ACTIVE revision is reused as it is.
 
 // containerImages reads a described task's containers' images and digests.
 func containerImages(t ecstypes.Task) []store.ContainerImage {
@@ -40,6 +44,29 @@ func RanImages(o store.Outputs) []store.ContainerImage {
 		}
 	}
 	return out
+}
+
+// movedImages returns, of the images deployment d ran, those whose tag a
+// later deployment of the service saw resolve to another digest.
+func (e *Engine) movedImages(ctx context.Context, d store.Deployment) ([]store.ContainerImage, error) {
+	ran := RanImages(d.Outputs)
+	if len(ran) == 0 {
+		return nil, nil
+	}
+	later, err := e.store.ImagesRunSince(ctx, d.ServiceKey, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	var moved []store.ContainerImage
+	for _, im := range ran {
+		for _, l := range later {
+			if l.Image == im.Image && l.Digest != "" && l.Digest != im.Digest {
+				moved = append(moved, im)
+				break
+			}
+		}
+	}
+	return moved, nil
 }
 
 // pinImages rewrites a stored task definition (RegisterTaskDefinition input

@@ -247,7 +247,7 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#rollback-confirm`))); err != nil {
 		t.Fatalf("opening the rollback confirmation: %v", err)
 	}
-	if confirm := text(t, ctx, `main`); !strings.Contains(confirm, "php:8.3-apache") || !strings.Contains(confirm, "pinned to the digest") {
+	if confirm := text(t, ctx, `main`); !strings.Contains(confirm, "php:8.3-apache") || !strings.Contains(confirm, "will be reused") {
 		t.Errorf("confirmation = %q", confirm)
 	}
 	checkWidths(t, ctx, "rollback-confirm")
@@ -280,13 +280,25 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 		t.Errorf("history does not link the rollback: %q", history)
 	}
 
-	// Move php:8.3-apache's tag, deploy 8.4 again, roll back: the digest that ran first runs.
+	// Someone pushes a new php:8.3-apache and deploys it (with a new
+	// setting): the tag has moved. Rolling back to #1 runs #1's exact image.
 	resp, err := http.Post(c.SandboxURL+"/_sandbox/move-image-tag?image=php:8.3-apache", "", nil)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("moving the tag: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	api.deploy(journeySpec(t, "php:8.4-apache", subnets), "8.4 again")
+	moved := journeySpec(t, "php:8.3-apache", subnets)
+	web := moved["taskDefinition"].(map[string]any)["containerDefinitions"].([]any)[0].(map[string]any)
+	web["environment"] = append(web["environment"].([]any), map[string]any{"name": "BUILD", "value": "2"})
+	if d := api.deploy(moved, "rebuilt 8.3"); ranDigest(d, "web") == digest1 || ranDigest(d, "web") == "" {
+		t.Fatalf("after the tag moved, a new deployment still ran %s", ranDigest(d, "web"))
+	}
+	if err := do(ctx, chromedp.Navigate(fmt.Sprintf("%s/deployments/%d/rollback", c.URL, id1)), chromedp.WaitVisible(chromedp.CSS(`#rollback-confirm`))); err != nil {
+		t.Fatal(err)
+	}
+	if how := text(t, ctx, `.how`); !strings.Contains(how, "php:8.3-apache has moved") || !strings.Contains(how, "pinned to the digest") {
+		t.Errorf("the confirmation does not say the image is pinned: %q", how)
+	}
 	code, rb := api.call("POST", fmt.Sprintf("/api/v1/deployments/%d/rollback", id1), map[string]any{"reason": "tag moved"})
 	if code != http.StatusAccepted {
 		t.Fatalf("rollback after the tag moved: %d %v", code, rb)
@@ -309,7 +321,8 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 	if code != http.StatusAccepted {
 		t.Fatalf("rollback to a deregistered revision: %d %v", code, rb)
 	}
-	if last := api.wait(int64(rb["id"].(float64))); last["status"] != "succeeded" || ranDigest(last, "web") != digest1 {
+	last := api.wait(int64(rb["id"].(float64)))
+	if last["status"] != "succeeded" || ranDigest(last, "web") != digest1 {
 		t.Errorf("rollback to a deregistered revision: %v, digest %s", last["status"], ranDigest(last, "web"))
 	}
 
@@ -331,6 +344,9 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 	}
 	if unmanaged := text(t, ctx, `#services-live`); !strings.Contains(unmanaged, "us-east-1/demo/legacy-worker") {
 		t.Errorf("the unmanaged service is not listed: %q", unmanaged)
+	}
+	if strings.Contains(svc, "Drift") {
+		t.Errorf("drift before anything changed outside the console: %q", svc)
 	}
 	checkWidths(t, ctx, "services")
 	if _, err := ecsClient.UpdateService(context.Background(), &ecs.UpdateServiceInput{Cluster: aws.String("demo"), Service: aws.String("php-app"), DesiredCount: aws.Int32(3)}); err != nil {

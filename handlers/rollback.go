@@ -125,7 +125,7 @@ func (s *Server) deploymentEvents(w http.ResponseWriter, r *http.Request) error 
 		return nil
 	}
 	w.Header().Set("Vary", "HX-Request")
-	live, err := s.liveService(r.Context(), dep.Region, dep.Cluster, dep.Service)
+	live, err := s.liveService(r.Context(), dep.Region, dep.Cluster, dep.Service, fmt.Sprintf("%d-%s", dep.ID, dep.Status))
 	if err != nil {
 		s.logger.Warn("reading service events", "request_id", requestID(r.Context()), "deployment_id", dep.ID, "error", err.Error())
 		s.render(w, r, http.StatusOK, web.ServiceEvents(nil, false, "ECS could not be asked for the service's events; try again later."))

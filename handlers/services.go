@@ -19,9 +19,12 @@ import (
 // costs a few (cached) AWS reads.
 const servicesPerPage = 25
 
-// liveService reads a service's live state through the cache.
-func (s *Server) liveService(ctx context.Context, region, cluster, service string) (deploy.LiveService, error) {
-	return s.live.get(ctx, region+"/"+cluster+"/"+service, func(ctx context.Context) (deploy.LiveService, error) {
+// liveService reads a service's live state through the cache. version
+// names what the console last did to the service (its latest deployment
+// and that deployment's status), so a deployment that finishes is never
+// shown against AWS's state from before it.
+func (s *Server) liveService(ctx context.Context, region, cluster, service, version string) (deploy.LiveService, error) {
+	return s.live.get(ctx, region+"/"+cluster+"/"+service+"@"+version, func(ctx context.Context) (deploy.LiveService, error) {
 		return s.engine.ReadService(ctx, region, cluster, service)
 	})
 }
@@ -81,7 +84,7 @@ func (s *Server) serviceRow(ctx context.Context, sv store.ServiceSummary, specs 
 		row.ServingID, row.URL, row.Images = serving.ID, serving.Outputs.URL, serving.Images
 		row.Revision = revisionName(serving.TaskDefinitionARN)
 	}
-	live, err := s.liveService(ctx, l.Region, l.Cluster, l.Service)
+	live, err := s.liveService(ctx, l.Region, l.Cluster, l.Service, fmt.Sprintf("%d-%s", l.ID, l.Status))
 	if err != nil {
 		s.logger.Warn("reading service", "request_id", requestID(ctx), "service", l.ServiceKey, "error", err.Error())
 		row.Problem = "AWS could not be asked about this service just now."
