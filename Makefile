@@ -4,7 +4,7 @@ GO ?= go
 ADDR ?= 127.0.0.1:8080
 SANDBOX ?= true
 
-.PHONY: run test test-go test-awscli generate lint build fuzz bench bench-http
+.PHONY: run test test-go test-awscli generate lint build fuzz bench bench-http bench-history
 
 ## run: start the console at http://$(ADDR) (a local sandbox AWS unless SANDBOX=false)
 run:
@@ -23,10 +23,12 @@ test-awscli:
 generate:
 	$(GO) tool templ generate
 
-## lint: formatting, vet, generated files current, vendored assets intact
+## lint: formatting, vet, staticcheck (pinned in go.mod), go.mod tidy, generated files current, vendored assets intact
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	@$(GO) mod tidy -diff || { echo "go mod tidy would change go.mod/go.sum: run it and commit"; exit 1; }
 	$(GO) tool templ generate >/dev/null
 	@git diff --exit-code -- '*_templ.go' || { echo "templ generate changed files: run make generate and commit"; exit 1; }
 	./static/vendor.sh check
@@ -37,9 +39,15 @@ build:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./deploy
 
+## bench: the apply benchmark, and listing deployments from the store
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./deploy
+	$(GO) test -run '^$$' -bench ListDeployments ./store
 
-## bench-http: history pages under load from wrk, with 1,000,000 stored deployments (takes minutes)
+## bench-http: every page under wrk next to a bare net/http handler, 1,000,000 stored deployments (~15 minutes)
 bench-http:
+	./e2e/bench-http.sh
+
+## bench-history: the history pages alone at 1 and 4 connections (takes minutes)
+bench-history:
 	./e2e/bench-history.sh

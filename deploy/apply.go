@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -14,79 +13,15 @@ import (
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
-// Step names, as stored in deployment_steps.
-const (
-	stepLoadBalancerSG     = "load-balancer-security-group"
-	stepTaskSG             = "task-security-group"
-	stepTaskDefinition     = "task-definition"
-	stepCluster            = "cluster"
-	stepTargetGroup        = "target-group"
-	stepLoadBalancer       = "load-balancer"
-	stepLoadBalancerActive = "load-balancer-active"
-	stepHTTPListener       = "http-listener"
-	stepCertificate        = "certificate"
-	stepCertificateIssued  = "certificate-issued"
-	stepService            = "service"
-	stepServiceStable      = "service-stable"
-	stepTaskAddresses      = "task-addresses"
-	stepHTTPSListener      = "https-listener"
-	stepHTTPRedirect       = "http-redirect"
-)
-
-// tagKey tags everything apply creates with the deployment that made it, so
-// that a resumed apply finds what an earlier attempt created.
-const tagKey = "ecsconsole:deployment"
-
-// stepGraph is the dependency graph of DESIGN.md §5 for spec: each step
-// with the steps it waits for, listed in an order where dependencies come
-// first. Steps the spec does not need are absent.
-func stepGraph(spec *Spec) []graphNode {
-	lb, https := spec.LoadBalancer != nil, spec.LoadBalancer != nil && spec.LoadBalancer.HTTPS != nil
-	var nodes []graphNode
-	add := func(cond bool, name string, deps ...string) {
-		if cond {
-			nodes = append(nodes, graphNode{name: name, deps: deps})
-		}
-	}
-	add(lb, stepLoadBalancerSG)
-	add(spec.Service.NewSecurityGroup != nil, stepTaskSG, ifThen(lb, stepLoadBalancerSG)...)
-	add(true, stepTaskDefinition)
-	add(true, stepCluster)
-	add(lb, stepTargetGroup)
-	add(lb, stepLoadBalancer, stepLoadBalancerSG)
-	add(lb, stepLoadBalancerActive, stepLoadBalancer)
-	add(lb, stepHTTPListener, stepLoadBalancerActive, stepTargetGroup)
-	add(https, stepCertificate)
-	add(https, stepCertificateIssued, stepCertificate)
-	serviceDeps := []string{stepTaskDefinition, stepCluster}
-	serviceDeps = append(serviceDeps, ifThen(spec.Service.NewSecurityGroup != nil, stepTaskSG)...)
-	serviceDeps = append(serviceDeps, ifThen(lb, stepHTTPListener)...)
-	add(true, stepService, serviceDeps...)
-	add(true, stepServiceStable, stepService)
-	add(true, stepTaskAddresses, stepServiceStable)
-	add(https, stepHTTPSListener, stepCertificateIssued, stepHTTPListener)
-	add(https && spec.LoadBalancer.HTTPS.RedirectHTTP, stepHTTPRedirect, stepHTTPSListener, stepServiceStable)
-	return nodes
-}
-
-type graphNode struct {
-	name string
-	deps []string
-}
-
-func ifThen(cond bool, name string) []string {
-	if cond {
-		return []string{name}
-	}
-	return nil
-}
-
 // errWaitingForDNS parks a deployment whose certificate awaits DNS
 // validation once everything else is done; its job is snoozed.
 var errWaitingForDNS = errors.New("waiting for the certificate's DNS validation")
 
+// errStopped ends a wait because a sibling step failed.
+var errStopped = errors.New("stopped because another step failed")
+
 // stepError ends a deployment: the failing step, the outcome it implies and
-// AWS's error code and message (or the engine's own).
+// AWS's error code and message (or the engine's own sentence).
 type stepError struct {
 	step    string
 	status  store.DeploymentStatus
@@ -99,8 +34,8 @@ func (e *stepError) Error() string {
 }
 
 // failure is an error a step returns for a problem that is not an AWS
-// error, such as a name taken by an incompatible resource. It fails the
-// deployment with code and message.
+// error, such as a name taken by an incompatible resource. It ends the
+// deployment with status, code and message (a sentence for the user).
 type failure struct {
 	status        store.DeploymentStatus
 	code, message string
@@ -114,74 +49,24 @@ func fail(code, format string, args ...any) error {
 
 // run is one attempt at applying one deployment.
 type run struct {
-	e     *Engine
-	d     store.Deployment
-	spec  *Spec
-	aws   Clients
-	nodes map[string]*node
+	e    *Engine
+	d    store.Deployment
+	spec *Spec
+	aws  Clients
 	// done holds the steps an earlier attempt finished, by name.
-	done map[string]store.DeploymentStep
+	done   map[string]store.DeploymentStep
+	shared *shared
 
-	vpcMu sync.Mutex
-	vpc   string
+	mu      sync.Mutex
+	results map[string]result
+	nodes   map[string]*node
 
-	// Step results, each written by its step before the step's node is
-	// done and read by the steps after it.
-	lbSG, taskSG              securityGroupResult
-	taskDef                   taskDefinitionResult
-	cluster, targetGroup      resourceResult
-	loadBalancer              loadBalancerResult
-	lbActive                  struct{}
-	httpListener              resourceResult
-	certificate, certIssued   certificateResult
-	service                   serviceResult
-	stable                    stableResult
-	tasks                     []store.TaskAddress
-	httpsListener, redirected resourceResult
-}
-
-// stepFuncs binds every step name to its function and result.
-func (r *run) stepFuncs() map[string]stepFunc {
-	return map[string]stepFunc{
-		stepLoadBalancerSG:     step(r, stepLoadBalancerSG, &r.lbSG, r.ensureLoadBalancerSG),
-		stepTaskSG:             step(r, stepTaskSG, &r.taskSG, r.ensureTaskSG),
-		stepTaskDefinition:     step(r, stepTaskDefinition, &r.taskDef, r.ensureTaskDefinition),
-		stepCluster:            step(r, stepCluster, &r.cluster, r.ensureCluster),
-		stepTargetGroup:        step(r, stepTargetGroup, &r.targetGroup, r.ensureTargetGroup),
-		stepLoadBalancer:       step(r, stepLoadBalancer, &r.loadBalancer, r.ensureLoadBalancer),
-		stepLoadBalancerActive: step(r, stepLoadBalancerActive, &r.lbActive, r.waitLoadBalancerActive),
-		stepHTTPListener:       step(r, stepHTTPListener, &r.httpListener, r.ensureHTTPListener),
-		stepCertificate:        step(r, stepCertificate, &r.certificate, r.ensureCertificate),
-		stepCertificateIssued:  step(r, stepCertificateIssued, &r.certIssued, r.waitCertificateIssued),
-		stepService:            step(r, stepService, &r.service, r.ensureService),
-		stepServiceStable:      step(r, stepServiceStable, &r.stable, r.waitServiceStable),
-		stepTaskAddresses:      step(r, stepTaskAddresses, &r.tasks, r.collectTaskAddresses),
-		stepHTTPSListener:      step(r, stepHTTPSListener, &r.httpsListener, r.ensureHTTPSListener),
-		stepHTTPRedirect:       step(r, stepHTTPRedirect, &r.redirected, r.ensureRedirect),
-	}
-}
-
-// outputs gathers what the steps found or made. The URL is HTTPS once the
-// 443 listener serves (final), else the load balancer's HTTP address.
-func (r *run) outputs(final bool) store.Outputs {
-	o := store.Outputs{LoadBalancerDNS: r.loadBalancer.DNSName, Tasks: r.tasks, ARNs: map[string]string{}}
-	if o.LoadBalancerDNS != "" {
-		o.URL = "http://" + o.LoadBalancerDNS
-	}
-	if final && r.httpsListener.ARN != "" && r.certIssued.Domain != "" && !strings.HasPrefix(r.certIssued.Domain, "*") {
-		o.URL = "https://" + r.certIssued.Domain
-	}
-	for role, arn := range map[string]string{
-		"cluster": r.cluster.ARN, "service": r.service.ARN, "taskDefinition": r.taskDef.ARN,
-		"loadBalancer": r.loadBalancer.ARN, "targetGroup": r.targetGroup.ARN, "httpListener": r.httpListener.ARN,
-		"httpsListener": r.httpsListener.ARN, "certificate": r.certificate.ARN,
-		"loadBalancerSecurityGroup": r.lbSG.ID, "taskSecurityGroup": r.taskSG.ID,
-	} {
-		if arn != "" {
-			o.ARNs[role] = arn
-		}
-	}
-	return o
+	// stop is closed by the first step failure: steps not yet started are
+	// skipped and waits end, while AWS calls already made finish and are
+	// recorded. failed is that failure.
+	stop     chan struct{}
+	stopOnce sync.Once
+	failed   error
 }
 
 // node is a step's completion: closed done, then err.
@@ -203,8 +88,9 @@ func (e *Engine) apply(ctx context.Context, id int64) error {
 	}
 	spec, err := Parse(d.Spec)
 	if err != nil {
+		e.opts.Logger.Warn("stored spec no longer parses", "deployment_id", id, "err", err)
 		return e.store.FinishDeployment(ctx, id, store.DeploymentResult{Status: store.StatusFailed,
-			ErrorCode: "InvalidSpec", ErrorMessage: err.Error()})
+			ErrorCode: "InvalidSpec", ErrorMessage: "the stored spec no longer passes the console's checks; deploy a corrected spec"})
 	}
 	clients, err := e.clients(ctx, spec.Region)
 	if err != nil {
@@ -214,7 +100,8 @@ func (e *Engine) apply(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	r := &run{e: e, d: d, spec: spec, aws: clients, done: map[string]store.DeploymentStep{}}
+	r := &run{e: e, d: d, spec: spec, aws: clients, done: map[string]store.DeploymentStep{}, shared: newShared(),
+		results: map[string]result{}, stop: make(chan struct{})}
 	for _, st := range steps {
 		if st.Status == store.StepSucceeded {
 			r.done[st.Name] = st
@@ -254,22 +141,47 @@ func (r *run) finish(ctx context.Context, err error) error {
 	return err
 }
 
-// interrupt ends a deployment whose job will not be retried again.
+// interrupt ends a deployment whose job will not be retried again. The
+// cause is logged; the deployment says so in words.
 func (e *Engine) interrupt(ctx context.Context, id int64, cause error) {
+	e.opts.Logger.Error("apply gave up after repeated interruptions", "deployment_id", id, "err", cause)
 	err := e.store.FinishDeployment(ctx, id, store.DeploymentResult{Status: store.StatusInterrupted,
-		ErrorCode: "Interrupted", ErrorMessage: "apply gave up after repeated interruptions: " + cause.Error()})
+		ErrorCode: "Interrupted", ErrorMessage: "the console could not finish applying this deployment after repeated attempts; see its log"})
 	if err != nil {
 		e.opts.Logger.Error("recording interrupted deployment", "deployment_id", id, "err", err)
 	}
 }
 
+// outputs gathers what the steps found or made. The URL is HTTPS once the
+// 443 listener serves (final), else the load balancer's HTTP address.
+func (r *run) outputs(final bool) store.Outputs {
+	o := store.Outputs{ARNs: map[string]string{}}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, n := range stepGraph(r.spec) {
+		if res, ok := r.results[n.name]; ok && n.def.output != nil {
+			n.def.output(&o, res)
+		}
+	}
+	if domain := r.results[stepCertificateIssued].Domain; final && o.ARNs["httpsListener"] != "" && domain != "" && !strings.HasPrefix(domain, "*") {
+		o.URL = "https://" + domain
+	}
+	return o
+}
+
+// fail records the first step failure and stops the rest.
+func (r *run) fail(err error) {
+	r.stopOnce.Do(func() {
+		r.failed = err
+		close(r.stop)
+	})
+}
+
 // execute runs every step of the graph, each as soon as its dependencies
 // are done, and returns the first failure (a *stepError), else an
-// interruption, else errWaitingForDNS, else nil.
+// interruption, else errWaitingForDNS, else nil. A failure does not cancel
+// AWS calls already made: they finish and are recorded.
 func (r *run) execute(ctx context.Context) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	fns := r.stepFuncs()
 	graph := stepGraph(r.spec)
 	r.nodes = map[string]*node{}
 	for _, gn := range graph {
@@ -278,56 +190,82 @@ func (r *run) execute(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, gn := range graph {
 		n := r.nodes[gn.name]
-		deps := make([]*node, len(gn.deps))
-		for i, dep := range gn.deps {
-			deps[i] = r.nodes[dep]
-		}
 		wg.Go(func() {
 			defer close(n.done)
-			n.err = r.runNode(ctx, gn, deps, fns[gn.name])
-			if n.err != nil && !errors.Is(n.err, errWaitingForDNS) {
-				cancel(n.err)
+			n.err = r.runNode(ctx, &gn)
+			if isStepFailure(n.err) {
+				r.fail(n.err)
 			}
 		})
 	}
 	wg.Wait()
-	// The first failure cancelled the rest, so the cause names it; a
-	// cancelled parent (the worker stopping) is an interruption.
+	if r.failed != nil {
+		return r.failed
+	}
+	var interrupted, parked error
+	for _, gn := range graph {
+		switch err := r.nodes[gn.name].err; {
+		case err == nil, errors.Is(err, errDependency):
+		case errors.Is(err, errWaitingForDNS):
+			parked = err
+		default:
+			interrupted = err
+		}
+	}
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
-	for _, n := range r.nodes {
-		if errors.Is(n.err, errWaitingForDNS) {
-			return n.err
-		}
+	if interrupted != nil {
+		return interrupted
 	}
-	return nil
+	return parked
 }
 
 // errDependency marks a step not run because a step it needs did not finish.
 var errDependency = errors.New("a step it depends on did not finish")
 
 // runNode waits for a step's dependencies, then runs it. A step whose
-// dependency failed is recorded as skipped; one held back by the
-// certificate's DNS validation or a stopping worker is not recorded.
-func (r *run) runNode(ctx context.Context, gn graphNode, deps []*node, fn stepFunc) error {
-	for i, dep := range deps {
-		var err error
+// dependency failed, or that would start after another step failed, is
+// recorded as skipped; one held back by the certificate's DNS validation
+// or a stopping worker is not recorded.
+func (r *run) runNode(ctx context.Context, gn *graphNode) error {
+	for _, dep := range gn.deps {
+		dn := r.nodes[dep]
 		select {
-		case <-dep.done:
-			err = dep.err
+		case <-dn.done:
 		case <-ctx.Done():
-			err = context.Cause(ctx)
+			return context.Cause(ctx)
 		}
-		if err == nil {
-			continue
+		if dn.err != nil {
+			if r.stopped() {
+				r.recordSkipped(ctx, gn.name, "not run: "+StepTitle(dep)+" did not finish")
+			}
+			return fmt.Errorf("%w: %w", errDependency, dn.err)
 		}
-		if isStepFailure(context.Cause(ctx)) {
-			r.recordSkipped(ctx, gn.name, gn.deps[i])
-		}
-		return fmt.Errorf("%w: %w", errDependency, err)
 	}
-	return fn(ctx)
+	if _, ok := r.done[gn.name]; !ok && r.stopped() {
+		r.recordSkipped(ctx, gn.name, "not run: "+r.failedStep()+" failed")
+		return errDependency
+	}
+	return r.runStep(ctx, gn)
+}
+
+func (r *run) stopped() bool {
+	select {
+	case <-r.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// failedStep is the title of the step whose failure stopped the run.
+func (r *run) failedStep() string {
+	var se *stepError
+	if errors.As(r.failed, &se) {
+		return StepTitle(se.step)
+	}
+	return "another step"
 }
 
 func isStepFailure(err error) bool {
@@ -335,77 +273,109 @@ func isStepFailure(err error) bool {
 	return errors.As(err, &se)
 }
 
-func (r *run) recordSkipped(ctx context.Context, name, dep string) {
-	err := r.e.store.FinishStep(context.WithoutCancel(ctx), r.d.ID, name, store.StepResult{Status: store.StepSkipped,
-		ErrorMessage: "not run: " + dep + " did not finish"})
+func (r *run) recordSkipped(ctx context.Context, name, why string) {
+	err := r.e.store.FinishStep(context.WithoutCancel(ctx), r.d.ID, name, store.StepResult{Status: store.StepSkipped, ErrorMessage: why})
 	if err != nil {
 		r.e.opts.Logger.Error("recording skipped step", "deployment_id", r.d.ID, "step", name, "err", err)
 	}
 }
 
-// stepFunc runs one step; it is built by step around a typed function.
-type stepFunc func(ctx context.Context) error
-
-// stepRecord is what a step reports besides its result: what it did and
-// to which resource.
-type stepRecord struct {
-	action string
-	arn    string
+// stepCtx builds the context a step's functions get: the results of the
+// steps it may read, as they stand now (all of them are done).
+func (r *run) stepCtx(gn *graphNode) *stepCtx {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	results := make(map[string]result, len(gn.reads))
+	for name := range gn.reads {
+		results[name] = r.results[name]
+	}
+	s := &stepCtx{e: r.e, spec: r.spec, d: r.d, aws: r.aws, node: gn, results: results, shared: r.shared, stop: r.stop}
+	if p := gn.def.parkOn; p != "" {
+		if pn, ok := r.nodes[p]; ok {
+			s.park = pn.done
+		}
+	}
+	return s
 }
 
-// step runs fn as the named step and stores its result in *out. A step an
+// runStep runs one step: decide, then apply the decision. A step an
 // earlier attempt finished is not run again: its recorded result is used.
-// Otherwise the step is written to deployment_steps before fn and after it,
-// with the AWS request id, calls, retries and error.
-func step[T any](r *run, name string, out *T, fn func(ctx context.Context, rec *stepRecord) (T, error)) stepFunc {
-	return func(ctx context.Context) error {
-		if prior, ok := r.done[name]; ok {
-			if err := json.Unmarshal(prior.Detail, out); err != nil {
-				return fmt.Errorf("reading recorded result of step %s: %w", name, err)
-			}
-			return nil
-		}
-		if err := r.e.store.StartStep(ctx, r.d.ID, name); err != nil {
-			return err
-		}
-		calls := &callRecorder{}
-		var rec stepRecord
-		v, err := fn(withRecorder(ctx, calls), &rec)
-		if errors.Is(err, errWaitingForDNS) {
-			return err // still running: checked again when the job wakes
-		}
-		if err != nil && ctx.Err() != nil && !isStepFailure(context.Cause(ctx)) {
-			return err // the worker is stopping: left running, resumed later
-		}
-		res := store.StepResult{Status: store.StepSucceeded, Action: rec.action, ResourceARN: rec.arn}
-		res.Calls, res.Retries, res.AWSRequestID = calls.totals()
-		var stepErr error
+// Otherwise the step is written to deployment_steps before its AWS calls
+// and after them, with the action, the resource, the AWS request id, calls,
+// retries and error.
+func (r *run) runStep(ctx context.Context, gn *graphNode) error {
+	name := gn.name
+	if prior, ok := r.done[name]; ok {
+		res, err := readResult(prior.Detail)
 		if err != nil {
-			stepErr = classify(ctx, name, err)
-			res.Status = store.StepFailed
-			var se *stepError
-			if errors.As(stepErr, &se) {
-				res.ErrorCode, res.ErrorMessage = se.code, se.message
-			} else {
-				res.ErrorCode, res.ErrorMessage = "Interrupted", err.Error()
-			}
-		} else {
-			*out = v
-			if res.Detail, err = json.Marshal(v); err != nil {
-				return fmt.Errorf("recording result of step %s: %w", name, err)
-			}
+			return fmt.Errorf("reading recorded result of step %s: %w", name, err)
 		}
-		if err := r.e.store.FinishStep(context.WithoutCancel(ctx), r.d.ID, name, res); err != nil {
-			return err
-		}
-		return stepErr
+		r.setResult(name, res)
+		return nil
 	}
+	if err := r.e.store.StartStep(ctx, r.d.ID, name); err != nil {
+		return err
+	}
+	calls := &callRecorder{}
+	sc := r.stepCtx(gn)
+	sctx := withRecorder(ctx, calls)
+	dec, err := gn.def.decide(sctx, sc)
+	var res result
+	if err == nil {
+		if dec.Action == store.ActionRefuse {
+			err = fail(dec.Code, "%s", dec.Reason)
+		} else {
+			res, err = gn.def.apply(sctx, sc, dec)
+		}
+	}
+	if errors.Is(err, errWaitingForDNS) {
+		return err // still running: checked again when the job wakes
+	}
+	if err != nil && ctx.Err() != nil {
+		return err // the worker is stopping: left running, resumed later
+	}
+	out := store.StepResult{Status: store.StepSucceeded, Action: dec.Action, ResourceARN: res.resource()}
+	if out.ResourceARN == "" {
+		out.ResourceARN = dec.Found.resource()
+	}
+	out.Calls, out.Retries, out.AWSRequestID = calls.totals()
+	var stepErr error
+	switch {
+	case errors.Is(err, errStopped):
+		out.Status, out.ErrorMessage = store.StepSkipped, "stopped: "+r.failedStep()+" failed"
+		stepErr = errDependency
+	case err != nil:
+		stepErr = r.classify(name, err)
+		out.Status = store.StepFailed
+		var se *stepError
+		if errors.As(stepErr, &se) {
+			out.ErrorCode, out.ErrorMessage = se.code, se.message
+		} else {
+			r.e.opts.Logger.Error("step interrupted", "deployment_id", r.d.ID, "step", name, "err", err)
+			out.ErrorCode, out.ErrorMessage = "Interrupted", "the console could not finish this step and will try again; see its log"
+		}
+	default:
+		r.setResult(name, res)
+		if out.Detail, err = json.Marshal(res); err != nil {
+			return fmt.Errorf("recording result of step %s: %w", name, err)
+		}
+	}
+	if err := r.e.store.FinishStep(context.WithoutCancel(ctx), r.d.ID, name, out); err != nil {
+		return err
+	}
+	return stepErr
+}
+
+func (r *run) setResult(name string, res result) {
+	r.mu.Lock()
+	r.results[name] = res
+	r.mu.Unlock()
 }
 
 // classify turns a step's error into the deployment's outcome: AWS errors
 // and the engine's own failures end it (*stepError); anything else (a lost
-// connection, a stopping worker) is returned as is, to be retried.
-func classify(ctx context.Context, name string, err error) error {
+// connection, a database error) is returned as is, to be retried.
+func (r *run) classify(name string, err error) error {
 	var f *failure
 	if errors.As(err, &f) {
 		return &stepError{step: name, status: f.status, code: f.code, message: f.message}
@@ -414,11 +384,5 @@ func classify(ctx context.Context, name string, err error) error {
 	if errors.As(err, &ae) {
 		return &stepError{step: name, status: store.StatusFailed, code: ae.ErrorCode(), message: ae.ErrorMessage()}
 	}
-	if cause := context.Cause(ctx); isStepFailure(cause) {
-		return &stepError{step: name, status: store.StatusFailed, code: "Cancelled", message: "stopped because " + cause.Error()}
-	}
 	return err
 }
-
-// tags are put on everything apply creates.
-func (r *run) tagValue() string { return strconv.FormatInt(r.d.ID, 10) }

@@ -3,6 +3,9 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
@@ -11,70 +14,105 @@ import (
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
-// certificateResult is the certificate steps' recorded result.
-type certificateResult struct {
-	ARN    string `json:"arn"`
-	Domain string `json:"domain"`
-	Status string `json:"status"`
+// decideCertificate picks the spec's certificate, or this service's
+// certificate for requestDomain, or requests a DNS-validated one. A
+// certificate for the domain that another service's deployment requested,
+// or that was made outside the console, is refused: name it with
+// https.certificateArn to use it.
+func decideCertificate(ctx context.Context, s *stepCtx) (decision, error) {
+	h := s.spec.LoadBalancer.HTTPS
+	if h.CertificateArn != "" {
+		return decision{Action: store.ActionReuse, Name: h.CertificateArn, Found: result{ARN: h.CertificateArn},
+			Reason: fmt.Sprintf("the spec names certificate %s", h.CertificateArn)}, nil
+	}
+	domain := h.RequestDomain
+	found, err := s.l().certificatesFor(ctx, domain)
+	if err != nil {
+		return decision{}, err
+	}
+	var refusal *decision
+	for _, arn := range found {
+		tags, err := s.l().certificateTags(ctx, arn)
+		if err != nil {
+			return decision{}, err
+		}
+		d, err := s.owned(ctx, "the certificate for "+domain+" ("+arn+")", tags,
+			"name it with https.certificateArn to use it here, or request a certificate for another domain", result{ARN: arn},
+			decision{Action: store.ActionReuse, Name: domain, Reason: fmt.Sprintf("certificate for %s exists (%s)", domain, arn)})
+		switch {
+		case err != nil:
+			return decision{}, err
+		case d.Action != store.ActionRefuse:
+			return d, nil
+		case refusal == nil:
+			refusal = &d
+		}
+	}
+	if refusal != nil {
+		return *refusal, nil
+	}
+	return decision{Action: store.ActionCreate, Name: domain, Reason: fmt.Sprintf("no certificate for %s: request one, validated by DNS", domain)}, nil
 }
 
-// ensureCertificate picks the spec's certificate, or an existing one for
-// requestDomain, or requests a DNS-validated one (its CNAME records are
-// stored on the deployment for the user to add).
-func (r *run) ensureCertificate(ctx context.Context, rec *stepRecord) (certificateResult, error) {
-	h := r.spec.LoadBalancer.HTTPS
-	arn := h.CertificateArn
-	rec.action = store.ActionReuse
-	if arn == "" {
-		found, err := lookup{r.aws}.certificateFor(ctx, h.RequestDomain)
-		if err != nil {
-			return certificateResult{}, err
-		}
-		arn = found
-	}
-	if arn == "" {
-		out, err := r.aws.ACM.RequestCertificate(ctx, &acm.RequestCertificateInput{
-			DomainName: aws.String(h.RequestDomain), ValidationMethod: acmtypes.ValidationMethodDns,
+// applyCertificate requests the certificate (tagged) when decided, then
+// reads it, storing its DNS validation records on the deployment.
+func applyCertificate(ctx context.Context, s *stepCtx, d decision) (result, error) {
+	arn := d.Found.ARN
+	if d.creates() {
+		out, err := s.aws.ACM.RequestCertificate(ctx, &acm.RequestCertificateInput{
+			DomainName: aws.String(s.spec.LoadBalancer.HTTPS.RequestDomain), ValidationMethod: acmtypes.ValidationMethodDns,
 			// The same token within an hour returns the same certificate, so
 			// a resumed attempt does not request a second one.
-			IdempotencyToken: aws.String("ecsconsole" + r.tagValue()),
-			Tags:             []acmtypes.Tag{{Key: aws.String(tagKey), Value: aws.String(r.tagValue())}},
+			IdempotencyToken: aws.String("ecsconsole" + s.tagValue()),
+			Tags:             acmTags(s.tags()),
 		})
 		if err != nil {
-			return certificateResult{}, err
+			return result{}, err
 		}
-		arn, rec.action = aws.ToString(out.CertificateArn), store.ActionCreate
+		arn = aws.ToString(out.CertificateArn)
 	}
-	rec.arn = arn
-	cert, err := r.describeCertificate(ctx, arn)
+	cert, err := s.describeCertificate(ctx, arn)
 	if err != nil {
-		return certificateResult{}, err
+		return result{ARN: arn}, err
 	}
-	return certificateResult{ARN: arn, Domain: aws.ToString(cert.DomainName), Status: string(cert.Status)}, nil
+	return result{ARN: arn, Domain: aws.ToString(cert.DomainName), Status: string(cert.Status)}, nil
 }
+
+// certificateRecordsTimeout bounds the wait for ACM to show a new
+// certificate's DNS validation records (it takes seconds).
+const certificateRecordsTimeout = 5 * time.Minute
 
 // describeCertificate reads the certificate and stores its DNS validation
 // records on the deployment while it is pending. ACM adds the records a
 // few seconds after the request, so a pending certificate without them is
-// read again after a poll interval.
-func (r *run) describeCertificate(ctx context.Context, arn string) (*acmtypes.CertificateDetail, error) {
-	for {
-		out, err := r.aws.ACM.DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(arn)})
+// read again.
+func (s *stepCtx) describeCertificate(ctx context.Context, arn string) (*acmtypes.CertificateDetail, error) {
+	var cert *acmtypes.CertificateDetail
+	err := s.poll(ctx, wait{deadline: time.Now().Add(certificateRecordsTimeout), timedOut: func(string) error {
+		return fail("CertificateRecordsMissing", "ACM showed no DNS validation records for certificate %s within %s; deploy again", arn, certificateRecordsTimeout)
+	}}, func(ctx context.Context) (bool, string, error) {
+		out, err := s.aws.ACM.DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(arn)})
 		if err != nil {
-			return nil, err
+			return false, "", err
 		}
-		cert := out.Certificate
-		records := dnsRecords(cert)
+		cert = out.Certificate
 		if cert.Status != acmtypes.CertificateStatusPendingValidation {
-			return cert, nil
+			return true, "", nil
 		}
-		if len(records) > 0 {
-			return cert, r.e.store.SetDNSValidation(ctx, r.d.ID, records)
+		if records := dnsRecords(cert); len(records) > 0 {
+			return true, "", s.e.store.SetDNSValidation(ctx, s.d.ID, records)
 		}
-		if err := sleep(ctx, r.e.opts.PollInterval); err != nil {
-			return nil, err
-		}
+		return false, "waiting for ACM's DNS validation records", nil
+	})
+	return cert, err
+}
+
+func acmTags(tags map[string]string) []acmtypes.Tag {
+	var out []acmtypes.Tag
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		out = append(out, acmtypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
 	}
+	return out
 }
 
 func dnsRecords(cert *acmtypes.CertificateDetail) []store.DNSRecord {
@@ -92,76 +130,82 @@ func dnsRecords(cert *acmtypes.CertificateDetail) []store.DNSRecord {
 	return records
 }
 
-// waitCertificateIssued polls until ACM reports the certificate ISSUED. When
-// the rest of the deployment is done (the service stable) and it is still
-// pending, it parks the deployment (errWaitingForDNS) rather than hold a
-// worker while a person edits DNS records.
-func (r *run) waitCertificateIssued(ctx context.Context, rec *stepRecord) (certificateResult, error) {
-	rec.action, rec.arn = store.ActionWait, r.certificate.ARN
-	stable := r.nodes[stepServiceStable].done
-	interval := r.e.opts.PollInterval
-	for first := true; ; first = false {
-		out, err := r.aws.ACM.DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(r.certificate.ARN)})
+// waitCertificateIssued polls until ACM reports the certificate ISSUED.
+// Once the service is stable (parkOn) and it is still pending, it parks
+// the deployment (errWaitingForDNS) rather than hold a worker while a
+// person edits DNS records; the job wakes every DNSRecheckInterval. The
+// wait is bounded by CertificateTimeout from the deployment's creation
+// (72 hours, ACM's own limit for DNS validation): past it the deployment
+// fails, saying to add the records and deploy again.
+func waitCertificateIssued(ctx context.Context, s *stepCtx, _ decision) (result, error) {
+	arn := s.dep(stepCertificate).ARN
+	res := result{ARN: arn}
+	timeout := s.e.opts.CertificateTimeout
+	err := s.poll(ctx, wait{step: stepCertificateIssued, deadline: s.d.CreatedAt.Add(timeout), park: s.park, timedOut: func(string) error {
+		return fail("CertificateNotValidated", "the certificate for %s was not validated within %s; add its CNAME records at your DNS provider and deploy again",
+			res.Domain, timeout)
+	}}, func(ctx context.Context) (bool, string, error) {
+		out, err := s.aws.ACM.DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(arn)})
 		if err != nil {
-			return certificateResult{}, err
+			return false, "", err
 		}
 		cert := out.Certificate
-		res := certificateResult{ARN: r.certificate.ARN, Domain: aws.ToString(cert.DomainName), Status: string(cert.Status)}
+		res.Domain, res.Status = aws.ToString(cert.DomainName), string(cert.Status)
 		switch cert.Status {
 		case acmtypes.CertificateStatusIssued:
-			if r.d.Status == store.StatusWaitingForDNS {
+			if s.d.Status == store.StatusWaitingForDNS {
 				// Woken from parking: the rest of the apply runs now.
-				if err := r.e.store.SetDeploymentStatus(ctx, r.d.ID, store.StatusRunning); err != nil {
-					return certificateResult{}, err
+				if err := s.e.store.SetDeploymentStatus(ctx, s.d.ID, store.StatusRunning); err != nil {
+					return false, "", err
 				}
 			}
 			if records := dnsRecords(cert); len(records) > 0 {
-				return res, r.e.store.SetDNSValidation(ctx, r.d.ID, records)
+				return true, "", s.e.store.SetDNSValidation(ctx, s.d.ID, records)
 			}
-			return res, nil
+			return true, "", nil
 		case acmtypes.CertificateStatusPendingValidation:
-			if first {
-				msg := fmt.Sprintf("certificate for %s awaits DNS validation: add its CNAME records", res.Domain)
-				if err := r.e.store.SetStepProgress(ctx, r.d.ID, stepCertificateIssued, msg); err != nil {
-					return certificateResult{}, err
-				}
-			}
-		default:
-			return certificateResult{}, fail("CertificateNotIssued", "certificate %s for %s is %s (%s); request a new one or pick an issued certificate",
-				r.certificate.ARN, res.Domain, cert.Status, cert.FailureReason)
+			return false, fmt.Sprintf("certificate for %s awaits DNS validation: add its CNAME records", res.Domain), nil
 		}
-		select {
-		case <-stable:
-			return certificateResult{}, errWaitingForDNS
-		default:
-		}
-		if err := sleepUnless(ctx, interval, stable); err != nil {
-			return certificateResult{}, err
-		}
-		interval = min(2*interval, r.e.opts.MaxPollInterval)
-	}
+		return false, "", fail("CertificateNotIssued", "certificate %s for %s is %s (%s); request a new one or pick an issued certificate",
+			arn, res.Domain, cert.Status, cert.FailureReason)
+	})
+	return res, err
 }
 
-// certificateFor returns an ISSUED certificate for domain, else a pending
-// one, else "".
-func (l lookup) certificateFor(ctx context.Context, domain string) (string, error) {
+// certificatesFor returns the ISSUED certificates for domain, then the
+// pending ones.
+func (l lookup) certificatesFor(ctx context.Context, domain string) ([]string, error) {
 	in := &acm.ListCertificatesInput{CertificateStatuses: []acmtypes.CertificateStatus{
 		acmtypes.CertificateStatusIssued, acmtypes.CertificateStatusPendingValidation}}
-	pending := ""
+	var issued, pending []string
 	for p := acm.NewListCertificatesPaginator(l.c.ACM, in); p.HasMorePages(); {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return "", fmt.Errorf("listing certificates: %w", err)
+			return nil, fmt.Errorf("listing certificates: %w", err)
 		}
 		for _, c := range page.CertificateSummaryList {
 			if aws.ToString(c.DomainName) != domain {
 				continue
 			}
 			if c.Status == acmtypes.CertificateStatusIssued {
-				return aws.ToString(c.CertificateArn), nil
+				issued = append(issued, aws.ToString(c.CertificateArn))
+			} else {
+				pending = append(pending, aws.ToString(c.CertificateArn))
 			}
-			pending = aws.ToString(c.CertificateArn)
 		}
 	}
-	return pending, nil
+	return append(issued, pending...), nil
+}
+
+// certificateTags returns a certificate's tags.
+func (l lookup) certificateTags(ctx context.Context, arn string) (map[string]string, error) {
+	out, err := l.c.ACM.ListTagsForCertificate(ctx, &acm.ListTagsForCertificateInput{CertificateArn: aws.String(arn)})
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, t := range out.Tags {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return m, nil
 }

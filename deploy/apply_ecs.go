@@ -3,7 +3,10 @@ package deploy
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,72 +17,98 @@ import (
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
-// taskDefinitionResult is the task-definition step's recorded result.
-type taskDefinitionResult struct {
-	ARN      string `json:"arn"`
-	Revision int32  `json:"revision"`
-}
-
-// resourceResult is the recorded result of a step that yields one ARN.
-type resourceResult struct {
-	ARN string `json:"arn"`
-}
-
-// ensureTaskDefinition reuses a revision or registers one, and stores the
-// task definition as registered on the deployment. A rollback reuses the
-// restored deployment's revision while it is ACTIVE and otherwise registers
-// its stored JSON again; a deploy reuses the family's latest ACTIVE revision
-// when it is identical to the spec's.
-func (r *run) ensureTaskDefinition(ctx context.Context, rec *stepRecord) (taskDefinitionResult, error) {
-	tdJSON := []byte(r.spec.TaskDefinition)
-	if r.d.Kind == store.KindRollback && len(r.d.TaskDefinition) > 0 {
-		tdJSON = r.d.TaskDefinition
+// taskDefinitionInput is the RegisterTaskDefinition input this deployment
+// runs: the spec's, or for a rollback the restored deployment's JSON.
+func (s *stepCtx) taskDefinitionInput() ([]byte, *ecs.RegisterTaskDefinitionInput, error) {
+	tdJSON := []byte(s.spec.TaskDefinition)
+	if s.d.Kind == store.KindRollback && len(s.d.TaskDefinition) > 0 {
+		tdJSON = s.d.TaskDefinition
 	}
 	in, err := decodeTaskDefinition(tdJSON)
 	if err != nil {
-		return taskDefinitionResult{}, fail("InvalidTaskDefinition", "%v", err)
+		return nil, nil, fail("InvalidTaskDefinition", "the task definition can no longer be read as RegisterTaskDefinition input")
 	}
-	existing, err := r.reusableTaskDefinition(ctx, in)
+	return tdJSON, in, nil
+}
+
+// decideTaskDefinition reuses a revision or registers one. A rollback
+// reuses the restored deployment's revision while it is ACTIVE and
+// otherwise registers its stored JSON again; a deploy reuses the family's
+// latest ACTIVE revision when it is identical to the spec's (revisions are
+// immutable, so sharing an identical one takes nothing from anyone).
+func decideTaskDefinition(ctx context.Context, s *stepCtx) (decision, error) {
+	_, in, err := s.taskDefinitionInput()
 	if err != nil {
-		return taskDefinitionResult{}, err
+		return decision{}, err
 	}
-	res := taskDefinitionResult{}
-	if existing != nil {
-		rec.action = store.ActionReuse
-		res = taskDefinitionResult{ARN: aws.ToString(existing.TaskDefinitionArn), Revision: existing.Revision}
-	} else {
-		in.Tags = append(in.Tags, ecstypes.Tag{Key: aws.String(tagKey), Value: aws.String(r.tagValue())})
-		out, err := r.aws.ECS.RegisterTaskDefinition(ctx, in)
+	family := aws.ToString(in.Family)
+	l := s.l()
+	if s.d.Kind == store.KindRollback && s.d.TaskDefinitionARN != "" {
+		td, _, err := l.taskDefinition(ctx, s.d.TaskDefinitionARN)
 		if err != nil {
-			return taskDefinitionResult{}, err
+			return decision{}, err
 		}
-		rec.action = store.ActionCreate
-		res = taskDefinitionResult{ARN: aws.ToString(out.TaskDefinition.TaskDefinitionArn), Revision: out.TaskDefinition.Revision}
+		if td != nil && td.Status == ecstypes.TaskDefinitionStatusActive {
+			return decision{Action: store.ActionReuse, Name: family, Found: revisionResult(td),
+				Reason: fmt.Sprintf("revision %d of the restored deployment is active", td.Revision)}, nil
+		}
 	}
-	rec.arn = res.ARN
-	if err := r.e.store.SetDeploymentTaskDefinition(ctx, r.d.ID, tdJSON, res.ARN); err != nil {
-		return taskDefinitionResult{}, err
+	td, tags, err := l.taskDefinition(ctx, family)
+	switch {
+	case err != nil:
+		return decision{}, err
+	case td == nil || td.Status != ecstypes.TaskDefinitionStatusActive:
+		return decision{Action: store.ActionCreate, Name: family, Reason: fmt.Sprintf("family %s has no active revision", family)}, nil
+	case !sameTaskDefinition(in, td):
+		return decision{Action: store.ActionCreate, Name: family, Reason: fmt.Sprintf("task definition differs from revision %d: a new revision", td.Revision)}, nil
+	case !s.planning && tags[tagKey] == s.tagValue():
+		return decision{Action: store.ActionCreate, Name: family, Found: revisionResult(td), resumed: true,
+			Reason: fmt.Sprintf("revision %d was registered by an earlier attempt of this deployment", td.Revision)}, nil
+	}
+	return decision{Action: store.ActionReuse, Name: family, Found: revisionResult(td),
+		Reason: fmt.Sprintf("task definition identical to revision %d", td.Revision)}, nil
+}
+
+func revisionResult(td *ecstypes.TaskDefinition) result {
+	return result{ARN: aws.ToString(td.TaskDefinitionArn), Revision: td.Revision}
+}
+
+// applyTaskDefinition registers the revision (tagged) when decided, and
+// stores the task definition as registered on the deployment.
+func applyTaskDefinition(ctx context.Context, s *stepCtx, d decision) (result, error) {
+	tdJSON, in, err := s.taskDefinitionInput()
+	if err != nil {
+		return result{}, err
+	}
+	res := d.Found
+	if d.creates() {
+		in.Tags = append(in.Tags, ecsTags(s.tags())...)
+		out, err := s.aws.ECS.RegisterTaskDefinition(ctx, in)
+		if err != nil {
+			return result{}, err
+		}
+		res = revisionResult(out.TaskDefinition)
+	}
+	if err := s.e.store.SetDeploymentTaskDefinition(ctx, s.d.ID, tdJSON, res.ARN); err != nil {
+		return res, err
 	}
 	return res, nil
 }
 
-// reusableTaskDefinition returns an ACTIVE revision apply can use instead of
-// registering in: a rollback's own revision, else the family's latest when
-// it is identical to in (which also finds what an interrupted attempt
-// registered). It returns nil when there is none.
-func (r *run) reusableTaskDefinition(ctx context.Context, in *ecs.RegisterTaskDefinitionInput) (*ecstypes.TaskDefinition, error) {
-	l := lookup{r.aws}
-	if r.d.Kind == store.KindRollback && r.d.TaskDefinitionARN != "" {
-		td, err := l.taskDefinition(ctx, r.d.TaskDefinitionARN)
-		if err != nil || td != nil && td.Status == ecstypes.TaskDefinitionStatusActive {
-			return td, err
-		}
+func ecsTags(tags map[string]string) []ecstypes.Tag {
+	var out []ecstypes.Tag
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		out = append(out, ecstypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
 	}
-	td, err := l.taskDefinition(ctx, aws.ToString(in.Family))
-	if err != nil || td == nil || td.Status != ecstypes.TaskDefinitionStatusActive || !sameTaskDefinition(in, td) {
-		return nil, err
+	return out
+}
+
+func ecsTagMap(tags []ecstypes.Tag) map[string]string {
+	m := map[string]string{}
+	for _, t := range tags {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
-	return td, nil
+	return m
 }
 
 // sameTaskDefinition reports whether registering in would produce a
@@ -93,7 +122,7 @@ func sameTaskDefinition(in *ecs.RegisterTaskDefinitionInput, td *ecstypes.TaskDe
 		ExecutionRoleArn: td.ExecutionRoleArn, TaskRoleArn: td.TaskRoleArn, Volumes: td.Volumes,
 		PlacementConstraints: td.PlacementConstraints, RuntimePlatform: td.RuntimePlatform,
 		EphemeralStorage: td.EphemeralStorage, PidMode: td.PidMode, IpcMode: td.IpcMode,
-		ProxyConfiguration: td.ProxyConfiguration, InferenceAccelerators: td.InferenceAccelerators,
+		ProxyConfiguration:   td.ProxyConfiguration,
 		EnableFaultInjection: td.EnableFaultInjection,
 	}
 	return reflect.DeepEqual(comparableTaskDefinition(in), comparableTaskDefinition(described))
@@ -174,67 +203,90 @@ func dropEmpty(v any) any {
 	return v
 }
 
-// ensureCluster reuses the ACTIVE cluster or creates it (tagged).
-func (r *run) ensureCluster(ctx context.Context, rec *stepRecord) (resourceResult, error) {
-	c, err := lookup{r.aws}.cluster(ctx, r.spec.Cluster.Name)
-	if err != nil {
-		return resourceResult{}, err
-	}
-	if c != nil {
-		rec.action, rec.arn = store.ActionReuse, aws.ToString(c.ClusterArn)
-		return resourceResult{ARN: rec.arn}, nil
-	}
-	out, err := r.aws.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{
-		ClusterName: aws.String(r.spec.Cluster.Name),
-		Tags:        []ecstypes.Tag{{Key: aws.String(tagKey), Value: aws.String(r.tagValue())}},
-	})
-	if err != nil {
-		return resourceResult{}, err
-	}
-	rec.action, rec.arn = store.ActionCreate, aws.ToString(out.Cluster.ClusterArn)
-	return resourceResult{ARN: rec.arn}, nil
-}
-
-// serviceResult is the service step's recorded result.
-type serviceResult struct {
-	ARN            string `json:"arn"`
-	TaskDefinition string `json:"taskDefinition"`
-	// ECSDeploymentID is the ECS deployment (ecs-svc/…) that rolls this
-	// revision out, and Since when it was asked for: the wait judges that
-	// deployment and the events after Since, not older ones.
-	ECSDeploymentID string    `json:"ecsDeploymentId,omitempty"`
-	Since           time.Time `json:"since,omitempty"`
-}
-
-// ensureService creates the service or updates it to this deployment's
-// revision, desired count, networking and deployment configuration. A
-// service already in exactly that state (a resumed attempt, or an identical
-// deployment) is left alone.
-func (r *run) ensureService(ctx context.Context, rec *stepRecord) (serviceResult, error) {
-	svc, err := lookup{r.aws}.service(ctx, r.spec.Cluster.Name, r.spec.Service.Name)
-	if err != nil {
-		return serviceResult{}, err
-	}
-	res := serviceResult{TaskDefinition: r.taskDef.ARN, Since: time.Now().Add(-time.Minute)}
+// decideCluster reuses the ACTIVE cluster or creates it. A cluster holds
+// many services, so one of that name is used whoever made it: the spec
+// names it, and the service key includes it.
+func decideCluster(ctx context.Context, s *stepCtx) (decision, error) {
+	name := s.spec.Cluster.Name
+	c, err := s.l().cluster(ctx, name)
 	switch {
-	case svc == nil:
-		out, err := r.aws.ECS.CreateService(ctx, r.createServiceInput())
-		if err != nil {
-			return serviceResult{}, err
-		}
-		rec.action, svc = store.ActionCreate, out.Service
-	case r.serviceUpToDate(svc):
-		rec.action = store.ActionReuse
-	default:
-		out, err := r.aws.ECS.UpdateService(ctx, r.updateServiceInput())
-		if err != nil {
-			return serviceResult{}, err
-		}
-		rec.action, svc = store.ActionUpdate, out.Service
+	case err != nil:
+		return decision{}, err
+	case c == nil:
+		return decision{Action: store.ActionCreate, Name: name, Reason: fmt.Sprintf("cluster %s does not exist", name)}, nil
+	case !s.planning && ecsTagMap(c.Tags)[tagKey] == s.tagValue():
+		return decision{Action: store.ActionCreate, Name: name, Found: result{ARN: aws.ToString(c.ClusterArn)}, resumed: true,
+			Reason: fmt.Sprintf("cluster %s was made by an earlier attempt of this deployment", name)}, nil
 	}
-	res.ARN, res.ECSDeploymentID = aws.ToString(svc.ServiceArn), primaryDeploymentID(svc, r.taskDef.ARN)
-	rec.arn = res.ARN
-	return res, nil
+	return decision{Action: store.ActionReuse, Name: name, Found: result{ARN: aws.ToString(c.ClusterArn)}, Reason: fmt.Sprintf("cluster %s exists", name)}, nil
+}
+
+// applyCluster creates the cluster (tagged) when decided.
+func applyCluster(ctx context.Context, s *stepCtx, d decision) (result, error) {
+	if !d.creates() {
+		return d.Found, nil
+	}
+	out, err := s.aws.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(s.spec.Cluster.Name), Tags: ecsTags(s.tags())})
+	if err != nil {
+		return result{}, err
+	}
+	return result{ARN: aws.ToString(out.Cluster.ClusterArn)}, nil
+}
+
+// decideService creates the service, or updates it to this deployment's
+// revision and desired count, or leaves one already in exactly that state
+// (an identical deployment) alone. A same-named service the console did
+// not make for this service key is refused.
+func decideService(ctx context.Context, s *stepCtx) (decision, error) {
+	name, cluster := s.spec.Service.Name, s.spec.Cluster.Name
+	svc, err := s.l().service(ctx, cluster, name)
+	if err != nil {
+		return decision{}, err
+	}
+	if svc == nil {
+		return decision{Action: store.ActionCreate, Name: name, Reason: fmt.Sprintf("service %s does not exist in cluster %s", name, cluster)}, nil
+	}
+	found := result{ARN: aws.ToString(svc.ServiceArn), TaskDefinition: aws.ToString(svc.TaskDefinition),
+		ECSDeploymentID: primaryDeploymentID(svc, aws.ToString(svc.TaskDefinition))}
+	current := aws.ToString(svc.TaskDefinition)
+	want := decision{Action: store.ActionUpdate, Name: name, Reason: fmt.Sprintf("service exists running revision %s", revisionOf(current))}
+	if s.serviceUpToDate(svc) {
+		want = decision{Action: store.ActionReuse, Name: name,
+			Reason: fmt.Sprintf("service exists running revision %s with %d tasks", revisionOf(current), svc.DesiredCount)}
+	}
+	return s.owned(ctx, fmt.Sprintf("service %s in cluster %s", name, cluster), ecsTagMap(svc.Tags), "choose another service name", found, want)
+}
+
+// applyService creates or updates the service as decided, and records
+// which ECS deployment rolls this revision out, and since when.
+func applyService(ctx context.Context, s *stepCtx, d decision) (result, error) {
+	since := time.Now().Add(-time.Minute)
+	var svc *ecstypes.Service
+	switch {
+	case d.creates():
+		out, err := s.aws.ECS.CreateService(ctx, s.createServiceInput())
+		if err != nil {
+			return result{}, err
+		}
+		svc = out.Service
+	case d.updates():
+		out, err := s.aws.ECS.UpdateService(ctx, s.updateServiceInput())
+		if err != nil {
+			return result{}, err
+		}
+		svc = out.Service
+	default:
+		res := d.Found
+		res.Since = since
+		res.ECSDeploymentID = ""
+		if res.TaskDefinition == s.dep(stepTaskDefinition).ARN {
+			res.ECSDeploymentID = d.Found.ECSDeploymentID
+		}
+		res.TaskDefinition = s.dep(stepTaskDefinition).ARN
+		return res, nil
+	}
+	taskDef := s.dep(stepTaskDefinition).ARN
+	return result{ARN: aws.ToString(svc.ServiceArn), TaskDefinition: taskDef, ECSDeploymentID: primaryDeploymentID(svc, taskDef), Since: since}, nil
 }
 
 // primaryDeploymentID is the id of the service's PRIMARY deployment when it
@@ -248,39 +300,39 @@ func primaryDeploymentID(svc *ecstypes.Service, taskDefARN string) string {
 	return ""
 }
 
-func (r *run) createServiceInput() *ecs.CreateServiceInput {
-	s := r.spec.Service
+func (s *stepCtx) createServiceInput() *ecs.CreateServiceInput {
+	sv := s.spec.Service
 	return &ecs.CreateServiceInput{
-		ServiceName: aws.String(s.Name), Cluster: aws.String(r.spec.Cluster.Name),
-		TaskDefinition: aws.String(r.taskDef.ARN), DesiredCount: s.DesiredCount,
+		ServiceName: aws.String(sv.Name), Cluster: aws.String(s.spec.Cluster.Name),
+		TaskDefinition: aws.String(s.dep(stepTaskDefinition).ARN), DesiredCount: sv.DesiredCount,
 		LaunchType:                    ecstypes.LaunchTypeFargate,
-		NetworkConfiguration:          r.networkConfiguration(),
-		DeploymentConfiguration:       r.deploymentConfiguration(),
-		LoadBalancers:                 r.serviceLoadBalancers(),
-		ClientToken:                   aws.String("ecsconsole-" + r.tagValue()),
-		Tags:                          []ecstypes.Tag{{Key: aws.String(tagKey), Value: aws.String(r.tagValue())}},
+		NetworkConfiguration:          s.networkConfiguration(),
+		DeploymentConfiguration:       s.deploymentConfiguration(),
+		LoadBalancers:                 s.serviceLoadBalancers(),
+		ClientToken:                   aws.String("ecsconsole-" + s.tagValue()),
+		Tags:                          ecsTags(s.tags()),
 		PropagateTags:                 ecstypes.PropagateTagsService,
 		EnableECSManagedTags:          true,
-		HealthCheckGracePeriodSeconds: r.healthCheckGrace(),
+		HealthCheckGracePeriodSeconds: s.healthCheckGrace(),
 	}
 }
 
-func (r *run) updateServiceInput() *ecs.UpdateServiceInput {
-	s := r.spec.Service
+func (s *stepCtx) updateServiceInput() *ecs.UpdateServiceInput {
+	sv := s.spec.Service
 	return &ecs.UpdateServiceInput{
-		Service: aws.String(s.Name), Cluster: aws.String(r.spec.Cluster.Name),
-		TaskDefinition: aws.String(r.taskDef.ARN), DesiredCount: s.DesiredCount,
-		NetworkConfiguration:          r.networkConfiguration(),
-		DeploymentConfiguration:       r.deploymentConfiguration(),
-		LoadBalancers:                 r.serviceLoadBalancers(),
-		HealthCheckGracePeriodSeconds: r.healthCheckGrace(),
+		Service: aws.String(sv.Name), Cluster: aws.String(s.spec.Cluster.Name),
+		TaskDefinition: aws.String(s.dep(stepTaskDefinition).ARN), DesiredCount: sv.DesiredCount,
+		NetworkConfiguration:          s.networkConfiguration(),
+		DeploymentConfiguration:       s.deploymentConfiguration(),
+		LoadBalancers:                 s.serviceLoadBalancers(),
+		HealthCheckGracePeriodSeconds: s.healthCheckGrace(),
 	}
 }
 
 // healthCheckGrace gives new tasks time to start before the load
 // balancer's health checks count against them.
-func (r *run) healthCheckGrace() *int32 {
-	if r.spec.LoadBalancer == nil {
+func (s *stepCtx) healthCheckGrace() *int32 {
+	if s.spec.LoadBalancer == nil {
 		return nil
 	}
 	return aws.Int32(60)
@@ -288,62 +340,66 @@ func (r *run) healthCheckGrace() *int32 {
 
 // serviceUpToDate reports whether svc already runs this deployment's
 // revision with its desired count.
-func (r *run) serviceUpToDate(svc *ecstypes.Service) bool {
-	return aws.ToString(svc.TaskDefinition) == r.taskDef.ARN && svc.DesiredCount == aws.ToInt32(r.spec.Service.DesiredCount)
+func (s *stepCtx) serviceUpToDate(svc *ecstypes.Service) bool {
+	want := s.dep(stepTaskDefinition).ARN
+	return want != "" && aws.ToString(svc.TaskDefinition) == want && svc.DesiredCount == aws.ToInt32(s.spec.Service.DesiredCount)
 }
 
-func (r *run) securityGroupIDs() []string {
-	ids := append([]string(nil), r.spec.Service.SecurityGroupIDs...)
-	if r.spec.Service.NewSecurityGroup != nil {
-		ids = append(ids, r.taskSG.ID)
+func (s *stepCtx) securityGroupIDs() []string {
+	ids := append([]string(nil), s.spec.Service.SecurityGroupIDs...)
+	if s.spec.Service.NewSecurityGroup != nil {
+		ids = append(ids, s.dep(stepTaskSG).ID)
 	}
 	return ids
 }
 
-func (r *run) networkConfiguration() *ecstypes.NetworkConfiguration {
+func (s *stepCtx) networkConfiguration() *ecstypes.NetworkConfiguration {
 	assign := ecstypes.AssignPublicIpDisabled
-	if r.spec.Service.AssignPublicIP {
+	if s.spec.Service.AssignPublicIP {
 		assign = ecstypes.AssignPublicIpEnabled
 	}
 	return &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
-		Subnets: r.spec.Service.Subnets, SecurityGroups: r.securityGroupIDs(), AssignPublicIp: assign,
+		Subnets: s.spec.Service.Subnets, SecurityGroups: s.securityGroupIDs(), AssignPublicIp: assign,
 	}}
 }
 
-func (r *run) deploymentConfiguration() *ecstypes.DeploymentConfiguration {
-	s := r.spec.Service
-	dc := &ecstypes.DeploymentConfiguration{MinimumHealthyPercent: s.MinimumHealthyPercent, MaximumPercent: s.MaximumPercent}
-	if s.CircuitBreaker != nil {
-		dc.DeploymentCircuitBreaker = &ecstypes.DeploymentCircuitBreaker{Enable: s.CircuitBreaker.Enable, Rollback: s.CircuitBreaker.Rollback}
+func (s *stepCtx) deploymentConfiguration() *ecstypes.DeploymentConfiguration {
+	sv := s.spec.Service
+	dc := &ecstypes.DeploymentConfiguration{MinimumHealthyPercent: sv.MinimumHealthyPercent, MaximumPercent: sv.MaximumPercent}
+	if sv.CircuitBreaker != nil {
+		dc.DeploymentCircuitBreaker = &ecstypes.DeploymentCircuitBreaker{Enable: sv.CircuitBreaker.Enable, Rollback: sv.CircuitBreaker.Rollback}
 	}
 	return dc
 }
 
-func (r *run) serviceLoadBalancers() []ecstypes.LoadBalancer {
-	lb := r.spec.LoadBalancer
+func (s *stepCtx) serviceLoadBalancers() []ecstypes.LoadBalancer {
+	lb := s.spec.LoadBalancer
 	if lb == nil {
 		return nil
 	}
-	return []ecstypes.LoadBalancer{{TargetGroupArn: aws.String(r.targetGroup.ARN),
+	return []ecstypes.LoadBalancer{{TargetGroupArn: aws.String(s.dep(stepTargetGroup).ARN),
 		ContainerName: aws.String(lb.TargetGroup.ContainerName), ContainerPort: aws.Int32(lb.TargetGroup.ContainerPort)}}
 }
 
 // taskDefinition returns the task definition named by ref (an ARN,
-// family:revision, or a family for its latest ACTIVE revision), or nil.
-func (l lookup) taskDefinition(ctx context.Context, ref string) (*ecstypes.TaskDefinition, error) {
-	out, err := l.c.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(ref)})
+// family:revision, or a family for its latest ACTIVE revision) and its
+// tags, or nil.
+func (l lookup) taskDefinition(ctx context.Context, ref string) (*ecstypes.TaskDefinition, map[string]string, error) {
+	out, err := l.c.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(ref),
+		Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags}})
 	if apiErrorCode(err) == "ClientException" {
-		return nil, nil // ECS's answer for an unknown family or revision
+		return nil, nil, nil // ECS's answer for an unknown family or revision
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out.TaskDefinition, nil
+	return out.TaskDefinition, ecsTagMap(out.Tags), nil
 }
 
 // cluster returns the ACTIVE cluster named name, or nil.
 func (l lookup) cluster(ctx context.Context, name string) (*ecstypes.Cluster, error) {
-	out, err := l.c.ECS.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{name}})
+	out, err := l.c.ECS.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{name},
+		Include: []ecstypes.ClusterField{ecstypes.ClusterFieldTags}})
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +414,8 @@ func (l lookup) cluster(ctx context.Context, name string) (*ecstypes.Cluster, er
 // service returns the ACTIVE service name in cluster, or nil (a draining or
 // inactive service is as good as gone: a new one may take its name).
 func (l lookup) service(ctx context.Context, cluster, name string) (*ecstypes.Service, error) {
-	out, err := l.c.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{name}})
+	out, err := l.c.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{name},
+		Include: []ecstypes.ServiceField{ecstypes.ServiceFieldTags}})
 	if apiErrorCode(err) == "ClusterNotFoundException" {
 		return nil, nil
 	}

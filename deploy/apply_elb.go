@@ -2,6 +2,9 @@ package deploy
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -10,88 +13,118 @@ import (
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
-// loadBalancerResult is the load-balancer step's recorded result.
-type loadBalancerResult struct {
-	ARN     string `json:"arn"`
-	DNSName string `json:"dnsName"`
+func elbTags(tags map[string]string) []elbtypes.Tag {
+	var out []elbtypes.Tag
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		out = append(out, elbtypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+	}
+	return out
 }
 
-func (r *run) elbTags() []elbtypes.Tag {
-	return []elbtypes.Tag{{Key: aws.String(tagKey), Value: aws.String(r.tagValue())}}
+// decideTargetGroup reuses this service's target group of that name when
+// it matches (ip targets, the container port, the VPC), or creates it. A
+// same-named group of another service, or one that does not match, is
+// refused: changing it would break whatever uses it.
+func decideTargetGroup(ctx context.Context, s *stepCtx) (decision, error) {
+	tg := s.spec.LoadBalancer.TargetGroup
+	vpc, err := s.vpcID(ctx)
+	if err != nil {
+		return decision{}, err
+	}
+	found, err := s.l().targetGroup(ctx, tg.Name)
+	if err != nil {
+		return decision{}, err
+	}
+	if found == nil {
+		return decision{Action: store.ActionCreate, Name: tg.Name, live: vpc, Reason: fmt.Sprintf("target group %s does not exist", tg.Name)}, nil
+	}
+	arn := aws.ToString(found.TargetGroupArn)
+	tags, err := s.l().elbTags(ctx, arn)
+	if err != nil {
+		return decision{}, err
+	}
+	reuse := decision{Action: store.ActionReuse, Name: tg.Name, Reason: fmt.Sprintf("target group %s exists with port %d", tg.Name, tg.ContainerPort)}
+	if aws.ToInt32(found.Port) != tg.ContainerPort || found.TargetType != elbtypes.TargetTypeEnumIp || aws.ToString(found.VpcId) != vpc {
+		reuse = decision{Action: store.ActionRefuse, Name: tg.Name, Code: "TargetGroupMismatch", Reason: fmt.Sprintf(
+			"target group %s exists with port %d, target type %s in %s; the spec needs port %d, target type ip in %s: rename the target group in the spec",
+			tg.Name, aws.ToInt32(found.Port), found.TargetType, aws.ToString(found.VpcId), tg.ContainerPort, vpc)}
+	}
+	d, err := s.owned(ctx, "target group "+tg.Name, tags, "name another target group in the spec", result{ARN: arn}, reuse)
+	if d.resumed && reuse.Action == store.ActionRefuse {
+		return reuse, err
+	}
+	return d, err
 }
 
-// ensureTargetGroup reuses the target group of that name when it matches
-// (ip targets, the container port, the VPC) or creates it. A same-named
-// group that does not match fails the step: changing it would break
-// whatever uses it.
-func (r *run) ensureTargetGroup(ctx context.Context, rec *stepRecord) (resourceResult, error) {
-	tg := r.spec.LoadBalancer.TargetGroup
-	vpc, err := r.vpcID(ctx)
-	if err != nil {
-		return resourceResult{}, err
+// applyTargetGroup creates the target group (tagged) when decided.
+func applyTargetGroup(ctx context.Context, s *stepCtx, d decision) (result, error) {
+	if !d.creates() {
+		return d.Found, nil
 	}
-	found, err := lookup{r.aws}.targetGroup(ctx, tg.Name)
-	if err != nil {
-		return resourceResult{}, err
-	}
-	if found != nil {
-		if aws.ToInt32(found.Port) != tg.ContainerPort || found.TargetType != elbtypes.TargetTypeEnumIp || aws.ToString(found.VpcId) != vpc {
-			return resourceResult{}, fail("TargetGroupMismatch",
-				"target group %s exists with port %d, target type %s in %s; the spec needs port %d, target type ip in %s: rename the target group in the spec",
-				tg.Name, aws.ToInt32(found.Port), found.TargetType, aws.ToString(found.VpcId), tg.ContainerPort, vpc)
-		}
-		rec.action, rec.arn = store.ActionReuse, aws.ToString(found.TargetGroupArn)
-		return resourceResult{ARN: rec.arn}, nil
-	}
+	tg := s.spec.LoadBalancer.TargetGroup
 	path := tg.HealthCheckPath
 	if path == "" {
 		path = "/"
 	}
-	out, err := r.aws.ELB.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
+	out, err := s.aws.ELB.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
 		Name: aws.String(tg.Name), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(tg.ContainerPort),
-		VpcId: aws.String(vpc), TargetType: elbtypes.TargetTypeEnumIp, HealthCheckPath: aws.String(path),
-		Tags: r.elbTags(),
+		VpcId: aws.String(d.live.(string)), TargetType: elbtypes.TargetTypeEnumIp, HealthCheckPath: aws.String(path),
+		Tags: elbTags(s.tags()),
 	})
 	if err != nil {
-		return resourceResult{}, err
+		return result{}, err
 	}
-	rec.action, rec.arn = store.ActionCreate, aws.ToString(out.TargetGroups[0].TargetGroupArn)
-	return resourceResult{ARN: rec.arn}, nil
+	return result{ARN: aws.ToString(out.TargetGroups[0].TargetGroupArn)}, nil
 }
 
-// ensureLoadBalancer reuses the load balancer of that name or creates an
-// internet-facing ALB in the spec's subnets with its security group.
-func (r *run) ensureLoadBalancer(ctx context.Context, rec *stepRecord) (loadBalancerResult, error) {
-	lb := r.spec.LoadBalancer
-	found, err := lookup{r.aws}.loadBalancer(ctx, lb.Name)
+// decideLoadBalancer reuses this service's load balancer of that name, or
+// creates an internet-facing ALB.
+func decideLoadBalancer(ctx context.Context, s *stepCtx) (decision, error) {
+	name := s.spec.LoadBalancer.Name
+	found, err := s.l().loadBalancer(ctx, name)
 	if err != nil {
-		return loadBalancerResult{}, err
+		return decision{}, err
 	}
-	if found != nil {
-		rec.action, rec.arn = store.ActionReuse, aws.ToString(found.LoadBalancerArn)
-		return loadBalancerResult{ARN: rec.arn, DNSName: aws.ToString(found.DNSName)}, nil
+	if found == nil {
+		return decision{Action: store.ActionCreate, Name: name, Reason: fmt.Sprintf("load balancer %s does not exist", name)}, nil
 	}
+	arn := aws.ToString(found.LoadBalancerArn)
+	tags, err := s.l().elbTags(ctx, arn)
+	if err != nil {
+		return decision{}, err
+	}
+	return s.owned(ctx, "load balancer "+name, tags, "name another load balancer in the spec",
+		result{ARN: arn, DNSName: aws.ToString(found.DNSName)},
+		decision{Action: store.ActionReuse, Name: name, Reason: fmt.Sprintf("load balancer %s exists (%s)", name, aws.ToString(found.DNSName))})
+}
+
+// applyLoadBalancer creates the ALB in the spec's subnets with its
+// security group when decided.
+func applyLoadBalancer(ctx context.Context, s *stepCtx, d decision) (result, error) {
+	if !d.creates() {
+		return d.Found, nil
+	}
+	lb := s.spec.LoadBalancer
 	subnets := lb.Subnets
 	if len(subnets) == 0 {
-		subnets = r.spec.Service.Subnets
+		subnets = s.spec.Service.Subnets
 	}
-	out, err := r.aws.ELB.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{
-		Name: aws.String(lb.Name), Subnets: subnets, SecurityGroups: []string{r.lbSG.ID},
+	out, err := s.aws.ELB.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{
+		Name: aws.String(lb.Name), Subnets: subnets, SecurityGroups: []string{s.dep(stepLoadBalancerSG).ID},
 		Scheme: elbtypes.LoadBalancerSchemeEnumInternetFacing, Type: elbtypes.LoadBalancerTypeEnumApplication,
-		Tags: r.elbTags(),
+		Tags: elbTags(s.tags()),
 	})
 	if err != nil {
-		return loadBalancerResult{}, err
+		return result{}, err
 	}
 	made := out.LoadBalancers[0]
-	rec.action, rec.arn = store.ActionCreate, aws.ToString(made.LoadBalancerArn)
-	return loadBalancerResult{ARN: rec.arn, DNSName: aws.ToString(made.DNSName)}, nil
+	return result{ARN: aws.ToString(made.LoadBalancerArn), DNSName: aws.ToString(made.DNSName)}, nil
 }
 
 // forwardToTargetGroup is the listener action sending everything to the
 // service's target group.
-func (r *run) forwardToTargetGroup() []elbtypes.Action {
-	return []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(r.targetGroup.ARN)}}
+func (s *stepCtx) forwardToTargetGroup() []elbtypes.Action {
+	return []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(s.dep(stepTargetGroup).ARN)}}
 }
 
 // redirectToHTTPS is the port 80 action once HTTPS works.
@@ -101,93 +134,143 @@ func redirectToHTTPS() []elbtypes.Action {
 	}}}
 }
 
-// ensureHTTPListener makes port 80 forward to the target group. An existing
-// redirect to HTTPS is kept when the spec still asks for it, so that a
-// redeploy does not briefly serve plain HTTP.
-func (r *run) ensureHTTPListener(ctx context.Context, rec *stepRecord) (resourceResult, error) {
-	l, err := lookup{r.aws}.listener(ctx, r.loadBalancer.ARN, 80)
-	if err != nil {
-		return resourceResult{}, err
+// decideListener finds the load balancer's listener on port: create it
+// on a new load balancer or when absent; otherwise ok says whether it
+// already does what the spec asks (reuse) or not (update). A listener an
+// earlier attempt of this deployment made is recorded as created.
+func (s *stepCtx) decideListener(ctx context.Context, name string, port int32, ok func(*elbtypes.Listener) (bool, string)) (decision, error) {
+	lbARN := s.dep(stepLoadBalancer).ARN
+	if lbARN == "" {
+		return decision{Action: store.ActionCreate, Name: name, Reason: "a new load balancer has no listeners"}, nil
 	}
+	l, err := s.l().listener(ctx, lbARN, port)
+	if err != nil {
+		return decision{}, err
+	}
+	if l == nil {
+		return decision{Action: store.ActionCreate, Name: name, Reason: fmt.Sprintf("load balancer has no port %d listener", port)}, nil
+	}
+	found := result{ARN: aws.ToString(l.ListenerArn)}
+	good, why := ok(l)
+	d := decision{Action: store.ActionUpdate, Name: name, Found: found, live: l, Reason: why}
+	if good {
+		d.Action = store.ActionReuse
+	}
+	if !s.planning {
+		tags, err := s.l().elbTags(ctx, found.ARN)
+		if err != nil {
+			return decision{}, err
+		}
+		if tags[tagKey] == s.tagValue() {
+			return decision{Action: store.ActionCreate, Name: name, Found: found, live: l, resumed: true, alsoUpdate: !good,
+				Reason: fmt.Sprintf("the port %d listener was made by an earlier attempt of this deployment", port)}, nil
+		}
+	}
+	return d, nil
+}
+
+// decideHTTPListener wants port 80 forwarding to the target group. An
+// existing redirect to HTTPS is kept when the spec still asks for it, so
+// that a redeploy does not briefly serve plain HTTP.
+func decideHTTPListener(ctx context.Context, s *stepCtx) (decision, error) {
+	tgName := s.spec.LoadBalancer.TargetGroup.Name
+	return s.decideListener(ctx, "HTTP:80", 80, func(l *elbtypes.Listener) (bool, string) {
+		switch {
+		case redirects(l) && redirectsHTTP(s.spec):
+			return true, "port 80 redirects to HTTPS"
+		case forwardsTo(l, s.dep(stepTargetGroup).ARN):
+			return true, "port 80 forwards to target group " + tgName
+		}
+		return false, "port 80 does not yet forward to target group " + tgName
+	})
+}
+
+// applyHTTPListener creates or changes the port 80 listener as decided.
+func applyHTTPListener(ctx context.Context, s *stepCtx, d decision) (result, error) {
 	switch {
-	case l == nil:
-		out, err := r.aws.ELB.CreateListener(ctx, &elb.CreateListenerInput{
-			LoadBalancerArn: aws.String(r.loadBalancer.ARN), Port: aws.Int32(80), Protocol: elbtypes.ProtocolEnumHttp,
-			DefaultActions: r.forwardToTargetGroup(), Tags: r.elbTags(),
+	case d.creates():
+		out, err := s.aws.ELB.CreateListener(ctx, &elb.CreateListenerInput{
+			LoadBalancerArn: aws.String(s.dep(stepLoadBalancer).ARN), Port: aws.Int32(80), Protocol: elbtypes.ProtocolEnumHttp,
+			DefaultActions: s.forwardToTargetGroup(), Tags: elbTags(s.tags()),
 		})
 		if err != nil {
-			return resourceResult{}, err
+			return result{}, err
 		}
-		rec.action, rec.arn = store.ActionCreate, aws.ToString(out.Listeners[0].ListenerArn)
-	case forwardsTo(l, r.targetGroup.ARN) || redirects(l) && r.wantsRedirect():
-		rec.action, rec.arn = store.ActionReuse, aws.ToString(l.ListenerArn)
-	default:
-		if err := r.modifyListener(ctx, l, r.forwardToTargetGroup(), nil); err != nil {
-			return resourceResult{}, err
-		}
-		rec.action, rec.arn = store.ActionUpdate, aws.ToString(l.ListenerArn)
+		return result{ARN: aws.ToString(out.Listeners[0].ListenerArn)}, nil
+	case d.updates():
+		return d.Found, s.modifyListener(ctx, d.Found.ARN, s.forwardToTargetGroup(), nil)
 	}
-	return resourceResult{ARN: rec.arn}, nil
+	return d.Found, nil
 }
 
-func (r *run) wantsRedirect() bool {
-	return r.spec.LoadBalancer.HTTPS != nil && r.spec.LoadBalancer.HTTPS.RedirectHTTP
-}
-
-func (r *run) modifyListener(ctx context.Context, l *elbtypes.Listener, actions []elbtypes.Action, certs []elbtypes.Certificate) error {
-	_, err := r.aws.ELB.ModifyListener(ctx, &elb.ModifyListenerInput{ListenerArn: l.ListenerArn, DefaultActions: actions, Certificates: certs})
+func (s *stepCtx) modifyListener(ctx context.Context, arn string, actions []elbtypes.Action, certs []elbtypes.Certificate) error {
+	_, err := s.aws.ELB.ModifyListener(ctx, &elb.ModifyListenerInput{ListenerArn: aws.String(arn), DefaultActions: actions, Certificates: certs})
 	return err
 }
 
-// ensureHTTPSListener makes port 443 serve the certificate and forward to
-// the target group.
-func (r *run) ensureHTTPSListener(ctx context.Context, rec *stepRecord) (resourceResult, error) {
-	l, err := lookup{r.aws}.listener(ctx, r.loadBalancer.ARN, 443)
-	if err != nil {
-		return resourceResult{}, err
-	}
-	certs := []elbtypes.Certificate{{CertificateArn: aws.String(r.certificate.ARN)}}
-	switch {
-	case l == nil:
-		out, err := r.aws.ELB.CreateListener(ctx, &elb.CreateListenerInput{
-			LoadBalancerArn: aws.String(r.loadBalancer.ARN), Port: aws.Int32(443), Protocol: elbtypes.ProtocolEnumHttps,
-			Certificates: certs, DefaultActions: r.forwardToTargetGroup(), Tags: r.elbTags(),
-		})
-		if err != nil {
-			return resourceResult{}, err
+// decideHTTPSListener wants port 443 serving the certificate and
+// forwarding to the target group.
+func decideHTTPSListener(ctx context.Context, s *stepCtx) (decision, error) {
+	tgName := s.spec.LoadBalancer.TargetGroup.Name
+	cert := s.dep(stepCertificate).ARN
+	return s.decideListener(ctx, "HTTPS:443", 443, func(l *elbtypes.Listener) (bool, string) {
+		switch {
+		case !servesCertificate(l, cert):
+			return false, "port 443 does not serve this deployment's certificate"
+		case !forwardsTo(l, s.dep(stepTargetGroup).ARN):
+			return false, "port 443 does not yet forward to target group " + tgName
 		}
-		rec.action, rec.arn = store.ActionCreate, aws.ToString(out.Listeners[0].ListenerArn)
-	case forwardsTo(l, r.targetGroup.ARN) && servesCertificate(l, r.certificate.ARN):
-		rec.action, rec.arn = store.ActionReuse, aws.ToString(l.ListenerArn)
-	default:
-		if err := r.modifyListener(ctx, l, r.forwardToTargetGroup(), certs); err != nil {
-			return resourceResult{}, err
-		}
-		rec.action, rec.arn = store.ActionUpdate, aws.ToString(l.ListenerArn)
-	}
-	return resourceResult{ARN: rec.arn}, nil
+		return true, "port 443 serves the certificate and forwards to target group " + tgName
+	})
 }
 
-// ensureRedirect turns port 80 into a redirect to 443; it runs only once
-// the 443 listener exists and the service is stable behind it.
-func (r *run) ensureRedirect(ctx context.Context, rec *stepRecord) (resourceResult, error) {
-	l, err := lookup{r.aws}.listener(ctx, r.loadBalancer.ARN, 80)
-	if err != nil {
-		return resourceResult{}, err
+// applyHTTPSListener creates or changes the port 443 listener as decided.
+func applyHTTPSListener(ctx context.Context, s *stepCtx, d decision) (result, error) {
+	certs := []elbtypes.Certificate{{CertificateArn: aws.String(s.dep(stepCertificate).ARN)}}
+	switch {
+	case d.creates():
+		out, err := s.aws.ELB.CreateListener(ctx, &elb.CreateListenerInput{
+			LoadBalancerArn: aws.String(s.dep(stepLoadBalancer).ARN), Port: aws.Int32(443), Protocol: elbtypes.ProtocolEnumHttps,
+			Certificates: certs, DefaultActions: s.forwardToTargetGroup(), Tags: elbTags(s.tags()),
+		})
+		if err != nil {
+			return result{}, err
+		}
+		return result{ARN: aws.ToString(out.Listeners[0].ListenerArn)}, nil
+	case d.updates():
+		return d.Found, s.modifyListener(ctx, d.Found.ARN, s.forwardToTargetGroup(), certs)
 	}
-	if l == nil {
-		return resourceResult{}, fail("ListenerNotFound", "the port 80 listener of %s disappeared during the deployment", r.spec.LoadBalancer.Name)
+	return d.Found, nil
+}
+
+// decideRedirect wants port 80 redirecting to 443; it runs only once the
+// 443 listener exists and the service is stable behind it.
+func decideRedirect(ctx context.Context, s *stepCtx) (decision, error) {
+	d := decision{Action: store.ActionUpdate, Name: "HTTP:80 redirect", Reason: "port 80 will redirect to HTTPS once port 443 serves"}
+	lbARN := s.dep(stepLoadBalancer).ARN
+	if lbARN == "" {
+		return d, nil
 	}
-	rec.arn = aws.ToString(l.ListenerArn)
+	l, err := s.l().listener(ctx, lbARN, 80)
+	if err != nil || l == nil {
+		return d, err
+	}
+	d.Found, d.live = result{ARN: aws.ToString(l.ListenerArn)}, l
 	if redirects(l) {
-		rec.action = store.ActionReuse
-		return resourceResult{ARN: rec.arn}, nil
+		d.Action, d.Reason = store.ActionReuse, "port 80 redirects to HTTPS"
 	}
-	if err := r.modifyListener(ctx, l, redirectToHTTPS(), nil); err != nil {
-		return resourceResult{}, err
+	return d, nil
+}
+
+// applyRedirect turns port 80 into a redirect to HTTPS.
+func applyRedirect(ctx context.Context, s *stepCtx, d decision) (result, error) {
+	if !d.updates() {
+		return d.Found, nil
 	}
-	rec.action = store.ActionUpdate
-	return resourceResult{ARN: rec.arn}, nil
+	if d.Found.ARN == "" {
+		return result{}, fail("ListenerNotFound", "the port 80 listener of %s disappeared during the deployment", s.spec.LoadBalancer.Name)
+	}
+	return d.Found, s.modifyListener(ctx, d.Found.ARN, redirectToHTTPS(), nil)
 }
 
 func forwardsTo(l *elbtypes.Listener, tgARN string) bool {
@@ -257,4 +340,19 @@ func (l lookup) listener(ctx context.Context, lbARN string, port int32) (*elbtyp
 		}
 	}
 	return nil, nil
+}
+
+// elbTags returns the tags of a load balancer, target group or listener.
+func (l lookup) elbTags(ctx context.Context, arn string) (map[string]string, error) {
+	out, err := l.c.ELB.DescribeTags(ctx, &elb.DescribeTagsInput{ResourceArns: []string{arn}})
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, d := range out.TagDescriptions {
+		for _, t := range d.Tags {
+			m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	return m, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,94 +15,117 @@ import (
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
-// securityGroupResult is a security group step's recorded result.
-type securityGroupResult struct {
-	ID string `json:"id"`
-}
-
 // loadBalancerSGName names the load balancer's security group after it.
 func loadBalancerSGName(lb *LoadBalancer) string { return lb.Name + "-alb" }
 
-// vpcID is the VPC of the service's subnets, where the security groups and
-// the target group go. It is looked up once per attempt.
-func (r *run) vpcID(ctx context.Context) (string, error) {
-	r.vpcMu.Lock()
-	defer r.vpcMu.Unlock()
-	if r.vpc != "" {
-		return r.vpc, nil
-	}
-	vpc, err := lookup{r.aws}.vpcOf(ctx, r.spec.Service.Subnets)
-	r.vpc = vpc
-	return vpc, err
+// securityGroupWant is what a security group step needs: the group, and
+// the rules it must have.
+type securityGroupWant struct {
+	name, description string
+	perms             []ec2types.IpPermission
+	// missing are the wanted rules an existing group lacks; group is its id.
+	missing []ec2types.IpPermission
+	vpc     string
 }
 
-// ensureLoadBalancerSG makes the load balancer's group, admitting 80 and
+// decideLoadBalancerSG wants the load balancer's group, admitting 80 and
 // 443 from anywhere.
-func (r *run) ensureLoadBalancerSG(ctx context.Context, rec *stepRecord) (securityGroupResult, error) {
-	open := []ec2types.IpPermission{ingressFromAnywhere(80), ingressFromAnywhere(443)}
-	return r.ensureSecurityGroup(ctx, rec, loadBalancerSGName(r.spec.LoadBalancer),
-		"ecsconsole: load balancer "+r.spec.LoadBalancer.Name, open)
+func decideLoadBalancerSG(ctx context.Context, s *stepCtx) (decision, error) {
+	return s.decideSecurityGroup(ctx, securityGroupWant{
+		name: loadBalancerSGName(s.spec.LoadBalancer), description: "ecsconsole: load balancer " + s.spec.LoadBalancer.Name,
+		perms: []ec2types.IpPermission{ingressFromAnywhere(80), ingressFromAnywhere(443)},
+	})
 }
 
-// ensureTaskSG makes the tasks' group: the ingress ports (and the target
+// decideTaskSG wants the tasks' group: the ingress ports (and the target
 // group's container port) from the load balancer's group, or from anywhere
 // when there is no load balancer.
-func (r *run) ensureTaskSG(ctx context.Context, rec *stepRecord) (securityGroupResult, error) {
-	sg := r.spec.Service.NewSecurityGroup
+func decideTaskSG(ctx context.Context, s *stepCtx) (decision, error) {
+	sg := s.spec.Service.NewSecurityGroup
 	ports := slices.Clone(sg.IngressPorts)
-	if lb := r.spec.LoadBalancer; lb != nil && !slices.Contains(ports, lb.TargetGroup.ContainerPort) {
+	if lb := s.spec.LoadBalancer; lb != nil && !slices.Contains(ports, lb.TargetGroup.ContainerPort) {
 		ports = append(ports, lb.TargetGroup.ContainerPort)
 	}
 	var perms []ec2types.IpPermission
 	for _, p := range ports {
-		if r.spec.LoadBalancer != nil {
-			perms = append(perms, ingressFromGroup(p, r.lbSG.ID))
+		if s.spec.LoadBalancer != nil {
+			perms = append(perms, ingressFromGroup(p, s.dep(stepLoadBalancerSG).ID))
 		} else {
 			perms = append(perms, ingressFromAnywhere(p))
 		}
 	}
-	return r.ensureSecurityGroup(ctx, rec, sg.Name, "ecsconsole: tasks of service "+r.spec.Service.Name, perms)
+	return s.decideSecurityGroup(ctx, securityGroupWant{name: sg.Name, description: "ecsconsole: tasks of service " + s.spec.Service.Name, perms: perms})
 }
 
-// ensureSecurityGroup finds the group by name in the VPC or creates it
-// (tagged), then authorizes whichever of perms it lacks.
-func (r *run) ensureSecurityGroup(ctx context.Context, rec *stepRecord, name, description string, perms []ec2types.IpPermission) (securityGroupResult, error) {
-	vpc, err := r.vpcID(ctx)
+// decideSecurityGroup finds the group by name in the VPC: create it when
+// absent, else (when it is this service's) reuse it or add the rules it
+// lacks.
+func (s *stepCtx) decideSecurityGroup(ctx context.Context, w securityGroupWant) (decision, error) {
+	vpc, err := s.vpcID(ctx)
 	if err != nil {
-		return securityGroupResult{}, err
+		return decision{}, err
 	}
-	sg, err := lookup{r.aws}.securityGroup(ctx, vpc, name)
+	w.vpc = vpc
+	sg, err := s.l().securityGroup(ctx, vpc, w.name)
 	if err != nil {
-		return securityGroupResult{}, err
+		return decision{}, err
 	}
-	rec.action = store.ActionReuse
 	if sg == nil {
-		out, err := r.aws.EC2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
-			GroupName: aws.String(name), Description: aws.String(description), VpcId: aws.String(vpc),
-			TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeSecurityGroup,
-				Tags: []ec2types.Tag{{Key: aws.String(tagKey), Value: aws.String(r.tagValue())}}}},
+		w.missing = w.perms
+		return decision{Action: store.ActionCreate, Name: w.name, live: w,
+			Reason: fmt.Sprintf("security group %s does not exist in %s", w.name, vpc)}, nil
+	}
+	w.missing = missingPermissions(sg.IpPermissions, w.perms)
+	found := result{ID: aws.ToString(sg.GroupId)}
+	want := decision{Action: store.ActionReuse, Name: w.name, live: w,
+		Reason: fmt.Sprintf("security group %s exists (%s)", w.name, found.ID)}
+	if len(w.missing) > 0 {
+		want.Action, want.Reason = store.ActionUpdate, fmt.Sprintf("security group %s exists (%s) without %d of the rules it needs", w.name, found.ID, len(w.missing))
+	}
+	return s.owned(ctx, "security group "+w.name, ec2TagMap(sg.Tags), "name another group in the spec, or list its id in service.securityGroupIds to use it as it is", found, want)
+}
+
+// applySecurityGroup creates the group (tagged) and authorizes the rules
+// it lacks.
+func applySecurityGroup(ctx context.Context, s *stepCtx, d decision) (result, error) {
+	w := d.live.(securityGroupWant)
+	res := d.Found
+	if d.creates() {
+		out, err := s.aws.EC2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
+			GroupName: aws.String(w.name), Description: aws.String(w.description), VpcId: aws.String(w.vpc),
+			TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeSecurityGroup, Tags: ec2Tags(s.tags())}},
 		})
 		if err != nil {
-			return securityGroupResult{}, err
+			return result{}, err
 		}
-		sg = &ec2types.SecurityGroup{GroupId: out.GroupId}
-		rec.action = store.ActionCreate
+		res = result{ID: aws.ToString(out.GroupId)}
 	}
-	rec.arn = aws.ToString(sg.GroupId)
-	missing := missingPermissions(sg.IpPermissions, perms)
-	if len(missing) > 0 {
-		if rec.action == store.ActionReuse {
-			rec.action = store.ActionUpdate
-		}
-		_, err := r.aws.EC2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
-			GroupId: sg.GroupId, IpPermissions: missing,
+	if len(w.missing) > 0 {
+		_, err := s.aws.EC2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
+			GroupId: aws.String(res.ID), IpPermissions: w.missing,
 		})
 		// A rule added by an interrupted earlier attempt is already there.
 		if err != nil && apiErrorCode(err) != "InvalidPermission.Duplicate" {
-			return securityGroupResult{}, err
+			return res, err
 		}
 	}
-	return securityGroupResult{ID: aws.ToString(sg.GroupId)}, nil
+	return res, nil
+}
+
+func ec2Tags(tags map[string]string) []ec2types.Tag {
+	var out []ec2types.Tag
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		out = append(out, ec2types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+	}
+	return out
+}
+
+func ec2TagMap(tags []ec2types.Tag) map[string]string {
+	m := map[string]string{}
+	for _, t := range tags {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return m
 }
 
 func ingressFromAnywhere(port int32) ec2types.IpPermission {

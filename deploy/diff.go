@@ -291,7 +291,7 @@ func explain(c Change) (string, WordedChange) {
 			wc.What = "memory (MiB)"
 			return "Task size", wc
 		}
-		wc.What = rest(1)
+		wc.What = c.Path
 		return "Task definition", wc
 	case "service":
 		switch at(1) {
@@ -306,7 +306,7 @@ func explain(c Change) (string, WordedChange) {
 			}
 			return "Networking", wc
 		}
-		wc.What = rest(1)
+		wc.What = c.Path
 		return "Service", wc
 	case "loadBalancer":
 		switch at(1) {
@@ -321,7 +321,7 @@ func explain(c Change) (string, WordedChange) {
 			case "":
 				wc.What = "HTTPS listener (443)"
 			default:
-				wc.What = rest(2)
+				wc.What = c.Path
 			}
 			return "HTTPS and certificate", wc
 		case "targetGroup":
@@ -334,7 +334,7 @@ func explain(c Change) (string, WordedChange) {
 			wc.What = "load balancer and its HTTP listener (80)"
 			return "Load balancer", wc
 		}
-		wc.What = rest(1)
+		wc.What = c.Path
 		return "Load balancer", wc
 	}
 	wc.What = c.Path

@@ -40,6 +40,10 @@ type Options struct {
 	// LoadBalancerTimeout bounds the wait for a new load balancer to become
 	// active. Default 15 minutes.
 	LoadBalancerTimeout time.Duration
+	// CertificateTimeout bounds the wait for a certificate's DNS
+	// validation, from the deployment's creation; past it the deployment
+	// fails. Default 72 hours, ACM's own limit.
+	CertificateTimeout time.Duration
 	// DNSRecheckInterval is how long a deployment waiting for DNS
 	// validation sleeps (its job snoozed, no worker held) between checks.
 	// Default 1 minute.
@@ -61,6 +65,7 @@ func (o *Options) setDefaults() {
 	def(&o.MaxPollInterval, 15*time.Second)
 	def(&o.StableTimeout, 30*time.Minute)
 	def(&o.LoadBalancerTimeout, 15*time.Minute)
+	def(&o.CertificateTimeout, 72*time.Hour)
 	def(&o.DNSRecheckInterval, time.Minute)
 	def(&o.RetryDelay, 5*time.Second)
 	if o.Logger == nil {
@@ -130,10 +135,23 @@ type SubmitOptions struct {
 	Reason   string
 }
 
-// Submit stores a queued deployment of spec and enqueues its apply job in
-// the same transaction. A service with an unfinished deployment yields a
+// Submit plans spec, then stores a queued deployment of it and enqueues
+// its apply job in the same transaction. A spec naming resources that do
+// not exist, or whose plan refuses a resource, yields a *ValidationError
+// naming the field; a service with an unfinished deployment a
 // *store.ActiveDeploymentError (wrapping store.ErrConflict).
 func (e *Engine) Submit(ctx context.Context, spec *Spec, opts SubmitOptions) (store.Deployment, error) {
+	plan, err := e.Plan(ctx, spec)
+	if err != nil {
+		return store.Deployment{}, err
+	}
+	if refused := plan.Refused(); len(refused) > 0 {
+		var ps problems
+		for _, it := range refused {
+			ps.add(stepField(it.Step), "%s", it.Reason)
+		}
+		return store.Deployment{}, ps.err()
+	}
 	return e.create(ctx, store.NewDeployment{
 		ServiceKey: spec.ServiceKey(), Region: spec.Region, Cluster: spec.Cluster.Name, Service: spec.Service.Name,
 		Kind: store.KindDeploy, Spec: spec.JSON(),
@@ -142,6 +160,7 @@ func (e *Engine) Submit(ctx context.Context, spec *Spec, opts SubmitOptions) (st
 }
 
 func (e *Engine) create(ctx context.Context, nd store.NewDeployment) (store.Deployment, error) {
+	nd.Changes = storedChanges(nd.Spec)
 	return e.store.CreateDeployment(ctx, nd, func(ctx context.Context, tx pgx.Tx, d store.Deployment) error {
 		_, err := e.inserter.InsertTx(ctx, tx, ApplyArgs{DeploymentID: d.ID}, nil)
 		if err != nil {

@@ -89,13 +89,19 @@ func TestPlanOnAnEmptyAccountCreatesEverything(t *testing.T) {
 		"listener HTTP:80":             "a new load balancer has no listeners → create",
 		"service php-app":              "service php-app does not exist in cluster demo → create",
 		"certificate app.example.com":  "no certificate for app.example.com: request one, validated by DNS → create",
+		// The redirect changes the port 80 listener once 443 serves.
+		"listener HTTP:80 redirect": "port 80 will redirect to HTTPS once port 443 serves → update",
 	}
 	if len(plan.Items) != len(want) {
 		t.Fatalf("plan has %d items, want %d: %+v", len(plan.Items), len(want), plan.Items)
 	}
 	for _, it := range plan.Items {
 		reason, ok := want[it.Resource+" "+it.Name]
-		if !ok || it.Action != store.ActionCreate || !strings.HasPrefix(it.Reason, reason) {
+		wantAction := store.ActionCreate
+		if it.Step == stepHTTPRedirect {
+			wantAction = store.ActionUpdate
+		}
+		if !ok || it.Action != wantAction || !strings.HasPrefix(it.Reason, reason) {
 			t.Errorf("plan item %s %s: %s (%q)", it.Resource, it.Name, it.Action, it.Reason)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
@@ -33,6 +34,9 @@ type testEnv struct {
 	engine  *Engine
 	aws     rawClients
 	subnets []string
+	// endpoint is the sandbox's URL, for other clients (awscli).
+	endpoint string
+	speed    float64 // the sandbox clock's
 }
 
 // rawClients are full SDK clients, for checks and changes the engine's
@@ -51,6 +55,9 @@ type envOptions struct {
 	stableTimeout   time.Duration
 	pollInterval    time.Duration
 	maxPollInterval time.Duration
+	certTimeout     time.Duration
+	// wrap, when set, wraps the sandbox's handler (to delay one operation).
+	wrap func(http.Handler) http.Handler
 }
 
 func newTestEnv(t testing.TB, o envOptions) *testEnv {
@@ -68,7 +75,11 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 		o.maxPollInterval = 100 * time.Millisecond
 	}
 	srv := sandbox.New(sandbox.Options{Speed: o.speed, CertificateValidationDelay: o.certValidation})
-	hs := httptest.NewServer(srv)
+	var h http.Handler = srv
+	if o.wrap != nil {
+		h = o.wrap(srv)
+	}
+	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
 	storetest.Server(t) // sets up the template database before NewPool names it
 	st := store.New(storetest.NewPool(t))
@@ -79,7 +90,7 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 	})
 	engine, err := NewEngine(st, Options{
 		Clients: factory, PollInterval: o.pollInterval, MaxPollInterval: o.maxPollInterval,
-		StableTimeout: o.stableTimeout, DNSRecheckInterval: 100 * time.Millisecond, RetryDelay: 100 * time.Millisecond,
+		StableTimeout: o.stableTimeout, CertificateTimeout: o.certTimeout, DNSRecheckInterval: 100 * time.Millisecond, RetryDelay: 100 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +98,7 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(hs.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDSANDBOXTEST", "secret", "")}
 	clients := rawClients{ECS: ecs.NewFromConfig(cfg), ELB: elb.NewFromConfig(cfg), EC2: ec2.NewFromConfig(cfg), ACM: acm.NewFromConfig(cfg)}
-	env := &testEnv{t: t, sandbox: srv, store: st, engine: engine, aws: clients}
+	env := &testEnv{t: t, sandbox: srv, store: st, engine: engine, aws: clients, endpoint: hs.URL, speed: o.speed}
 	out, err := clients.EC2.DescribeSubnets(context.Background(), &ec2.DescribeSubnetsInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -248,5 +259,52 @@ func withImage(image string) func(*Spec) {
 		td["containerDefinitions"].([]any)[0].(map[string]any)["image"] = image
 		s.TaskDefinition, _ = json.Marshal(td)
 		withoutHTTPS(s)
+	}
+}
+
+// submitUnchecked stores and enqueues a deployment of spec without Submit's
+// plan, so that apply meets what the plan would refuse.
+func (env *testEnv) submitUnchecked(spec *Spec) store.Deployment {
+	env.t.Helper()
+	d, err := env.engine.create(context.Background(), store.NewDeployment{
+		ServiceKey: spec.ServiceKey(), Region: spec.Region, Cluster: spec.Cluster.Name, Service: spec.Service.Name,
+		Kind: store.KindDeploy, Spec: spec.JSON(), CreatedBy: "alice", Reason: env.t.Name(),
+	})
+	if err != nil {
+		env.t.Fatal(err)
+	}
+	return d
+}
+
+// plan plans spec.
+func (env *testEnv) plan(spec *Spec) Plan {
+	env.t.Helper()
+	p, err := env.engine.Plan(context.Background(), spec)
+	if err != nil {
+		env.t.Fatal(err)
+	}
+	return p
+}
+
+// delayOp delays the sandbox's answer to one operation (by its
+// X-Amz-Target or Action) after the sandbox has carried it out, so that a
+// test can fail a sibling step while that call is in flight.
+func delayOp(op string, d time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			target := r.Header.Get("X-Amz-Target")
+			if len(target) > len(op) && target[len(target)-len(op)-1:] == "."+op {
+				rec := httptest.NewRecorder()
+				next.ServeHTTP(rec, r)
+				time.Sleep(d)
+				for k, v := range rec.Header() {
+					w.Header()[k] = v
+				}
+				w.WriteHeader(rec.Code)
+				w.Write(rec.Body.Bytes())
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
 	}
 }

@@ -12,13 +12,27 @@ import (
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
-// ErrNotRollbackable is wrapped when a deployment cannot be restored; the
-// message says why in words.
+// ErrNotRollbackable is matched (errors.Is) by every
+// *NotRollbackableError.
 var ErrNotRollbackable = errors.New("cannot roll back")
+
+// NotRollbackableError says that deployment ID cannot be restored, and Why
+// in a sentence for the user.
+type NotRollbackableError struct {
+	ID  int64
+	Why string
+}
+
+func (e *NotRollbackableError) Error() string {
+	return fmt.Sprintf("cannot roll back to deployment %d: %s", e.ID, e.Why)
+}
+
+// Is makes the error match ErrNotRollbackable.
+func (e *NotRollbackableError) Is(target error) bool { return target == ErrNotRollbackable }
 
 // Rollback submits a new deployment (kind rollback) restoring the spec of
 // deployment id: its task definition revision while ACTIVE, else its stored
-// task definition registered again. It fails with ErrNotRollbackable when
+// task definition registered again. It fails with a *NotRollbackableError when
 // CheckRollback says no, and like Submit when the service is busy.
 func (e *Engine) Rollback(ctx context.Context, id int64, opts SubmitOptions) (store.Deployment, error) {
 	ok, why, err := e.CheckRollback(ctx, id)
@@ -26,7 +40,7 @@ func (e *Engine) Rollback(ctx context.Context, id int64, opts SubmitOptions) (st
 		return store.Deployment{}, err
 	}
 	if !ok {
-		return store.Deployment{}, fmt.Errorf("%w to deployment %d: %s", ErrNotRollbackable, id, why)
+		return store.Deployment{}, &NotRollbackableError{ID: id, Why: why}
 	}
 	target, err := e.store.Deployment(ctx, id)
 	if err != nil {
@@ -65,7 +79,11 @@ func (e *Engine) CheckRollback(ctx context.Context, id int64) (ok bool, why stri
 	}
 	spec, err := Parse(d.Spec)
 	if err != nil {
-		return false, fmt.Sprintf("deployment %d's spec is no longer valid: %v", id, err), nil
+		var ve *ValidationError
+		if errors.As(err, &ve) && len(ve.Problems) > 0 {
+			return false, fmt.Sprintf("deployment %d's spec no longer passes today's checks: %s", id, ve.Problems[0]), nil
+		}
+		return false, fmt.Sprintf("deployment %d's stored spec can no longer be read", id), nil
 	}
 	clients, err := e.clients(ctx, spec.Region)
 	if err != nil {
@@ -102,7 +120,7 @@ func (e *Engine) CheckRollback(ctx context.Context, id int64) (ok bool, why stri
 // rollbackRevision says whether and how the restored task definition will
 // be obtained: the revision reused, or the stored JSON registered again.
 func rollbackRevision(ctx context.Context, l lookup, d store.Deployment) (bool, string, error) {
-	td, err := l.taskDefinition(ctx, d.TaskDefinitionARN)
+	td, _, err := l.taskDefinition(ctx, d.TaskDefinitionARN)
 	if err != nil {
 		return false, "", err
 	}
@@ -110,8 +128,8 @@ func rollbackRevision(ctx context.Context, l lookup, d store.Deployment) (bool, 
 		return true, fmt.Sprintf("revision %d of %s is active and will be reused", td.Revision, aws.ToString(td.Family)), nil
 	}
 	if _, err := decodeTaskDefinition(d.TaskDefinition); err != nil {
-		return false, fmt.Sprintf("revision %s was deregistered and the stored task definition cannot be read: %v",
-			revisionOf(d.TaskDefinitionARN), err), nil
+		return false, fmt.Sprintf("revision %s was deregistered and the stored task definition can no longer be read as a task definition",
+			revisionOf(d.TaskDefinitionARN)), nil
 	}
 	return true, fmt.Sprintf("revision %s was deregistered; its stored task definition will be registered again as a new revision",
 		revisionOf(d.TaskDefinitionARN)), nil

@@ -317,13 +317,39 @@ func containerMemory(def types.ContainerDefinition) int32 {
 	return deref(def.Memory)
 }
 
+// imageProblem says what is wrong with a container image reference by
+// ECS's rule (aws-api.md §9.1), or "": repository/image:tag of at most 255
+// letters, digits and -_:./#, optionally followed by @sha256: and 64 hex
+// digits (the length limit is for what precedes the @).
+func imageProblem(image string) string {
+	if image == "" {
+		return `is required; name the image to run, e.g. "php:8.3-apache"`
+	}
+	name, digest, hasDigest := strings.Cut(image, "@")
+	if name == "" {
+		return "needs a repository and image name before the @"
+	}
+	if len(name) > maxImageLength {
+		return fmt.Sprintf("is %d characters before any @digest; AWS accepts at most %d", len(name), maxImageLength)
+	}
+	for _, r := range name {
+		if !(r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) || strings.ContainsRune("-_:./#", r)) {
+			return fmt.Sprintf("contains %q; an image reference may hold only letters, digits and - _ : . / # (and @sha256:<digest>)", r)
+		}
+	}
+	if hasDigest {
+		hex, ok := strings.CutPrefix(digest, "sha256:")
+		if !ok || len(hex) != 64 || strings.Trim(hex, "0123456789abcdefABCDEF") != "" {
+			return "has a digest AWS does not accept; write @sha256: followed by 64 hex digits"
+		}
+	}
+	return ""
+}
+
 func (c *checker) container(path string, def types.ContainerDefinition, names map[string]int, taskMemory int) {
 	c.ecsName(path+".name", "container", deref(def.Name))
-	switch image := deref(def.Image); {
-	case image == "":
-		c.add(path+".image", "is required; name the image to run, e.g. \"php:8.3-apache\"")
-	case len(image) > maxImageLength:
-		c.add(path+".image", "is %d characters; AWS accepts at most %d", len(image), maxImageLength)
+	if msg := imageProblem(deref(def.Image)); msg != "" {
+		c.add(path+".image", "%s", msg)
 	}
 	c.containerResources(path, def, taskMemory)
 	if def.Hostname != nil {

@@ -63,7 +63,13 @@ func TestValidationRules(t *testing.T) {
 		{name: "duplicate container name", edits: []edit{del(web + ".dependsOn"), set(redis+".name", "web")}, path: redis + ".name", want: `"web" is already the name of containerDefinitions[0]; container names must be unique`},
 		{name: "container name invalid", edits: []edit{del(web + ".dependsOn"), set(redis+".name", "redis cache")}, path: redis + ".name", want: `"redis cache" is not a valid container name`},
 		{name: "image missing", edits: []edit{del(redis + ".image")}, path: redis + ".image", want: `is required; name the image to run, e.g. "php:8.3-apache"`},
-		{name: "image too long", edits: []edit{set(redis+".image", strings.Repeat("i", 256))}, path: redis + ".image", want: "is 256 characters; AWS accepts at most 255"},
+		{name: "image too long", edits: []edit{set(redis+".image", strings.Repeat("i", 256))}, path: redis + ".image", want: "is 256 characters before any @digest; AWS accepts at most 255"},
+		{name: "image with a space", edits: []edit{set(web+".image", "php 8")}, path: web + ".image", want: `contains ' '; an image reference may hold only letters, digits and - _ : . / # (and @sha256:<digest>)`},
+		{name: "image with a quote", edits: []edit{set(web+".image", `php"8`)}, path: web + ".image", want: `contains '"'`},
+		{name: "image with a non-ASCII letter", edits: []edit{set(web+".image", "phé:8")}, path: web + ".image", want: `contains 'é'`},
+		{name: "image digest not sha256", edits: []edit{set(web+".image", "php@md5:abc")}, path: web + ".image", want: "has a digest AWS does not accept"},
+		{name: "image digest too short", edits: []edit{set(web+".image", "php@sha256:"+strings.Repeat("a", 63))}, path: web + ".image", want: "has a digest AWS does not accept"},
+		{name: "image digest only", edits: []edit{set(web+".image", "@sha256:"+strings.Repeat("a", 64))}, path: web + ".image", want: "needs a repository and image name before the @"},
 		{name: "container cpu negative", edits: []edit{set(redis+".cpu", -1)}, path: redis + ".cpu", want: "-1 is negative"},
 		{name: "container memory tiny", edits: []edit{del(redis + ".memoryReservation"), set(redis+".memory", 4)}, path: redis + ".memory", want: "4 MiB is too little; give a container at least 6 MiB"},
 		{name: "container memory above task", edits: []edit{set(web+".memory", 2048)}, path: web + ".memory", want: "2048 MiB is more than the task's 1024 MiB; lower it or raise taskDefinition.memory",
@@ -357,6 +363,20 @@ func TestParseTaskSize(t *testing.T) {
 		got, ok := parseTaskSize(tt.in, tt.unit)
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("parseTaskSize(%q, %q) = %d, %v; want %d, %v", tt.in, tt.unit, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// TestImageReferencesAWSAccepts keeps the image rule from refusing what
+// AWS takes: registries with ports, paths, tags, digests.
+func TestImageReferencesAWSAccepts(t *testing.T) {
+	for _, image := range []string{
+		"php:8.3-apache", "public.ecr.aws/nginx/nginx:latest", "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1_2#x",
+		"registry.example.com:5000/team/app:1.0", "nginx@sha256:" + strings.Repeat("0a", 32),
+		"ghcr.io/o/app:1@sha256:" + strings.Repeat("F", 64), strings.Repeat("i", 255),
+	} {
+		if msg := imageProblem(image); msg != "" {
+			t.Errorf("imageProblem(%q) = %q, want accepted", image, msg)
 		}
 	}
 }

@@ -16,62 +16,77 @@ import (
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	return sleepUnless(ctx, d, nil)
+// wait bounds one poll: its step (for progress; "" records none), its
+// deadline and what happens at it, and the channel that parks it.
+type wait struct {
+	step     string
+	deadline time.Time
+	// timedOut is the error past the deadline, given the last progress.
+	timedOut func(progress string) error
+	// park, once closed, ends the wait with errWaitingForDNS.
+	park <-chan struct{}
 }
 
-// sleepUnless waits d, or until wake is closed (nil: never), or ctx ends.
-func sleepUnless(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-wake:
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-	return nil
-}
-
-// poll calls check until it reports done or fails, sleeping between calls
-// with a doubling interval (PollInterval up to MaxPollInterval) and
-// recording each new progress report on the step. Past timeout it fails
-// with the last progress, which ends the deployment as interrupted.
-func (r *run) poll(ctx context.Context, step string, timeout time.Duration, check func(context.Context) (done bool, progress string, err error)) error {
-	deadline := time.Now().Add(timeout)
-	interval := r.e.opts.PollInterval
+// poll is the one way the engine waits: it calls check until it reports
+// done or fails, sleeping between calls with a doubling interval
+// (PollInterval up to MaxPollInterval), recording each new progress report
+// on the step, and ending at the deadline with w.timedOut. A sibling's
+// failure ends it with errStopped, the worker stopping with ctx's error.
+func (s *stepCtx) poll(ctx context.Context, w wait, check func(context.Context) (done bool, progress string, err error)) error {
+	interval := s.e.opts.PollInterval
 	recorded := ""
 	for {
 		done, progress, err := check(ctx)
 		if done || err != nil {
 			return err
 		}
-		if progress != recorded {
-			if err := r.e.store.SetStepProgress(ctx, r.d.ID, step, progress); err != nil {
+		if progress != recorded && w.step != "" {
+			if err := s.e.store.SetStepProgress(ctx, s.d.ID, w.step, progress); err != nil {
 				return err
 			}
 			recorded = progress
 		}
-		left := time.Until(deadline)
+		left := time.Until(w.deadline)
 		if left <= 0 {
-			return &failure{status: store.StatusInterrupted, code: "Timeout",
-				message: fmt.Sprintf("not done after %s: %s", timeout, progress)}
+			return w.timedOut(progress)
 		}
-		if err := sleep(ctx, min(interval, left)); err != nil {
-			return err
+		select {
+		case <-w.park:
+			return errWaitingForDNS
+		default:
 		}
-		interval = min(2*interval, r.e.opts.MaxPollInterval)
+		t := time.NewTimer(min(interval, left))
+		select {
+		case <-t.C:
+		case <-w.park: // checked once more, then parked
+		case <-s.stop:
+			t.Stop()
+			return errStopped
+		case <-ctx.Done():
+			t.Stop()
+			return context.Cause(ctx)
+		}
+		t.Stop()
+		interval = min(2*interval, s.e.opts.MaxPollInterval)
+	}
+}
+
+// interrupted is the timeout of a wait that ends the deployment as
+// interrupted, with the wait's last progress.
+func interrupted(timeout time.Duration) func(string) error {
+	return func(progress string) error {
+		return &failure{status: store.StatusInterrupted, code: "Timeout", message: fmt.Sprintf("not done after %s: %s", timeout, progress)}
 	}
 }
 
 // waitLoadBalancerActive waits until the new load balancer leaves
 // provisioning.
-func (r *run) waitLoadBalancerActive(ctx context.Context, rec *stepRecord) (struct{}, error) {
-	rec.action, rec.arn = store.ActionWait, r.loadBalancer.ARN
-	name := r.spec.LoadBalancer.Name
-	err := r.poll(ctx, stepLoadBalancerActive, r.e.opts.LoadBalancerTimeout, func(ctx context.Context) (bool, string, error) {
-		out, err := r.aws.ELB.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{r.loadBalancer.ARN}})
+func waitLoadBalancerActive(ctx context.Context, s *stepCtx, _ decision) (result, error) {
+	lb := s.dep(stepLoadBalancer)
+	name := s.spec.LoadBalancer.Name
+	timeout := s.e.opts.LoadBalancerTimeout
+	err := s.poll(ctx, wait{step: stepLoadBalancerActive, deadline: time.Now().Add(timeout), timedOut: interrupted(timeout)}, func(ctx context.Context) (bool, string, error) {
+		out, err := s.aws.ELB.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{lb.ARN}})
 		if err != nil {
 			return false, "", err
 		}
@@ -87,31 +102,29 @@ func (r *run) waitLoadBalancerActive(ctx context.Context, rec *stepRecord) (stru
 		}
 		return false, fmt.Sprintf("load balancer %s is %s", name, st.Code), nil
 	})
-	return struct{}{}, err
+	return result{ARN: lb.ARN}, err
 }
 
-// stableResult is the service-stable step's recorded result.
-type stableResult struct {
-	RunningCount int32 `json:"runningCount"`
-}
-
-// waitServiceStable waits until the service has one deployment, of this
-// revision, COMPLETED, with running == desired and, behind a load balancer,
-// every target healthy. A deployment of this revision that ECS's circuit
-// breaker marks FAILED ends the deployment rolled_back_by_ecs (failed when
-// the breaker does not roll back).
-func (r *run) waitServiceStable(ctx context.Context, rec *stepRecord) (stableResult, error) {
-	rec.action, rec.arn = store.ActionWait, r.service.ARN
-	var res stableResult
-	err := r.poll(ctx, stepServiceStable, r.e.opts.StableTimeout, func(ctx context.Context) (bool, string, error) {
-		svc, err := lookup{r.aws}.service(ctx, r.spec.Cluster.Name, r.spec.Service.Name)
+// waitServiceStable waits until this deployment's own ECS deployment (the
+// one rolling out its revision) is the service's only one, COMPLETED, with
+// running == desired and, behind a load balancer, every target healthy.
+// The rollout's end is judged by rollout.
+func waitServiceStable(ctx context.Context, s *stepCtx, _ decision) (result, error) {
+	svcRes := s.dep(stepService)
+	res := result{ARN: svcRes.ARN}
+	timeout := s.e.opts.StableTimeout
+	ours := rolloutOf{id: svcRes.ECSDeploymentID, taskDefinition: s.dep(stepTaskDefinition).ARN, since: svcRes.Since,
+		rollback: s.spec.Service.CircuitBreaker != nil && s.spec.Service.CircuitBreaker.Rollback}
+	err := s.poll(ctx, wait{step: stepServiceStable, deadline: time.Now().Add(timeout), timedOut: interrupted(timeout)}, func(ctx context.Context) (bool, string, error) {
+		svc, err := s.l().service(ctx, s.spec.Cluster.Name, s.spec.Service.Name)
 		if err != nil {
 			return false, "", err
 		}
 		if svc == nil {
-			return false, "", fail("ServiceNotFound", "service %s disappeared during the deployment", r.spec.Service.Name)
+			return false, "", fail("ServiceNotFound", "service %s disappeared during the deployment", s.spec.Service.Name)
 		}
-		if err := r.rolloutFailure(svc); err != nil {
+		d, err := ours.judge(svc)
+		if err != nil {
 			return false, "", err
 		}
 		res.RunningCount = svc.RunningCount
@@ -119,71 +132,107 @@ func (r *run) waitServiceStable(ctx context.Context, rec *stepRecord) (stableRes
 		if len(svc.Deployments) != 1 || svc.RunningCount != svc.DesiredCount {
 			return false, progress, nil
 		}
-		d := svc.Deployments[0]
-		if aws.ToString(d.TaskDefinition) != r.taskDef.ARN || d.RolloutState != ecstypes.DeploymentRolloutStateCompleted {
+		if d.RolloutState != ecstypes.DeploymentRolloutStateCompleted {
 			return false, progress + ", rollout " + string(d.RolloutState), nil
 		}
-		return r.targetsHealthy(ctx, svc.DesiredCount)
+		return s.targetsHealthy(ctx, svc.DesiredCount)
 	})
 	return res, err
 }
 
-// rolloutFailure reports this revision's deployment marked FAILED by the
-// circuit breaker, or gone from the service altogether: ECS rolled back and
-// already retired it, or someone else deployed over it.
-func (r *run) rolloutFailure(svc *ecstypes.Service) error {
-	status := store.StatusFailed
-	if cb := r.spec.Service.CircuitBreaker; cb != nil && cb.Rollback {
-		status = store.StatusRolledBackByECS
-	}
-	ours := false
-	for _, d := range svc.Deployments {
-		if !r.isOurDeployment(d) {
-			continue
-		}
-		ours = true
-		if d.RolloutState == ecstypes.DeploymentRolloutStateFailed {
-			return &failure{status: status, code: "DeploymentFailed", message: aws.ToString(d.RolloutStateReason)}
-		}
-	}
-	if !ours {
-		// ECS may retire a failed deployment before a poll sees it FAILED;
-		// its event says whether the circuit breaker did it. Only events
-		// since this deployment began, naming its ECS deployment when known,
-		// count: an older failure is not this one's.
-		for _, ev := range svc.Events {
-			msg := aws.ToString(ev.Message)
-			if !strings.Contains(msg, "deployment failed") || aws.ToTime(ev.CreatedAt).Before(r.service.Since) {
-				continue
-			}
-			if id := r.service.ECSDeploymentID; id != "" && !strings.Contains(msg, id) {
-				continue
-			}
-			return &failure{status: status, code: "DeploymentFailed", message: msg}
-		}
-		return &failure{status: status, code: "DeploymentReplaced",
-			message: fmt.Sprintf("the service now runs %s instead of this deployment's revision", aws.ToString(svc.TaskDefinition))}
-	}
-	return nil
+// rolloutOf identifies this deployment's ECS deployment: by id when
+// recorded, else the PRIMARY one running its revision; since is when it
+// was asked for, and rollback whether the circuit breaker rolls back.
+type rolloutOf struct {
+	id, taskDefinition string
+	since              time.Time
+	rollback           bool
 }
 
-// isOurDeployment reports whether an ECS deployment is the one rolling out
-// this deployment's revision: by its id when recorded, else by revision.
-func (r *run) isOurDeployment(d ecstypes.Deployment) bool {
-	if id := r.service.ECSDeploymentID; id != "" {
-		return aws.ToString(d.Id) == id
+// judge finds this deployment's ECS deployment in svc and says how its
+// rollout stands. It is an error when the rollout ended otherwise than
+// well:
+//   - ECS marked it FAILED (circuit breaker) and rolled back — the "rolling
+//     back" event, or another PRIMARY deployment, shows it: rolled_back_by_ecs;
+//     FAILED without rolling back: failed;
+//   - it is gone, and an event since it began says it failed: the same;
+//   - another revision's deployment replaced it: superseded, naming it.
+//
+// A new PRIMARY deployment of the same revision (someone forced a new
+// deployment) is followed instead.
+func (o *rolloutOf) judge(svc *ecstypes.Service) (ecstypes.Deployment, error) {
+	var mine, primary *ecstypes.Deployment
+	for i, d := range svc.Deployments {
+		if aws.ToString(d.Status) == "PRIMARY" {
+			primary = &svc.Deployments[i]
+		}
+		if o.id != "" && aws.ToString(d.Id) == o.id || o.id == "" && aws.ToString(d.Status) == "PRIMARY" && aws.ToString(d.TaskDefinition) == o.taskDefinition {
+			mine = &svc.Deployments[i]
+		}
 	}
-	return aws.ToString(d.TaskDefinition) == r.taskDef.ARN
+	if mine != nil && mine.RolloutState == ecstypes.DeploymentRolloutStateFailed {
+		return ecstypes.Deployment{}, o.failed(svc, aws.ToString(mine.RolloutStateReason), primary != nil && primary != mine)
+	}
+	if mine == nil {
+		if ev, ok := o.failureEvent(svc); ok {
+			return ecstypes.Deployment{}, o.failed(svc, ev, false)
+		}
+	}
+	if mine == nil || mine != primary {
+		if primary != nil && aws.ToString(primary.TaskDefinition) == o.taskDefinition {
+			o.id = aws.ToString(primary.Id) // the same revision, deployed again: follow it
+			return *primary, nil
+		}
+		by := "no deployment"
+		if primary != nil {
+			by = fmt.Sprintf("ECS deployment %s of revision %s", aws.ToString(primary.Id), revisionOf(aws.ToString(primary.TaskDefinition)))
+		}
+		return ecstypes.Deployment{}, &failure{status: store.StatusSuperseded, code: "DeploymentSuperseded", message: fmt.Sprintf(
+			"the service was updated by someone else before this deployment's revision %s was stable: it now runs %s", revisionOf(o.taskDefinition), by)}
+	}
+	return *mine, nil
+}
+
+// failed is the outcome of this deployment's failed rollout: rolled back
+// by ECS when the circuit breaker rolls back and ECS did (another PRIMARY
+// deployment, or its "rolling back" event), else failed.
+func (o *rolloutOf) failed(svc *ecstypes.Service, reason string, replaced bool) error {
+	if o.rollback && (replaced || o.event(svc, "rolling back") != "") {
+		return &failure{status: store.StatusRolledBackByECS, code: "DeploymentFailed", message: reason + "; ECS rolled the service back to revision " +
+			revisionOf(aws.ToString(svc.TaskDefinition))}
+	}
+	return &failure{status: store.StatusFailed, code: "DeploymentFailed", message: reason}
+}
+
+// failureEvent finds the event saying this deployment's rollout failed:
+// since it began, naming its ECS deployment when known.
+func (o *rolloutOf) failureEvent(svc *ecstypes.Service) (string, bool) {
+	msg := o.event(svc, "deployment failed")
+	if msg == "" || o.id != "" && !strings.Contains(msg, o.id) {
+		return "", false
+	}
+	return msg, true
+}
+
+// event is the newest service event since the rollout began containing
+// text, or "".
+func (o *rolloutOf) event(svc *ecstypes.Service, text string) string {
+	for _, ev := range svc.Events {
+		if msg := aws.ToString(ev.Message); strings.Contains(msg, text) && !aws.ToTime(ev.CreatedAt).Before(o.since) {
+			return msg
+		}
+	}
+	return ""
 }
 
 // targetsHealthy reports whether the target group has at least want
 // healthy targets and none still starting or unhealthy (draining ones
 // are leaving). Without a load balancer there is nothing to check.
-func (r *run) targetsHealthy(ctx context.Context, want int32) (bool, string, error) {
-	if r.spec.LoadBalancer == nil {
+func (s *stepCtx) targetsHealthy(ctx context.Context, want int32) (bool, string, error) {
+	if s.spec.LoadBalancer == nil {
 		return true, "", nil
 	}
-	out, err := r.aws.ELB.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(r.targetGroup.ARN)})
+	out, err := s.aws.ELB.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(s.dep(stepTargetGroup).ARN)})
 	if err != nil {
 		return false, "", err
 	}
@@ -203,14 +252,20 @@ func (r *run) targetsHealthy(ctx context.Context, want int32) (bool, string, err
 }
 
 // collectTaskAddresses reads the running tasks' private and public IPs.
-func (r *run) collectTaskAddresses(ctx context.Context, rec *stepRecord) ([]store.TaskAddress, error) {
-	rec.arn = r.service.ARN
-	list, err := r.aws.ECS.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(r.spec.Cluster.Name),
-		ServiceName: aws.String(r.spec.Service.Name), DesiredStatus: ecstypes.DesiredStatusRunning})
+func collectTaskAddresses(ctx context.Context, s *stepCtx, _ decision) (result, error) {
+	res := result{ARN: s.dep(stepService).ARN}
+	var err error
+	res.Tasks, err = s.taskAddresses(ctx)
+	return res, err
+}
+
+func (s *stepCtx) taskAddresses(ctx context.Context) ([]store.TaskAddress, error) {
+	list, err := s.aws.ECS.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(s.spec.Cluster.Name),
+		ServiceName: aws.String(s.spec.Service.Name), DesiredStatus: ecstypes.DesiredStatusRunning})
 	if err != nil || len(list.TaskArns) == 0 {
 		return nil, err
 	}
-	tasks, err := r.aws.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(r.spec.Cluster.Name), Tasks: list.TaskArns})
+	tasks, err := s.aws.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(s.spec.Cluster.Name), Tasks: list.TaskArns})
 	if err != nil {
 		return nil, err
 	}
@@ -230,14 +285,14 @@ func (r *run) collectTaskAddresses(ctx context.Context, rec *stepRecord) ([]stor
 		}
 		addrs = append(addrs, a)
 	}
-	if !r.spec.Service.AssignPublicIP || len(eniTask) == 0 {
+	if !s.spec.Service.AssignPublicIP || len(eniTask) == 0 {
 		return addrs, nil
 	}
 	ids := make([]string, 0, len(eniTask))
 	for id := range eniTask {
 		ids = append(ids, id)
 	}
-	enis, err := r.aws.EC2.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: ids})
+	enis, err := s.aws.EC2.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: ids})
 	if err != nil {
 		return nil, err
 	}

@@ -24,15 +24,7 @@ psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE
 DATABASE_URL=$url "$tmp/ecsconsole" migrate up >/dev/null
 spec=$(jq -c . deploy/testdata/spec-journey.json)
 echo "seeding $n deployments…"
-psql "$url" -q -v spec="$spec" -v n="$n" <<'SQL'
-INSERT INTO users (username, password_hash, role) VALUES ('seed', 'x', 'viewer');
-INSERT INTO deployments (service_key, region, cluster, service, spec, status, created_by_name, outputs, finished_at, reason)
-SELECT 'us-east-1/c' || (i % 50) || '/s' || (i % 1000), 'us-east-1', 'c' || (i % 50), 's' || (i % 1000), :'spec'::jsonb,
-       (ARRAY['succeeded', 'failed', 'rolled_back_by_ecs', 'interrupted'])[1 + (i % 4)], 'seed',
-       '{"url": "https://app.example.com"}', now(), 'release ' || i
-FROM generate_series(1, :n) i;
-ANALYZE deployments;
-SQL
+psql "$url" -q -v spec="$spec" -v n="$n" -f e2e/bench-seed.sql
 
 echo 'a long benchmark password' | DATABASE_URL=$url "$tmp/ecsconsole" user add --username bench --role viewer --password-stdin >/dev/null
 DATABASE_URL=$url "$tmp/ecsconsole" serve --addr "$addr" --sandbox --log-level warn >/dev/null 2>"$tmp/log" &

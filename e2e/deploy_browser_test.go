@@ -108,9 +108,9 @@ func TestDeployChangeAndRollBackInTheBrowser(t *testing.T) {
 		chromedp.Navigate(firstURL),
 		chromedp.WaitVisible(chromedp.CSS(`#rollback[data-checked] form button.contrast`)),
 		chromedp.Click(chromedp.CSS(`#rollback form button.contrast`)),
-		chromedp.WaitVisible(chromedp.CSS(`#rollback-confirm`)),
-		chromedp.SendKeys(chromedp.CSS(`#rollback-confirm input[name=reason]`), "8.4 is slow"),
-		chromedp.Click(chromedp.CSS(`#rollback-confirm button.contrast`)),
+		chromedp.WaitVisible(chromedp.CSS(`#rollback.confirm #rollback-form`)),
+		chromedp.SendKeys(chromedp.CSS(`#rollback.confirm input[name=reason]`), "8.4 is slow"),
+		chromedp.Click(chromedp.CSS(`#rollback.confirm button.contrast`)),
 		chromedp.WaitVisible(chromedp.CSS(`.alert.ok`)),
 	)
 	if err != nil {

@@ -35,14 +35,14 @@ func (c *console) cli(t *testing.T, stdin string, args ...string) string {
 	return string(out)
 }
 
-// apiClient calls the console's JSON API with a token.
-type apiClient struct {
+// historyAPI calls the console's JSON API with a token.
+type historyAPI struct {
 	t     *testing.T
 	url   string
 	token string
 }
 
-func (a apiClient) call(method, path string, body any) (int, map[string]any) {
+func (a historyAPI) call(method, path string, body any) (int, map[string]any) {
 	a.t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -64,7 +64,7 @@ func (a apiClient) call(method, path string, body any) (int, map[string]any) {
 
 // deploy submits spec and waits until the deployment finishes; it returns
 // the deployment.
-func (a apiClient) deploy(spec map[string]any, reason string) map[string]any {
+func (a historyAPI) deploy(spec map[string]any, reason string) map[string]any {
 	a.t.Helper()
 	code, out := a.call("POST", "/api/v1/deployments", map[string]any{"spec": spec, "reason": reason})
 	if code != http.StatusAccepted {
@@ -73,7 +73,7 @@ func (a apiClient) deploy(spec map[string]any, reason string) map[string]any {
 	return a.wait(int64(out["id"].(float64)))
 }
 
-func (a apiClient) wait(id int64) map[string]any {
+func (a historyAPI) wait(id int64) map[string]any {
 	a.t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
@@ -169,7 +169,7 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 	c := startConsole(t, "--sandbox-speed", "500", "--poll-interval", "50ms")
 	problems := watchConsole(ctx)
 	out := c.cli(t, "", "token", "create", "--username", "admin", "--name", "e2e")
-	api := apiClient{t: t, url: c.URL, token: strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])}
+	api := historyAPI{t: t, url: c.URL, token: strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])}
 
 	// Deploy twice through the API, in two of the sandbox's subnets.
 	_, sn := api.call("GET", "/api/v1/subnets", nil)
@@ -206,8 +206,8 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 
 	// A refused filter says why, with JavaScript on.
 	if err := do(ctx,
-		chromedp.SetValue(chromedp.CSS(`#history-filter input[name=service]`), "a/b/c/d"),
-		chromedp.Submit(chromedp.CSS(`#history-filter`)),
+		chromedp.SetValue(chromedp.CSS(`#filter input[name=service]`), "a/b/c/d"),
+		chromedp.Submit(chromedp.CSS(`#filter`)),
 		chromedp.WaitVisible(chromedp.CSS(`.alert.error`))); err != nil {
 		t.Fatalf("a refused filter shows no message: %v", err)
 	}
@@ -244,7 +244,7 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 	if err := do(ctx, chromedp.Navigate(fmt.Sprintf("%s/deployments/%d", c.URL, id1)),
 		chromedp.WaitVisible(chromedp.CSS(`#rollback[data-checked] form button.contrast`)),
 		chromedp.Click(chromedp.CSS(`#rollback form button.contrast`)),
-		chromedp.WaitVisible(chromedp.CSS(`#rollback-confirm`))); err != nil {
+		chromedp.WaitVisible(chromedp.CSS(`#rollback.confirm #rollback-form`))); err != nil {
 		t.Fatalf("opening the rollback confirmation: %v", err)
 	}
 	if confirm := text(t, ctx, `main`); !strings.Contains(confirm, "php:8.3-apache") || !strings.Contains(confirm, "will be reused") {
@@ -252,8 +252,8 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 	}
 	checkWidths(t, ctx, "rollback-confirm")
 	if err := do(ctx,
-		chromedp.SendKeys(chromedp.CSS(`#rollback-confirm input[name=reason]`), "8.4 is slow"),
-		chromedp.Click(chromedp.CSS(`#rollback-confirm button.contrast`)),
+		chromedp.SendKeys(chromedp.CSS(`#rollback.confirm input[name=reason]`), "8.4 is slow"),
+		chromedp.Click(chromedp.CSS(`#rollback.confirm button.contrast`)),
 		chromedp.WaitVisible(chromedp.CSS(`.summary .restored`))); err != nil {
 		t.Fatalf("rolling back: %v", err)
 	}
@@ -293,7 +293,7 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 	if d := api.deploy(moved, "rebuilt 8.3"); ranDigest(d, "web") == digest1 || ranDigest(d, "web") == "" {
 		t.Fatalf("after the tag moved, a new deployment still ran %s", ranDigest(d, "web"))
 	}
-	if err := do(ctx, chromedp.Navigate(fmt.Sprintf("%s/deployments/%d/rollback", c.URL, id1)), chromedp.WaitVisible(chromedp.CSS(`#rollback-confirm`))); err != nil {
+	if err := do(ctx, chromedp.Navigate(fmt.Sprintf("%s/deployments/%d/rollback", c.URL, id1)), chromedp.WaitVisible(chromedp.CSS(`#rollback.confirm #rollback-form`))); err != nil {
 		t.Fatal(err)
 	}
 	if how := text(t, ctx, `.how`); !strings.Contains(how, "php:8.3-apache has moved") || !strings.Contains(how, "pinned to the digest") {

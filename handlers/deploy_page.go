@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/ecsconsole/ecsconsole/deploy"
-	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
 )
 
@@ -119,25 +118,29 @@ func (s *Server) deploySubmit(w http.ResponseWriter, r *http.Request) error {
 		f.Error = fmt.Sprintf("Keep the reason under %d characters.", maxReasonLength)
 		return page(http.StatusUnprocessableEntity)
 	}
-	spec, err := deploy.ParseWithDefaultRegion([]byte(f.Spec), s.opts.Region)
-	var ve *deploy.ValidationError
-	if errors.As(err, &ve) {
-		for _, p := range ve.Problems {
-			f.Problems = append(f.Problems, web.KeyValue{Key: p.Path, Value: p.Message})
+	// refused shows any refusal on the form, in the error table's words:
+	// the spec's problems next to their paths, anything else above it.
+	refused := func(err error) error {
+		var ve *deploy.ValidationError
+		if errors.As(err, &ve) {
+			for _, p := range ve.Problems {
+				f.Problems = append(f.Problems, web.KeyValue{Key: p.Path, Value: p.Message})
+			}
 		}
-		return page(http.StatusUnprocessableEntity)
+		e := s.asError(r, err)
+		if len(f.Problems) == 0 {
+			f.Error = e.Message
+		}
+		return page(e.Status)
 	}
+	spec, err := deploy.ParseWithDefaultRegion([]byte(f.Spec), s.opts.Region)
 	if err != nil {
-		return err
+		return refused(err)
 	}
 	if r.PostFormValue("action") != "deploy" {
 		plan, err := s.engine.Plan(r.Context(), spec)
 		if err != nil {
-			if e := awsError(err); e != err {
-				f.Error = e.(*Error).Message
-				return page(http.StatusBadGateway)
-			}
-			return err
+			return refused(err)
 		}
 		for _, it := range plan.Items {
 			f.Plan = append(f.Plan, web.PlanRow{Resource: it.Resource, Name: it.Name, Action: it.Action, Reason: it.Reason})
@@ -146,13 +149,8 @@ func (s *Server) deploySubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	me, _ := userFrom(r.Context())
 	d, err := s.engine.Submit(r.Context(), spec, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: f.Reason})
-	var ae *store.ActiveDeploymentError
-	if errors.As(err, &ae) {
-		f.Error = fmt.Sprintf("Deployment #%d of %s is %s; deploy again once it finishes.", ae.Active.ID, ae.Active.ServiceKey, web.StatusLabel(string(ae.Active.Status)))
-		return page(http.StatusConflict)
-	}
 	if err != nil {
-		return err
+		return refused(err)
 	}
 	s.auditAs(r, "deployment.create", d.ServiceKey, map[string]any{"deployment_id": d.ID})
 	s.sessions.Put(r.Context(), flashKey, "Deployment started.")

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,6 +73,7 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 		Row: deploymentRow(dep), Finished: dep.Status.Finished(),
 		ErrorStep: dep.ErrorStep, ErrorCode: dep.ErrorCode, ErrorMessage: dep.ErrorMessage,
 		CanDeploy: me.Role.AtLeast(store.RoleDeployer), ALBDNS: dep.Outputs.LoadBalancerDNS,
+		Rollback: web.RollbackForm(),
 	}
 	if dep.ErrorStep != "" {
 		d.ErrorStepTitle = web.StepTitle(dep.ErrorStep, "")
@@ -122,17 +124,12 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 	}
 	d.Outcome = outcome(dep, d.Serving)
 	d.MayRollback = d.CanDeploy && dep.Status == store.StatusSucceeded && !d.Serving && !d.SameAsNow
-	prev, err := s.store.PreviousDeployment(ctx, dep)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
+	changes, err := s.changesSincePrevious(ctx, dep)
+	if err != nil {
 		return d, err
-	default:
-		d.Previous = prev.ID
-		if d.Sections, err = diffSections(prev, dep); err != nil {
-			return d, err
-		}
 	}
+	d.Previous = changes.Previous
+	d.Sections = explainChanges(changes.Changes)
 	if !d.Finished && r.Header.Get("HX-Target") == "deployment-live" {
 		return d, nil // polling needs only the live part
 	}
@@ -149,12 +146,36 @@ func indentJSON(raw json.RawMessage) string {
 	return pretty.String()
 }
 
+// changesSincePrevious is what changed against the service's deployment
+// before dep: as stored when dep was created, or, for deployments older
+// than that, compared now.
+func (s *Server) changesSincePrevious(ctx context.Context, dep store.Deployment) (deploy.StoredChanges, error) {
+	var sc deploy.StoredChanges
+	if dep.SpecChanges != nil && json.Unmarshal(dep.SpecChanges, &sc) == nil {
+		return sc, nil
+	}
+	prev, err := s.store.PreviousDeployment(ctx, dep)
+	if errors.Is(err, store.ErrNotFound) {
+		return deploy.StoredChanges{}, nil
+	}
+	if err != nil {
+		return sc, err
+	}
+	changes, err := specDiff(prev, dep)
+	return deploy.StoredChanges{Previous: prev.ID, Changes: changes}, err
+}
+
 // diffSections compares two stored deployments in words.
 func diffSections(a, b store.Deployment) ([]web.DiffSection, error) {
 	changes, err := specDiff(a, b)
 	if err != nil {
 		return nil, err
 	}
+	return explainChanges(changes), nil
+}
+
+// explainChanges words changes by section for the pages.
+func explainChanges(changes []deploy.Change) []web.DiffSection {
 	var out []web.DiffSection
 	for _, sec := range deploy.Explain(changes) {
 		ws := web.DiffSection{Title: sec.Title}
@@ -163,7 +184,7 @@ func diffSections(a, b store.Deployment) ([]web.DiffSection, error) {
 		}
 		out = append(out, ws)
 	}
-	return out, nil
+	return out
 }
 
 // resourceRows lists a deployment's resources in a stable order.

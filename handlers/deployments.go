@@ -61,33 +61,34 @@ func statusNames() []string {
 	return names
 }
 
-// historyQuery keeps the filter's parameters as typed, for the next page
-// and the exports.
-func historyQuery(q url.Values) (web.HistoryFilter, string) {
-	f := web.HistoryFilter{Service: q.Get("service"), Status: q.Get("status"), Kind: q.Get("kind"),
-		User: q.Get("user"), Since: q.Get("since"), Until: q.Get("until")}
+// historyFields are the history filter's inputs, in the form's order.
+var historyFields = []string{"service", "status", "kind", "user", "since", "until"}
+
+// historyQuery is the filter's parameters as typed (without the cursor),
+// for the next page and the exports.
+func historyQuery(q url.Values) string {
 	kept := url.Values{}
-	for _, k := range []string{"service", "status", "kind", "user", "since", "until"} {
+	for _, k := range historyFields {
 		if v := strings.TrimSpace(q.Get(k)); v != "" {
 			kept.Set(k, v)
 		}
 	}
-	return f, kept.Encode()
+	return kept.Encode()
 }
 
 func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	d := web.DeploymentsList{Statuses: statusNames()}
-	d.Filter, d.Query = historyQuery(q)
-	page := s.page(r, "Deployments", "deployments")
+	d := web.DeploymentsList{Filter: web.FilterForm(), Statuses: statusNames(), Query: historyQuery(q)}
+	d.Filter.Keep(q, historyFields...)
 	f, _, err := deploymentFilter(q, s.opts.Region)
-	var he *Error
-	if errors.As(err, &he) {
-		d.Error = he.Message
-		s.render(w, r, http.StatusBadRequest, web.DeploymentsPage(page, d))
-		return nil
+	if err != nil {
+		return refuse(err, d.Filter, func(w http.ResponseWriter, r *http.Request, status int, filter web.Form) error {
+			d.Filter = filter
+			s.render(w, r, status, web.DeploymentsPage(s.page(r, "Deployments", "deployments"), d))
+			return nil
+		})
 	}
-	list, next, err := s.store.ListDeployments(r.Context(), f, q.Get("cursor"), 50)
+	list, next, err := s.store.ListDeploymentSummaries(r.Context(), f, q.Get("cursor"), 50)
 	if errors.Is(err, store.ErrBadCursor) {
 		return errInvalid("That page link is broken; start from the newest deployments.")
 	}
@@ -98,7 +99,7 @@ func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 		d.Rows = append(d.Rows, deploymentRow(dep))
 	}
 	d.NextCursor = next
-	s.render(w, r, http.StatusOK, web.DeploymentsPage(page, d))
+	s.render(w, r, http.StatusOK, web.DeploymentsPage(s.page(r, "Deployments", "deployments"), d))
 	return nil
 }
 

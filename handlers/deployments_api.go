@@ -12,7 +12,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/aws/smithy-go"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/ecsconsole/ecsconsole/deploy"
@@ -32,12 +31,24 @@ type specRequest struct {
 // maxReasonLength bounds a deployment's free-text reason.
 const maxReasonLength = 500
 
+// reasonProblem says what is wrong with a deployment's free-text reason,
+// "" if nothing.
+func reasonProblem(reason string) string {
+	switch {
+	case !utf8.ValidString(reason) || strings.ContainsRune(reason, 0):
+		return "Use plain text: this has a NUL or a byte that is not UTF-8."
+	case utf8.RuneCountInString(reason) > maxReasonLength:
+		return fmt.Sprintf("Use at most %d characters.", maxReasonLength)
+	}
+	return ""
+}
+
 // readSpecRequest decodes and validates the request's spec, reporting every
 // problem with its JSON path.
 func (s *Server) readSpecRequest(r *http.Request) (*deploy.Spec, string, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxSpecBody))
 	if err != nil {
-		return nil, "", &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("The request body is over %d bytes.", maxSpecBody)}
+		return nil, "", kindTooLarge.err(fmt.Sprintf("The request body is over %d bytes.", maxSpecBody))
 	}
 	var req specRequest
 	dec := json.NewDecoder(strings.NewReader(string(body)))
@@ -48,18 +59,10 @@ func (s *Server) readSpecRequest(r *http.Request) (*deploy.Spec, string, error) 
 	if len(req.Spec) == 0 || string(req.Spec) == "null" {
 		return nil, "", errInvalid("The body has no spec.", FieldError{Path: "spec", Message: "required"})
 	}
-	if len([]rune(req.Reason)) > maxReasonLength {
-		return nil, "", errInvalid("The reason is too long.", FieldError{Path: "reason", Message: fmt.Sprintf("use at most %d characters", maxReasonLength)})
+	if problem := reasonProblem(req.Reason); problem != "" {
+		return nil, "", errInvalid("The reason cannot be stored.", FieldError{Path: "reason", Message: problem})
 	}
 	spec, err := deploy.ParseWithDefaultRegion(req.Spec, s.opts.Region)
-	var ve *deploy.ValidationError
-	if errors.As(err, &ve) {
-		e := &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_spec", Message: fmt.Sprintf("The spec has %d problem(s).", len(ve.Problems))}
-		for _, p := range ve.Problems {
-			e.Fields = append(e.Fields, FieldError{Path: "spec." + p.Path, Message: p.Message})
-		}
-		return nil, "", e
-	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -90,7 +93,7 @@ func (s *Server) apiPlan(w http.ResponseWriter, r *http.Request) error {
 	}
 	plan, err := s.engine.Plan(r.Context(), spec)
 	if err != nil {
-		return awsError(err)
+		return err
 	}
 	writeJSON(w, http.StatusOK, plan)
 	return nil
@@ -104,7 +107,7 @@ func (s *Server) apiCreateDeployment(w http.ResponseWriter, r *http.Request) err
 	me, _ := userFrom(r.Context())
 	d, err := s.engine.Submit(r.Context(), spec, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: reason})
 	if err != nil {
-		return deploymentConflict(err)
+		return err
 	}
 	s.auditAs(r, "deployment.create", d.ServiceKey, map[string]any{"deployment_id": d.ID})
 	w.Header().Set("Location", "/api/v1/deployments/"+strconv.FormatInt(d.ID, 10))
@@ -127,16 +130,13 @@ func (s *Server) apiRollback(w http.ResponseWriter, r *http.Request) error {
 			return errInvalid(`The body must be empty or {"reason": "..."}: ` + jsonProblem(err))
 		}
 	}
+	if problem := reasonProblem(req.Reason); problem != "" {
+		return errInvalid("The reason cannot be stored.", FieldError{Path: "reason", Message: problem})
+	}
 	me, _ := userFrom(r.Context())
 	d, err := s.engine.Rollback(r.Context(), id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: strings.TrimSpace(req.Reason)})
-	if errors.Is(err, deploy.ErrNotRollbackable) {
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "not_rollbackable", Message: err.Error()}
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		return errNotFound(fmt.Sprintf("There is no deployment %d.", id))
-	}
 	if err != nil {
-		return deploymentConflict(err)
+		return err
 	}
 	s.auditAs(r, "deployment.rollback", d.ServiceKey, map[string]any{"deployment_id": d.ID, "rollback_of": id})
 	w.Header().Set("Location", "/api/v1/deployments/"+strconv.FormatInt(d.ID, 10))
@@ -222,7 +222,7 @@ func (s *Server) apiSubnets(w http.ResponseWriter, r *http.Request) error {
 	}
 	subnets, err := s.engine.Subnets(r.Context(), region)
 	if err != nil {
-		return awsError(err)
+		return err
 	}
 	if subnets == nil {
 		subnets = []deploy.Subnet{}
@@ -262,7 +262,7 @@ func deploymentFilter(q map[string][]string, region string) (store.DeploymentFil
 	var f store.DeploymentFilter
 	for _, k := range []string{"service", "status", "kind", "user", "since", "until"} {
 		if v := get(k); !utf8.ValidString(v) || strings.ContainsRune(v, 0) || len(v) > 300 {
-			return f, 0, errInvalid("The "+k+" filter has characters no "+k+" has.", FieldError{Path: k, Message: "invalid"})
+			return f, 0, errInvalid("The "+k+" filter has characters no "+k+" has.", FieldError{Path: k, Message: "Remove the control characters and invalid bytes."})
 		}
 	}
 	if svc := get("service"); svc != "" {
@@ -274,31 +274,31 @@ func deploymentFilter(q map[string][]string, region string) (store.DeploymentFil
 		case 2:
 			f.ServiceKey = svc
 		default:
-			return f, 0, errInvalid("Service must be a name (php-app), cluster/name (demo/php-app) or region/cluster/name (us-east-1/demo/php-app).", FieldError{Path: "service", Message: "invalid"})
+			return f, 0, errInvalid("Service must be a name (php-app), cluster/name (demo/php-app) or region/cluster/name (us-east-1/demo/php-app).", FieldError{Path: "service", Message: "Use a name, cluster/name or region/cluster/name."})
 		}
 	}
 	if st := get("status"); st != "" {
 		f.Status = store.DeploymentStatus(st)
 		if !slices.Contains(deploymentStatuses, f.Status) {
-			return f, 0, errInvalid("Unknown status "+strconv.Quote(st)+".", FieldError{Path: "status", Message: "use queued, running, waiting_for_dns, succeeded, failed, rolled_back_by_ecs or interrupted"})
+			return f, 0, errInvalid("Unknown status "+strconv.Quote(st)+".", FieldError{Path: "status", Message: "Use queued, running, waiting_for_dns, succeeded, failed, rolled_back_by_ecs, superseded or interrupted."})
 		}
 	}
 	switch k := get("kind"); k {
 	case "", store.KindDeploy, store.KindRollback:
 		f.Kind = k
 	default:
-		return f, 0, errInvalid("Unknown kind "+strconv.Quote(k)+".", FieldError{Path: "kind", Message: "use deploy or rollback"})
+		return f, 0, errInvalid("Unknown kind "+strconv.Quote(k)+".", FieldError{Path: "kind", Message: "Use deploy or rollback."})
 	}
 	f.CreatedBy = get("user")
 	var err error
 	if f.Since, err = filterTime(get("since"), false); err != nil {
-		return f, 0, errInvalid("The start date must be a date like 2026-11-30.", FieldError{Path: "since", Message: "invalid"})
+		return f, 0, errInvalid("The start date must be a date like 2026-11-30.", FieldError{Path: "since", Message: "Use a date like 2026-11-30."})
 	}
 	if f.Until, err = filterTime(get("until"), true); err != nil {
-		return f, 0, errInvalid("The end date must be a date like 2026-11-30.", FieldError{Path: "until", Message: "invalid"})
+		return f, 0, errInvalid("The end date must be a date like 2026-11-30.", FieldError{Path: "until", Message: "Use a date like 2026-11-30."})
 	}
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
-		return f, 0, errInvalid("The start date is after the end date.", FieldError{Path: "since", Message: "after the end date"})
+		return f, 0, errInvalid("The start date is after the end date.", FieldError{Path: "since", Message: "Pick a start date before the end date."})
 	}
 	limit := 50
 	if l := get("limit"); l != "" {
@@ -329,7 +329,7 @@ func filterTime(v string, end bool) (time.Time, error) {
 // deploymentStatuses are the values ?status= accepts.
 var deploymentStatuses = []store.DeploymentStatus{
 	store.StatusQueued, store.StatusRunning, store.StatusWaitingForDNS, store.StatusSucceeded,
-	store.StatusFailed, store.StatusRolledBackByECS, store.StatusInterrupted,
+	store.StatusFailed, store.StatusRolledBackByECS, store.StatusSuperseded, store.StatusInterrupted,
 }
 
 func deploymentID(r *http.Request, param string) (int64, error) {
@@ -351,27 +351,6 @@ func (s *Server) deploymentParam(r *http.Request, param string) (store.Deploymen
 		return store.Deployment{}, errNotFound(fmt.Sprintf("There is no deployment %d.", id))
 	}
 	return d, err
-}
-
-// deploymentConflict maps "the service is busy" to 409 naming the
-// deployment in the way.
-func deploymentConflict(err error) error {
-	var ae *store.ActiveDeploymentError
-	if errors.As(err, &ae) {
-		return &Error{Status: http.StatusConflict, Code: "deployment_in_progress", Message: fmt.Sprintf(
-			"Deployment %d of %s is %s; wait for it to finish.", ae.Active.ID, ae.Active.ServiceKey, ae.Active.Status)}
-	}
-	return awsError(err)
-}
-
-// awsError turns an AWS refusal met while reading live state (a plan, a
-// rollback check) into a 502 naming AWS's code; anything else stays internal.
-func awsError(err error) error {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return &Error{Status: http.StatusBadGateway, Code: "aws_error", Message: "AWS refused: " + ae.ErrorCode() + ": " + ae.ErrorMessage()}
-	}
-	return err
 }
 
 // deploymentBody is the API's view of a deployment.

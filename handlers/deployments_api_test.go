@@ -90,10 +90,16 @@ func TestDeploymentAPIBadInput(t *testing.T) {
 		{"no spec", "/api/v1/plan", `{"reason": "x"}`, 400, "invalid", []string{"spec"}},
 		{"invalid spec, every problem", "/api/v1/deployments", `{"spec": {"cluster": {"name": "bad name!"}, "taskDefinition": {"family": "x", "cpu": "256", "memory": "4096", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "containerDefinitions": [{"name": "web", "image": "nginx"}]}, "service": {"name": "s", "subnets": ["subnet-0123456789abcdef0"], "securityGroupIds": ["sg-0123456789abcdef0"]}}}`,
 			422, "invalid_spec", []string{"spec.cluster.name", "spec.taskDefinition.memory"}},
+		// The journey's placeholder subnets do not exist in the sandbox: refused
+		// up front, naming the field, in the plan and at submission.
+		{"plan names missing subnets", "/api/v1/plan", journeyBody(t), 422, "invalid_spec", []string{"spec.service.subnets[0]", "spec.service.subnets[1]"}},
+		{"deploy names missing subnets", "/api/v1/deployments", journeyBody(t), 422, "invalid_spec", []string{"spec.service.subnets[0]"}},
 		{"bad cursor", "/api/v1/deployments?cursor=zzz", "", 400, "invalid", []string{"cursor"}},
 		{"bad status", "/api/v1/deployments?status=done", "", 400, "invalid", []string{"status"}},
 		{"unknown deployment", "/api/v1/deployments/424242", "", 404, "not_found", nil},
 		{"unknown rollback target", "/api/v1/deployments/424242/rollback", "", 404, "not_found", nil},
+		{"NUL in a rollback's reason", "/api/v1/deployments/1/rollback", `{"reason": "a\u0000b"}`, 400, "invalid", []string{"reason"}},
+		{"NUL in a deployment's reason", "/api/v1/deployments", `{"spec": {}, "reason": "a\u0000b"}`, 400, "invalid", []string{"reason"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			method := http.MethodPost
@@ -210,6 +216,14 @@ func TestDeployPageForm(t *testing.T) {
 	}
 	resp = b.post("/deploy", url.Values{"spec": {"{not json"}, "action": {"plan"}})
 	wantStatus(t, resp, http.StatusUnprocessableEntity)
+
+	// A subnet that does not exist is a problem next to its field, not a 502.
+	missing := strings.Replace(spec, `"subnet-`, `"subnet-0000dead`, 1)
+	resp = b.post("/deploy", url.Values{"spec": {missing}, "action": {"plan"}})
+	wantStatus(t, resp, http.StatusUnprocessableEntity)
+	if problems := doc(t, resp).Find("article.problems li").Text(); !strings.Contains(problems, "service.subnets[0]") || !strings.Contains(problems, "does not exist") {
+		t.Errorf("a missing subnet's problem: %q", problems)
+	}
 
 	// The example plans against the sandbox: everything is new.
 	resp = b.post("/deploy", url.Values{"spec": {spec}, "action": {"plan"}})

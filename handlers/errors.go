@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/a-h/templ"
+	"github.com/aws/smithy-go"
 
+	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
 )
@@ -32,12 +36,99 @@ type FieldError struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
 
-func errNotFound(msg string) *Error { return &Error{Status: 404, Code: "not_found", Message: msg} }
-func errForbidden(msg string) *Error {
-	return &Error{Status: 403, Code: "forbidden", Message: msg}
+// errorKind is an error's status and machine-readable code. Every answer
+// that is not a success has one of these kinds; errorTable says which
+// errors are of which kind and what the user reads.
+type errorKind struct {
+	status int
+	code   string
 }
-func errInvalid(msg string, fields ...FieldError) *Error {
-	return &Error{Status: 400, Code: "invalid", Message: msg, Fields: fields}
+
+// The kinds of error, one line each.
+var (
+	kindInvalid         = errorKind{http.StatusBadRequest, "invalid"}
+	kindInvalidFields   = errorKind{http.StatusUnprocessableEntity, "invalid"} // a form's fields: well-formed, refused
+	kindForbidden       = errorKind{http.StatusForbidden, "forbidden"}
+	kindNotFound        = errorKind{http.StatusNotFound, "not_found"}
+	kindMethod          = errorKind{http.StatusMethodNotAllowed, "method_not_allowed"}
+	kindConflict        = errorKind{http.StatusConflict, "conflict"}
+	kindBusy            = errorKind{http.StatusConflict, "deployment_in_progress"}
+	kindTooLarge        = errorKind{http.StatusRequestEntityTooLarge, "too_large"}
+	kindInvalidSpec     = errorKind{http.StatusUnprocessableEntity, "invalid_spec"}
+	kindNotRollbackable = errorKind{http.StatusUnprocessableEntity, "not_rollbackable"}
+	kindInternal        = errorKind{http.StatusInternalServerError, "internal"}
+	kindAWSRefused      = errorKind{http.StatusBadGateway, "aws_error"}
+)
+
+// err returns an *Error of kind k.
+func (k errorKind) err(msg string, fields ...FieldError) *Error {
+	return &Error{Status: k.status, Code: k.code, Message: msg, Fields: fields}
+}
+
+func errNotFound(msg string) *Error                      { return kindNotFound.err(msg) }
+func errForbidden(msg string) *Error                     { return kindForbidden.err(msg) }
+func errInvalid(msg string, fields ...FieldError) *Error { return kindInvalid.err(msg, fields...) }
+
+// errorTable maps the errors of the store and the engine to their kind and
+// the one wording the user reads, first match wins. A handler returns such
+// errors as they are; it never maps them itself.
+var errorTable = []func(err error) *Error{
+	func(err error) *Error {
+		if errors.Is(err, store.ErrNotFound) {
+			return kindNotFound.err("There is nothing here.")
+		}
+		return nil
+	},
+	func(err error) *Error {
+		var fe *store.FieldErrors
+		if !errors.As(err, &fe) {
+			return nil
+		}
+		e := kindInvalidFields.err("Some fields need attention.")
+		for _, k := range slices.Sorted(maps.Keys(fe.Fields)) { // a stable order
+			e.Fields = append(e.Fields, FieldError{Path: k, Message: fe.Fields[k]})
+		}
+		return e
+	},
+	func(err error) *Error {
+		var ve *deploy.ValidationError
+		if !errors.As(err, &ve) {
+			return nil
+		}
+		e := kindInvalidSpec.err(fmt.Sprintf("The spec has %d problem(s).", len(ve.Problems)))
+		for _, p := range ve.Problems {
+			e.Fields = append(e.Fields, FieldError{Path: "spec." + p.Path, Message: p.Message})
+		}
+		return e
+	},
+	func(err error) *Error {
+		var ae *store.ActiveDeploymentError
+		if !errors.As(err, &ae) {
+			return nil
+		}
+		return kindBusy.err(fmt.Sprintf("Deployment #%d of %s is %s; try again once it finishes.",
+			ae.Active.ID, ae.Active.ServiceKey, web.StatusLabel(string(ae.Active.Status))))
+	},
+	func(err error) *Error {
+		if errors.Is(err, store.ErrConflict) {
+			return kindConflict.err("That was changed at the same time by someone else, or already exists; reload and try again.")
+		}
+		return nil
+	},
+	func(err error) *Error {
+		var nr *deploy.NotRollbackableError
+		if errors.As(err, &nr) {
+			return kindNotRollbackable.err(fmt.Sprintf("Deployment #%d cannot be restored: %s", nr.ID, nr.Why))
+		}
+		return nil
+	},
+	func(err error) *Error {
+		var ae smithy.APIError
+		if errors.As(err, &ae) {
+			return kindAWSRefused.err("AWS refused: " + ae.ErrorCode() + ": " + ae.ErrorMessage())
+		}
+		return nil
+	},
 }
 
 // handlerFunc is an HTTP handler that returns its error for the adapter.
@@ -52,25 +143,20 @@ func (s *Server) handle(h handlerFunc) http.HandlerFunc {
 	}
 }
 
-// asError maps any error to an *Error, logging internal ones.
+// asError maps any error to an *Error through errorTable, logging the
+// internal ones (those no row matches) once with the request id.
 func (s *Server) asError(r *http.Request, err error) *Error {
 	var e *Error
-	switch {
-	case errors.As(err, &e):
+	if errors.As(err, &e) {
 		return e
-	case errors.Is(err, store.ErrNotFound):
-		return errNotFound("There is nothing here.")
 	}
-	var fe *store.FieldErrors
-	if errors.As(err, &fe) {
-		e := errInvalid("Some fields need attention.")
-		for k, v := range fe.Fields {
-			e.Fields = append(e.Fields, FieldError{Path: k, Message: v})
+	for _, row := range errorTable {
+		if e := row(err); e != nil {
+			return e
 		}
-		return e
 	}
 	s.logger.Error("internal error", "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "error", err.Error())
-	return &Error{Status: 500, Code: "internal", Message: "Something went wrong. The error was logged; try again, and tell your administrator if it keeps happening."}
+	return kindInternal.err("Something went wrong. The error was logged; try again, and tell your administrator if it keeps happening.")
 }
 
 // serveError writes err as JSON for the API and as a page otherwise.
@@ -78,6 +164,9 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.asError(r, err)
 	if wantsJSON(r) {
 		writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields}})
+		return
+	}
+	if rf := (*refusedForm)(nil); errors.As(err, &rf) && s.serveRefusedForm(w, r, e, rf) {
 		return
 	}
 	title := http.StatusText(e.Status)
@@ -113,12 +202,22 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // render renders c into a buffer first, so a template failure is a clean 500.
+//
+// A page that answers a boosted form's POST (a refused form shown again, a
+// token's one-time secret) is the page the form is on, so the address bar
+// stays where it is (HX-Push-Url: false): htmx would otherwise push the
+// form's action, and reloading would GET an address that only takes POST
+// (405). A form that moves on answers with a redirect (303), whose page is a
+// GET that htmx pushes as usual.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
 		s.logger.Error("rendering page", "request_id", requestID(r.Context()), "path", r.URL.Path, "error", err.Error())
 		http.Error(w, "Something went wrong.", http.StatusInternalServerError)
 		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Header.Get("HX-Boosted") == "true" {
+		w.Header().Set("HX-Push-Url", "false")
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)

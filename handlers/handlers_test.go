@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -56,9 +55,8 @@ func serveConsole(t *testing.T, st *store.Store) *testConsole {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sessions := pgxstore.NewWithCleanupInterval(st.Pool(), 0)
 	srv := handlers.New(handlers.Options{Region: "us-east-1"}, handlers.Deps{
-		Store: st, Sessions: sessions, Assets: assets, Logger: slog.New(slog.DiscardHandler),
+		Store: st, Assets: assets, Logger: slog.New(slog.DiscardHandler),
 		Identity: func(context.Context) (string, string, error) {
 			return "arn:aws:iam::000000000000:user/test", "000000000000", nil
 		},
@@ -382,13 +380,13 @@ func TestUsersAdmin(t *testing.T) {
 	resp = b.post("/users", url.Values{"username": {"bob"}, "role": {"viewer"}, "password": {"short"}})
 	wantStatus(t, resp, http.StatusUnprocessableEntity)
 	d = doc(t, resp)
-	if d.Find("#password-error").Text() == "" {
+	if d.Find("#new-user-password-error").Text() == "" {
 		t.Error("no message next to the password field")
 	}
 
 	resp = b.post("/users", url.Values{"username": {"bob"}, "role": {"viewer"}, "password": {testPassword}})
 	wantStatus(t, resp, http.StatusConflict)
-	if got := doc(t, resp).Find("#username-error").Text(); got != "That username is taken." {
+	if got := doc(t, resp).Find("#new-user-username-error").Text(); got != "That username is taken." {
 		t.Errorf("duplicate username message = %q", got)
 	}
 
@@ -436,9 +434,9 @@ func TestAccountPasswordAndOwnTokens(t *testing.T) {
 		form  url.Values
 		field string
 	}{
-		"wrong current": {url.Values{"current": {"nope"}, "password": {"a new long password"}, "confirm": {"a new long password"}}, "#current-error"},
-		"mismatch":      {url.Values{"current": {testPassword}, "password": {"a new long password"}, "confirm": {"another one entirely"}}, "#confirm-error"},
-		"too short":     {url.Values{"current": {testPassword}, "password": {"short"}, "confirm": {"short"}}, "#password-error"},
+		"wrong current": {url.Values{"current": {"nope"}, "password": {"a new long password"}, "confirm": {"a new long password"}}, "#password-current-error"},
+		"mismatch":      {url.Values{"current": {testPassword}, "password": {"a new long password"}, "confirm": {"another one entirely"}}, "#password-confirm-error"},
+		"too short":     {url.Values{"current": {testPassword}, "password": {"short"}, "confirm": {"short"}}, "#password-password-error"},
 	} {
 		resp := b.post("/account/password", tc.form)
 		wantStatus(t, resp, http.StatusUnprocessableEntity)

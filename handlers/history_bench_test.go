@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/ecsconsole/ecsconsole/deploy"
@@ -70,8 +69,7 @@ func BenchmarkHistoryPages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := handlers.New(handlers.Options{Region: "us-east-1"}, handlers.Deps{Store: st, Sessions: pgxstore.NewWithCleanupInterval(st.Pool(), 0),
-		Assets: assets, Logger: slog.New(slog.DiscardHandler), Engine: engine})
+	srv := handlers.New(handlers.Options{Region: "us-east-1"}, handlers.Deps{Store: st, Assets: assets, Logger: slog.New(slog.DiscardHandler), Engine: engine})
 	ts := httptest.NewServer(srv.Routes())
 	b.Cleanup(ts.Close)
 	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") }))

@@ -97,8 +97,8 @@ func TestHistoryFiltersByNameUserKindAndDate(t *testing.T) {
 		"service=" + url.QueryEscape("php\x00app"), "user=%ff%fe", "service=" + strings.Repeat("x", 5000)} {
 		resp := b.get("/deployments?" + q)
 		wantStatus(t, resp, http.StatusBadRequest)
-		if msg := doc(t, resp).Find(".alert.error").Text(); msg == "" {
-			t.Errorf("%s: refused without a message", q)
+		if msg := doc(t, resp).Find("#filter .form-error, #filter .field-error").Text(); msg == "" {
+			t.Errorf("%.60s: refused without a message", q)
 		}
 	}
 }

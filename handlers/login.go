@@ -21,35 +21,40 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	s.render(w, r, http.StatusOK, web.Login(s.page(r, "Sign in", ""), web.LoginForm{Next: safeNext(r.URL.Query().Get("next"))}))
+	return s.loginForm(w, r, http.StatusOK, web.LoginForm(safeNext(r.URL.Query().Get("next"))))
+}
+
+// loginForm is the sign-in page showing the form f.
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request, status int, f web.Form) error {
+	s.render(w, r, status, web.Login(s.page(r, "Sign in", ""), f))
 	return nil
 }
+
+var errLoginFailed = &Error{Status: http.StatusUnauthorized, Code: "login_failed", Message: loginFailed}
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	username := strings.ToLower(strings.TrimSpace(r.PostFormValue("username")))
 	password := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	ip := clientIP(r)
-	form := web.LoginForm{Username: username, Next: next}
+	form := web.LoginForm(next)
+	form.Keep(postForm(r), "username") // never the password
 
 	if ok, wait := s.limiter.allow(ip, username, time.Now()); !ok {
 		// Not audited: a flood of refused attempts must not become a flood
 		// of writes. The request log has each one (status 429).
 		secs := retryAfterSeconds(wait)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		form.Error = "Too many sign-in attempts. Wait " + strconv.Itoa(secs) + " seconds and try again."
-		s.render(w, r, http.StatusTooManyRequests, web.Login(s.page(r, "Sign in", ""), form))
-		return nil
+		return refuse(&Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
+			Message: "Too many sign-in attempts. Wait " + strconv.Itoa(secs) + " seconds and try again."}, form, s.loginForm)
 	}
 	user, err := s.store.Authenticate(r.Context(), username, password)
 	if errors.Is(err, store.ErrInvalidCredentials) {
 		s.audit(r, store.AuditEvent{Actor: username, Action: "login.failure", IP: ip})
-		form.Error = loginFailed
-		s.render(w, r, http.StatusUnauthorized, web.Login(s.page(r, "Sign in", ""), form))
-		return nil
+		return refuse(errLoginFailed, form, s.loginForm)
 	}
 	if err != nil {
-		return err
+		return refuse(err, form, s.loginForm)
 	}
 	// A fresh token at sign-in, so a token planted before it is worthless.
 	if err := s.sessions.RenewToken(r.Context()); err != nil {

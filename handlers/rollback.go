@@ -25,12 +25,12 @@ func (s *Server) rollbackCheck(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Vary", "HX-Request, HX-Boosted")
 	// htmx's own request, not a boosted navigation (which wants the page).
 	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Boosted") != "true" {
-		state := web.RollbackState{ID: dep.ID, Service: dep.ServiceKey, Checked: true}
+		state := web.RollbackState{ID: dep.ID, Service: dep.ServiceKey, Checked: true, Form: web.RollbackForm()}
 		state.Why = s.rollbackRefusal(r, dep.ID)
 		s.render(w, r, http.StatusOK, web.RollbackSection(state))
 		return nil
 	}
-	return s.renderRollbackConfirm(w, r, dep, http.StatusOK, "", "")
+	return s.renderRollbackConfirm(w, r, dep, http.StatusOK, web.RollbackForm())
 }
 
 // rollbackRefusal asks the engine whether deployment id can be restored:
@@ -47,9 +47,21 @@ func (s *Server) rollbackRefusal(r *http.Request, id int64) string {
 	return ""
 }
 
-func (s *Server) renderRollbackConfirm(w http.ResponseWriter, r *http.Request, target store.Deployment, status int, reason, problem string) error {
+// rollbackConfirmPage is deployment id's confirmation page showing the
+// rollback form f.
+func (s *Server) rollbackConfirmPage(id int64) formPage {
+	return func(w http.ResponseWriter, r *http.Request, status int, f web.Form) error {
+		target, err := s.store.Deployment(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		return s.renderRollbackConfirm(w, r, target, status, f)
+	}
+}
+
+func (s *Server) renderRollbackConfirm(w http.ResponseWriter, r *http.Request, target store.Deployment, status int, f web.Form) error {
 	ctx := r.Context()
-	c := web.RollbackConfirm{Target: deploymentRow(target), Reason: reason, Error: problem}
+	c := web.RollbackConfirm{Target: deploymentRow(target), Form: f}
 	ok, how, err := s.engine.CheckRollback(ctx, target.ID)
 	switch {
 	case err != nil:
@@ -57,7 +69,7 @@ func (s *Server) renderRollbackConfirm(w http.ResponseWriter, r *http.Request, t
 		c.Why = "AWS could not be asked whether its resources still exist; try again later."
 	case !ok:
 		c.Why = how
-	default:
+	case how != "":
 		c.How = strings.ToUpper(how[:1]) + how[1:]
 	}
 	current, err := s.store.ServingDeployment(ctx, target.ServiceKey)
@@ -81,34 +93,47 @@ func (s *Server) renderRollbackConfirm(w http.ResponseWriter, r *http.Request, t
 	return nil
 }
 
-// rollbackForm starts the rollback the confirmation page asked for and
-// lands on its live progress.
+// rollbackForm is the rollback's two steps. From the deployment page (not
+// confirmed) it checks that the rollback could start and answers with the
+// confirmation page, which shows what changes; confirmed, it starts the
+// rollback and lands on its live progress. Either refusal is shown on the
+// confirmation page, with what was typed.
 func (s *Server) rollbackForm(w http.ResponseWriter, r *http.Request) error {
 	id, err := deploymentID(r, "id")
 	if err != nil {
 		return err
 	}
-	me, _ := userFrom(r.Context())
-	reason := strings.TrimSpace(strings.ToValidUTF8(strings.ReplaceAll(r.PostFormValue("reason"), "\x00", ""), ""))
-	if len([]rune(reason)) > maxReasonLength {
-		reason = string([]rune(reason)[:maxReasonLength])
+	ctx := r.Context()
+	me, _ := userFrom(ctx)
+	form := web.RollbackForm()
+	form.Keep(postForm(r), "reason")
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if problem := reasonProblem(reason); problem != "" {
+		return refuse(errInvalid("The reason cannot be stored.", FieldError{Path: "reason", Message: problem}), form, s.rollbackConfirmPage(id))
 	}
-	d, err := s.engine.Rollback(r.Context(), id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: reason})
-	var ae *store.ActiveDeploymentError
-	switch {
-	case errors.Is(err, deploy.ErrNotRollbackable):
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "not_rollbackable", Message: "This deployment cannot be restored: " + strings.TrimPrefix(err.Error(), deploy.ErrNotRollbackable.Error()+" ")}
-	case errors.As(err, &ae):
-		s.sessions.Put(r.Context(), flashKey, fmt.Sprintf("Deployment #%d of this service is %s; the rollback can start once it finishes.", ae.Active.ID, web.StatusLabel(string(ae.Active.Status))))
-		http.Redirect(w, r, "/deployments/"+strconv.FormatInt(ae.Active.ID, 10), http.StatusSeeOther)
-		return nil
-	case errors.Is(err, store.ErrNotFound):
-		return errNotFound(fmt.Sprintf("There is no deployment %d.", id))
-	case err != nil:
-		return awsError(err)
+	if r.PostFormValue("confirmed") != "yes" {
+		target, err := s.deploymentParam(r, "id")
+		if err != nil {
+			return err
+		}
+		ok, why, err := s.engine.CheckRollback(ctx, id)
+		switch {
+		case err != nil:
+			return refuse(err, form, s.rollbackConfirmPage(id))
+		case !ok:
+			return refuse(&deploy.NotRollbackableError{ID: id, Why: why}, form, s.rollbackConfirmPage(id))
+		}
+		if active, err := s.store.ActiveDeployment(ctx, target.ServiceKey); err == nil {
+			return refuse(&store.ActiveDeploymentError{Active: active}, form, s.rollbackConfirmPage(id))
+		}
+		return s.renderRollbackConfirm(w, r, target, http.StatusOK, form)
+	}
+	d, err := s.engine.Rollback(ctx, id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: reason})
+	if err != nil {
+		return refuse(err, form, s.rollbackConfirmPage(id))
 	}
 	s.auditAs(r, "deployment.rollback", d.ServiceKey, map[string]any{"deployment_id": d.ID, "rollback_of": id})
-	s.sessions.Put(r.Context(), flashKey, fmt.Sprintf("Rolling back to deployment #%d.", id))
+	s.sessions.Put(ctx, flashKey, fmt.Sprintf("Rolling back to deployment #%d.", id))
 	http.Redirect(w, r, "/deployments/"+strconv.FormatInt(d.ID, 10), http.StatusSeeOther)
 	return nil
 }

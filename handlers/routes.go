@@ -13,7 +13,7 @@ import (
 // Routes is every route of the console, read top to bottom.
 func (s *Server) Routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.securityHeaders, s.logRequests)
+	r.Use(s.securityHeaders, s.logRequests, s.compress)
 
 	// Public: assets and probes.
 	r.Handle(static.Prefix+"*", s.assets)
@@ -98,7 +98,7 @@ func notFound(w http.ResponseWriter, r *http.Request) error {
 }
 
 func methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
-	return &Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "This address does not accept " + r.Method + "."}
+	return kindMethod.err("This address does not accept " + r.Method + ".")
 }
 
 // crossOriginProtection refuses unsafe cross-origin requests (CSRF) with

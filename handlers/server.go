@@ -39,7 +39,10 @@ type Identity func(ctx context.Context) (arn, account string, err error)
 
 // Deps are the HTTP layer's collaborators.
 type Deps struct {
-	Store    *store.Store
+	Store *store.Store
+	// Sessions overrides where sessions are kept; by default the store's
+	// sessions table with a coarse idle clock (store.SessionStore), so that
+	// a page view writes nothing.
 	Sessions scs.Store
 	Assets   *static.Assets
 	Logger   *slog.Logger
@@ -75,8 +78,14 @@ func New(opts Options, deps Deps) *Server {
 		opts.SessionLifetime = 12 * time.Hour
 	}
 	sm := scs.New()
-	sm.Store = deps.Sessions
-	sm.IdleTimeout = opts.SessionIdleTimeout
+	if deps.Sessions != nil {
+		sm.Store = deps.Sessions
+		sm.IdleTimeout = opts.SessionIdleTimeout
+	} else {
+		// The store keeps the idle clock; scs's own would rewrite the
+		// session and send its cookie on every request.
+		sm.Store = deps.Store.Sessions(opts.SessionIdleTimeout)
+	}
 	sm.Lifetime = opts.SessionLifetime
 	sm.Cookie.Name = "ecsconsole_session"
 	sm.Cookie.HttpOnly = true

@@ -24,7 +24,7 @@ func (s *Server) adminTokenOwner() tokenOwner {
 		user: s.userParam,
 		base: func(u store.User) string { return "/users/" + strconv.FormatInt(u.ID, 10) },
 		render: func(w http.ResponseWriter, r *http.Request, status int, u store.User, t web.TokenList, flash string) error {
-			return s.renderUser(w, r, status, u, web.UserDetail{NewToken: t.NewToken, TokenName: t.Name, TokenErrors: t.Errors, Flash: flash})
+			return s.renderUser(w, r, status, u, web.UserDetail{Tokens: t, Flash: flash})
 		},
 	}
 }
@@ -53,14 +53,13 @@ func (s *Server) createToken(o tokenOwner) handlerFunc {
 		if err != nil {
 			return err
 		}
-		name := r.PostFormValue("name")
-		t, secret, err := s.store.CreateToken(r.Context(), u.ID, name)
-		var fe *store.FieldErrors
-		if errors.As(err, &fe) {
-			return o.render(w, r, http.StatusUnprocessableEntity, u, web.TokenList{Name: name, Errors: fe.Fields}, "")
-		}
+		form := web.TokenForm()
+		form.Keep(postForm(r), "name")
+		t, secret, err := s.store.CreateToken(r.Context(), u.ID, r.PostFormValue("name"))
 		if err != nil {
-			return err
+			return refuse(err, form, func(w http.ResponseWriter, r *http.Request, status int, f web.Form) error {
+				return o.render(w, r, status, u, web.TokenList{Form: f}, "")
+			})
 		}
 		s.auditAs(r, "token.create", u.Username, map[string]any{"token_id": t.ID, "name": t.Name})
 		// The secret is in this response only (it is not stored), so no redirect.

@@ -28,10 +28,15 @@ func userRow(u store.User) web.UserRow {
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderUsers(w, r, http.StatusOK, web.NewUserForm{Role: string(store.RoleViewer)}, s.sessions.PopString(r.Context(), flashKey))
+	return s.renderUsers(w, r, http.StatusOK, web.NewUserForm(), s.sessions.PopString(r.Context(), flashKey))
 }
 
-func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, form web.NewUserForm, flash string) error {
+// usersForm is the users page showing the add-user form f.
+func (s *Server) usersForm(w http.ResponseWriter, r *http.Request, status int, f web.Form) error {
+	return s.renderUsers(w, r, status, f, "")
+}
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, form web.Form, flash string) error {
 	users, err := s.store.ListUsers(r.Context())
 	if err != nil {
 		return err
@@ -44,22 +49,20 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 	return nil
 }
 
+// errUsernameTaken is the refusal of a username someone already has.
+var errUsernameTaken = &Error{Status: http.StatusConflict, Code: "username_taken", Message: "That username is taken.",
+	Fields: []FieldError{{Path: "username", Message: "That username is taken."}}}
+
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
-	form := web.NewUserForm{
-		Username: strings.ToLower(strings.TrimSpace(r.PostFormValue("username"))),
-		Role:     r.PostFormValue("role"),
+	form := web.NewUserForm()
+	form.Keep(postForm(r), "username", "role") // never the password
+	username := strings.ToLower(strings.TrimSpace(r.PostFormValue("username")))
+	u, err := s.store.CreateUser(r.Context(), username, store.Role(r.PostFormValue("role")), r.PostFormValue("password"))
+	if errors.Is(err, store.ErrConflict) {
+		err = errUsernameTaken
 	}
-	u, err := s.store.CreateUser(r.Context(), form.Username, store.Role(form.Role), r.PostFormValue("password"))
-	var fe *store.FieldErrors
-	switch {
-	case errors.As(err, &fe):
-		form.Errors = fe.Fields
-		return s.renderUsers(w, r, http.StatusUnprocessableEntity, form, "")
-	case errors.Is(err, store.ErrConflict):
-		form.Errors = web.FieldErrors{"username": "That username is taken."}
-		return s.renderUsers(w, r, http.StatusConflict, form, "")
-	case err != nil:
-		return err
+	if err != nil {
+		return refuse(err, form, s.usersForm)
 	}
 	s.auditAs(r, "user.create", u.Username, map[string]any{"role": u.Role})
 	s.sessions.Put(r.Context(), flashKey, "Added "+u.Username+".")
@@ -88,6 +91,7 @@ func (s *Server) userPage(w http.ResponseWriter, r *http.Request) error {
 	return s.renderUser(w, r, http.StatusOK, u, web.UserDetail{Flash: s.sessions.PopString(r.Context(), flashKey)})
 }
 
+// renderUser renders u's page; d's forms, when set, are shown as they are.
 func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, u store.User, d web.UserDetail) error {
 	tokens, err := s.store.ListTokens(r.Context(), u.ID)
 	if err != nil {
@@ -95,10 +99,19 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	me, _ := userFrom(r.Context())
 	d.User, d.Self, d.Roles = userRow(u), me.ID == u.ID, roleNames()
-	d.Tokens = tokenRows(tokens)
+	if d.Access.ID == "" {
+		d.Access = web.AccessForm(string(u.Role))
+	}
+	if d.Tokens.Form.ID == "" {
+		d.Tokens.Form = web.TokenForm()
+	}
+	d.Tokens.Tokens = tokenRows(tokens)
 	s.render(w, r, status, web.UserDetailPage(s.page(r, u.Username, "users"), d))
 	return nil
 }
+
+// errChangeSelf refuses an admin's change to their own access.
+var errChangeSelf = &Error{Status: http.StatusConflict, Code: "change_self", Message: "You cannot change your own role or disable yourself; ask another admin."}
 
 // changeUser applies an admin's change to another user; admins cannot
 // demote or disable themselves, so the console always keeps an admin.
@@ -108,16 +121,19 @@ func (s *Server) changeUser(action string, apply func(r *http.Request, u store.U
 		if err != nil {
 			return err
 		}
+		form := web.AccessForm(string(u.Role))
+		if posted := postForm(r); posted.Has("role") {
+			form.Keep(posted, "role")
+		}
+		page := func(w http.ResponseWriter, r *http.Request, status int, f web.Form) error {
+			return s.renderUser(w, r, status, u, web.UserDetail{Access: f})
+		}
 		if me, _ := userFrom(r.Context()); me.ID == u.ID {
-			return s.renderUser(w, r, http.StatusConflict, u, web.UserDetail{Error: "You cannot change your own role or disable yourself; ask another admin."})
+			return refuse(errChangeSelf, form, page)
 		}
 		detail, flash, err := apply(r, u)
-		var fe *store.FieldErrors
-		if errors.As(err, &fe) {
-			return s.renderUser(w, r, http.StatusUnprocessableEntity, u, web.UserDetail{Error: "Choose viewer, deployer or admin."})
-		}
 		if err != nil {
-			return err
+			return refuse(err, form, page)
 		}
 		s.auditAs(r, action, u.Username, detail)
 		s.sessions.Put(r.Context(), flashKey, flash)

@@ -104,6 +104,8 @@ func (s *Server) registerACM() {
 	s.jsonOps[acmTargetPrefix+"DescribeCertificate"] = acmDescribeCertificate
 	s.jsonOps[acmTargetPrefix+"ListCertificates"] = acmListCertificates
 	s.jsonOps[acmTargetPrefix+"DeleteCertificate"] = acmDeleteCertificate
+	s.jsonOps[acmTargetPrefix+"ListTagsForCertificate"] = acmListTagsForCertificate
+	s.jsonOps[acmTargetPrefix+"AddTagsToCertificate"] = acmAddTagsToCertificate
 }
 
 // decodeJSONInput unmarshals an awsJson1_1 request body into v; a body
@@ -496,6 +498,48 @@ func acmDescribeCertificate(c *call, body []byte) (any, error) {
 		return nil, err
 	}
 	return map[string]certificateDetail{"Certificate": cert.detail()}, nil
+}
+
+// acmListTagsForCertificate returns the certificate's tags.
+func acmListTagsForCertificate(c *call, body []byte) (any, error) {
+	var in struct{ CertificateArn string }
+	if err := decodeJSONInput(body, &in); err != nil {
+		return nil, err
+	}
+	cert, err := c.w.acm.lookupCertificate(in.CertificateArn)
+	if err != nil {
+		return nil, err
+	}
+	return map[string][]acmTag{"Tags": append([]acmTag{}, cert.Tags...)}, nil
+}
+
+// acmAddTagsToCertificate adds tags, replacing the value of a key already
+// there (at most 50 tags in all).
+func acmAddTagsToCertificate(c *call, body []byte) (any, error) {
+	var in struct {
+		CertificateArn string
+		Tags           []acmTag
+	}
+	if err := decodeJSONInput(body, &in); err != nil {
+		return nil, err
+	}
+	cert, err := c.w.acm.lookupCertificate(in.CertificateArn)
+	if err != nil {
+		return nil, err
+	}
+	tags := append([]acmTag{}, cert.Tags...)
+	for _, t := range in.Tags {
+		if i := slices.IndexFunc(tags, func(x acmTag) bool { return x.Key == t.Key }); i >= 0 {
+			tags[i] = t
+		} else {
+			tags = append(tags, t)
+		}
+	}
+	if len(tags) > 50 {
+		return nil, clientErr("TooManyTagsException", "The request contains too many tags. Try the request again with fewer tags.")
+	}
+	cert.Tags = tags
+	return nil, nil
 }
 
 func acmDeleteCertificate(c *call, body []byte) (any, error) {

@@ -108,6 +108,12 @@ func TestECSRegisterTaskDefinitionValidation(t *testing.T) {
 		{"image too long", func(in *ecs.RegisterTaskDefinitionInput) {
 			in.ContainerDefinitions[0].Image = aws.String(strings.Repeat("i", 256))
 		}, "Container.image should be 255 characters or less"},
+		{"image with a space", func(in *ecs.RegisterTaskDefinitionInput) {
+			in.ContainerDefinitions[0].Image = aws.String("php 8")
+		}, "Container.image contains invalid characters."},
+		{"image with a bad digest", func(in *ecs.RegisterTaskDefinitionInput) {
+			in.ContainerDefinitions[0].Image = aws.String("php@sha256:abc")
+		}, "Container.image contains invalid characters."},
 		{"too many containers", func(in *ecs.RegisterTaskDefinitionInput) {
 			for i := range 10 {
 				in.ContainerDefinitions = append(in.ContainerDefinitions, types.ContainerDefinition{Name: aws.String(fmt.Sprintf("side%d", i)), Image: aws.String("busybox")})

@@ -202,6 +202,26 @@ func validateTaskSize(td *taskDefinition) error {
 	return nil
 }
 
+// imageNamePattern is what may precede an image's @digest (aws-api.md
+// §9.1); imageDigestPattern is the digest.
+var (
+	imageNamePattern   = regexp.MustCompile(`^[a-zA-Z0-9\-_:./#]+$`)
+	imageDigestPattern = regexp.MustCompile(`^sha256:[0-9a-fA-F]{64}$`)
+)
+
+// validateImage applies ECS's image reference rule. The length message is
+// AWS's; the others are the sandbox's own wording.
+func validateImage(image string) error {
+	name, digest, hasDigest := strings.Cut(image, "@")
+	if len(name) > 255 {
+		return tdErr("Container.image should be 255 characters or less")
+	}
+	if !imageNamePattern.MatchString(name) || hasDigest && !imageDigestPattern.MatchString(digest) {
+		return tdErr("Container.image contains invalid characters.")
+	}
+	return nil
+}
+
 // validateContainer checks one container definition.
 func validateContainer(td *taskDefinition, cd *containerDefinition) error {
 	if !validName(cd.Name) {
@@ -210,8 +230,8 @@ func validateContainer(td *taskDefinition, cd *containerDefinition) error {
 	if cd.Image == "" {
 		return tdErr("Container.image should not be null or empty.")
 	}
-	if len(cd.Image) > 255 {
-		return tdErr("Container.image should be 255 characters or less")
+	if err := validateImage(cd.Image); err != nil {
+		return err
 	}
 	if cd.Memory != nil && cd.MemoryReservation != nil && *cd.Memory < *cd.MemoryReservation {
 		return tdErr("The 'memory' setting for container '%s' must be greater than or equal to 'memoryReservation'.", cd.Name)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,8 +31,10 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 	if e.Detail == nil {
 		detail = []byte("{}")
 	}
+	// Who and what come from requests (a refused sign-in's username): text
+	// Postgres cannot store (NUL, invalid UTF-8) must not lose the event.
 	_, err = s.pool.Exec(ctx, `INSERT INTO audit_events (actor, action, target, ip, detail) VALUES ($1, $2, $3, $4, $5)`,
-		e.Actor, e.Action, e.Target, e.IP, detail)
+		storableText(e.Actor), e.Action, storableText(e.Target), storableText(e.IP), detail)
 	if err != nil {
 		return fmt.Errorf("writing audit event %s: %w", e.Action, err)
 	}
@@ -57,4 +60,10 @@ func (s *Store) ListAudit(ctx context.Context, beforeID int64, limit int) ([]Aud
 		err := r.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Target, &e.IP, &e.Detail)
 		return e, err
 	})
+}
+
+// storableText is s as Postgres text can hold it: invalid UTF-8 and NUL
+// become U+FFFD.
+func storableText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }

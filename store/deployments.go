@@ -24,7 +24,10 @@ const (
 	StatusSucceeded       DeploymentStatus = "succeeded"
 	StatusFailed          DeploymentStatus = "failed"
 	StatusRolledBackByECS DeploymentStatus = "rolled_back_by_ecs"
-	StatusInterrupted     DeploymentStatus = "interrupted"
+	// StatusSuperseded: another deployment (of ECS, by someone else) took
+	// the service over before this one's revision was stable.
+	StatusSuperseded  DeploymentStatus = "superseded"
+	StatusInterrupted DeploymentStatus = "interrupted"
 )
 
 // Finished reports whether the status is an outcome: nothing more happens.
@@ -68,11 +71,15 @@ type Deployment struct {
 	Outputs       Outputs
 	DNSValidation []DNSRecord
 	// Images are the containers' images as the spec names them, in order.
-	Images     []string
-	CreatedAt  time.Time
-	StartedAt  *time.Time
-	FinishedAt *time.Time
-	UpdatedAt  time.Time
+	Images []string
+	// SpecChanges is what NewDeployment.Changes made of the spec against
+	// the service's previous one when the deployment was created; nil for
+	// deployments stored before it was kept, and in lists.
+	SpecChanges json.RawMessage
+	CreatedAt   time.Time
+	StartedAt   *time.Time
+	FinishedAt  *time.Time
+	UpdatedAt   time.Time
 }
 
 // Outputs is what a deployment made reachable: where to find the service and
@@ -127,6 +134,11 @@ type NewDeployment struct {
 	CreatedByID       int64
 	CreatedBy         string
 	Reason            string
+	// Changes, when set, describes the spec's changes against the spec of
+	// the service's latest deployment so far (nil when it has none); its
+	// result is stored as the deployment's SpecChanges, so that they are
+	// computed once rather than on every view.
+	Changes func(previousID int64, previousSpec json.RawMessage) (json.RawMessage, error)
 }
 
 // ActiveDeploymentError is returned (wrapping ErrConflict) when a service
@@ -180,13 +192,29 @@ func insertDeployment(ctx context.Context, tx pgx.Tx, nd NewDeployment) (Deploym
 	if kind == "" {
 		kind = KindDeploy
 	}
+	var changes json.RawMessage
+	if nd.Changes != nil {
+		// The new row's id will be above every id so far, so the service's
+		// latest deployment is the one before it. (A concurrent create of
+		// the same service fails on deployments_one_active_per_service.)
+		var prevID int64
+		var prevSpec json.RawMessage
+		err := tx.QueryRow(ctx, `SELECT id, spec FROM deployments WHERE service_key = $1 ORDER BY id DESC LIMIT 1`,
+			nd.ServiceKey).Scan(&prevID, &prevSpec)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return Deployment{}, fmt.Errorf("reading the previous deployment: %w", err)
+		}
+		if changes, err = nd.Changes(prevID, prevSpec); err != nil {
+			return Deployment{}, err
+		}
+	}
 	rows, err := tx.Query(ctx, `INSERT INTO deployments
 		(service_key, region, cluster, service, kind, rollback_of, spec, task_definition, task_definition_arn,
-		 created_by_id, created_by_name, reason)
-		VALUES ($1, $2, $3, $4, $5, NULLIF($6, 0), $7, $8, $9, NULLIF($10, 0), $11, $12)
+		 created_by_id, created_by_name, reason, spec_changes)
+		VALUES ($1, $2, $3, $4, $5, NULLIF($6, 0), $7, $8, $9, NULLIF($10, 0), $11, $12, $13)
 		RETURNING `+deploymentColumns,
 		nd.ServiceKey, nd.Region, nd.Cluster, nd.Service, kind, nd.RollbackOf, nd.Spec, nullJSON(nd.TaskDefinition),
-		nd.TaskDefinitionARN, nd.CreatedByID, nd.CreatedBy, nd.Reason)
+		nd.TaskDefinitionARN, nd.CreatedByID, nd.CreatedBy, nd.Reason, nullJSON(changes))
 	if err != nil {
 		return Deployment{}, err
 	}
@@ -195,23 +223,26 @@ func insertDeployment(ctx context.Context, tx pgx.Tx, nd NewDeployment) (Deploym
 
 const deploymentColumns = `id, service_key, region, cluster, service, kind, COALESCE(rollback_of, 0), spec,
 	task_definition, task_definition_arn, status, COALESCE(created_by_id, 0), created_by_name, reason,
-	error_step, error_code, error_message, outputs, dns_validation, created_at, started_at, finished_at, updated_at, images`
+	error_step, error_code, error_message, outputs, dns_validation, spec_changes, created_at, started_at, finished_at, updated_at, images`
 
 // deploymentListColumns are deploymentColumns without the two large
 // documents: a history page needs neither the spec nor the task definition.
 const deploymentListColumns = `id, service_key, region, cluster, service, kind, COALESCE(rollback_of, 0), NULL::jsonb,
 	NULL::jsonb, task_definition_arn, status, COALESCE(created_by_id, 0), created_by_name, reason,
-	error_step, error_code, error_message, outputs, dns_validation, created_at, started_at, finished_at, updated_at, images`
+	error_step, error_code, error_message, outputs, dns_validation, NULL::jsonb, created_at, started_at, finished_at, updated_at, images`
 
 func scanDeployment(row pgx.CollectableRow) (Deployment, error) {
 	var d Deployment
-	var td []byte
+	var td, changes []byte
 	err := row.Scan(&d.ID, &d.ServiceKey, &d.Region, &d.Cluster, &d.Service, &d.Kind, &d.RollbackOf, &d.Spec,
 		&td, &d.TaskDefinitionARN, &d.Status, &d.CreatedByID, &d.CreatedBy, &d.Reason,
-		&d.ErrorStep, &d.ErrorCode, &d.ErrorMessage, &d.Outputs, &d.DNSValidation,
+		&d.ErrorStep, &d.ErrorCode, &d.ErrorMessage, &d.Outputs, &d.DNSValidation, &changes,
 		&d.CreatedAt, &d.StartedAt, &d.FinishedAt, &d.UpdatedAt, &d.Images)
 	if len(td) > 0 {
 		d.TaskDefinition = td
+	}
+	if len(changes) > 0 {
+		d.SpecChanges = changes
 	}
 	return d, err
 }
@@ -314,6 +345,33 @@ const MaxDeploymentPage = 200
 // costs the same however long the history is. Listed deployments leave out
 // Spec and TaskDefinition (nil); Deployment(id) has them.
 func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter, cursor string, limit int) ([]Deployment, string, error) {
+	return s.listDeployments(ctx, deploymentListColumns, scanDeployment, f, cursor, limit)
+}
+
+// deploymentSummaryColumns are what a page's list of deployments shows:
+// of the outputs only the URL, and no DNS records, so that no row's JSON
+// documents are decoded.
+const deploymentSummaryColumns = `id, service_key, region, cluster, service, kind, COALESCE(rollback_of, 0),
+	task_definition_arn, status, COALESCE(created_by_id, 0), created_by_name, reason,
+	error_step, error_code, error_message, COALESCE(outputs->>'url', ''), created_at, started_at, finished_at, updated_at, images`
+
+func scanDeploymentSummary(row pgx.CollectableRow) (Deployment, error) {
+	var d Deployment
+	err := row.Scan(&d.ID, &d.ServiceKey, &d.Region, &d.Cluster, &d.Service, &d.Kind, &d.RollbackOf,
+		&d.TaskDefinitionARN, &d.Status, &d.CreatedByID, &d.CreatedBy, &d.Reason,
+		&d.ErrorStep, &d.ErrorCode, &d.ErrorMessage, &d.Outputs.URL,
+		&d.CreatedAt, &d.StartedAt, &d.FinishedAt, &d.UpdatedAt, &d.Images)
+	return d, err
+}
+
+// ListDeploymentSummaries is ListDeployments for pages: of each
+// deployment's outputs only Outputs.URL is filled, and DNSValidation is nil.
+func (s *Store) ListDeploymentSummaries(ctx context.Context, f DeploymentFilter, cursor string, limit int) ([]Deployment, string, error) {
+	return s.listDeployments(ctx, deploymentSummaryColumns, scanDeploymentSummary, f, cursor, limit)
+}
+
+func (s *Store) listDeployments(ctx context.Context, columns string, scan pgx.RowToFunc[Deployment],
+	f DeploymentFilter, cursor string, limit int) ([]Deployment, string, error) {
 	before, err := parseCursor(cursor)
 	if err != nil {
 		return nil, "", err
@@ -326,12 +384,12 @@ func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter, cursor 
 	}
 	// One more row than asked tells whether there is a next page.
 	args = append(args, limit+1)
-	rows, err := s.pool.Query(ctx, `SELECT `+deploymentListColumns+` FROM deployments WHERE `+
+	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM deployments WHERE `+
 		strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("listing deployments: %w", err)
 	}
-	ds, err := pgx.CollectRows(rows, scanDeployment)
+	ds, err := pgx.CollectRows(rows, scan)
 	if err != nil {
 		return nil, "", fmt.Errorf("listing deployments: %w", err)
 	}
@@ -345,18 +403,18 @@ func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter, cursor 
 
 // EachDeployment calls fn for every deployment matching f, newest first,
 // reading the rows as they come so that an export of the whole history
-// holds one row in memory at a time. Deployments leave out Spec and
-// TaskDefinition, as in ListDeployments. An error from fn stops the scan.
+// holds one row in memory at a time. Deployments are summaries, as in
+// ListDeploymentSummaries. An error from fn stops the scan.
 func (s *Store) EachDeployment(ctx context.Context, f DeploymentFilter, fn func(Deployment) error) error {
 	where, args := f.where(nil)
-	rows, err := s.pool.Query(ctx, `SELECT `+deploymentListColumns+` FROM deployments WHERE `+
+	rows, err := s.pool.Query(ctx, `SELECT `+deploymentSummaryColumns+` FROM deployments WHERE `+
 		strings.Join(where, " AND ")+` ORDER BY id DESC`, args...)
 	if err != nil {
 		return fmt.Errorf("exporting deployments: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		d, err := scanDeployment(rows)
+		d, err := scanDeploymentSummary(rows)
 		if err != nil {
 			return fmt.Errorf("exporting deployments: %w", err)
 		}
@@ -489,6 +547,7 @@ const (
 	ActionCreate = "create"
 	ActionReuse  = "reuse"
 	ActionUpdate = "update"
+	ActionRefuse = "refuse" // a same-named resource the console may not take over
 	ActionWait   = "wait"
 )
 

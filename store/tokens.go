@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -46,15 +48,25 @@ func hashToken(secret string) []byte {
 // MaxTokenNameLength bounds a token's label.
 const MaxTokenNameLength = 100
 
+// tokenNameProblem says what is wrong with a token's label, "" if nothing.
+func tokenNameProblem(name string) string {
+	switch {
+	case name == "":
+		return "Give the token a name, e.g. github-actions."
+	case !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl):
+		return "Use letters, digits, spaces and punctuation: no control characters."
+	case utf8.RuneCountInString(name) > MaxTokenNameLength:
+		return fmt.Sprintf("Use at most %d characters.", MaxTokenNameLength)
+	}
+	return ""
+}
+
 // CreateToken makes a token for userID and returns its record and its
 // secret, which is shown once and never again.
 func (s *Store) CreateToken(ctx context.Context, userID int64, name string) (APIToken, string, error) {
 	name = strings.TrimSpace(name)
-	if name == "" {
-		name = "token"
-	}
-	if len([]rune(name)) > MaxTokenNameLength {
-		return APIToken{}, "", &FieldErrors{Fields: map[string]string{"name": fmt.Sprintf("Use at most %d characters.", MaxTokenNameLength)}}
+	if problem := tokenNameProblem(name); problem != "" {
+		return APIToken{}, "", &FieldErrors{Fields: map[string]string{"name": problem}}
 	}
 	secret, err := newTokenSecret()
 	if err != nil {
@@ -117,22 +129,40 @@ func (s *Store) RevokeToken(ctx context.Context, id int64) error {
 	return nil
 }
 
+// TokenUseResolution is how coarsely a token's last use is recorded: at
+// most one write per token per 5 minutes, so that API calls and a
+// pipeline's polling do not write on every request. last_used_at only
+// informs people ("last used"); whether a token works is decided on every
+// request from revoked_at and the user's disabled flag, which are read, not
+// cached.
+const TokenUseResolution = 5 * time.Minute
+
 // UserByToken returns the enabled user a live token belongs to and records
-// the use, or ErrInvalidCredentials.
+// the use (coarsely, see TokenUseResolution), or ErrInvalidCredentials.
 func (s *Store) UserByToken(ctx context.Context, secret string) (User, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return User{}, ErrInvalidCredentials
 	}
-	u, err := scanUser(s.pool.QueryRow(ctx, `
-		UPDATE api_tokens t SET last_used_at = now()
-		FROM users u
-		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id AND NOT u.disabled
-		RETURNING u.id, u.username, u.role, u.disabled, u.created_at`, hashToken(secret)))
+	var u User
+	var tokenID int64
+	var stale bool
+	err := s.pool.QueryRow(ctx, `
+		SELECT u.id, u.username, u.role, u.disabled, u.created_at, t.id,
+			t.last_used_at IS NULL OR t.last_used_at < now() - $2 * interval '1 microsecond'
+		FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled`,
+		hashToken(secret), TokenUseResolution.Microseconds()).
+		Scan(&u.ID, &u.Username, &u.Role, &u.Disabled, &u.CreatedAt, &tokenID, &stale)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return User{}, ErrInvalidCredentials
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("looking up token: %w", err)
+	}
+	if stale {
+		if _, err := s.pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = now() WHERE id = $1`, tokenID); err != nil {
+			return User{}, fmt.Errorf("recording token use: %w", err)
+		}
 	}
 	return u, nil
 }

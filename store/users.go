@@ -178,6 +178,10 @@ func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 // Authenticate returns the enabled user whose password matches, else
 // ErrInvalidCredentials. An unknown name costs the same hashing time.
 func (s *Store) Authenticate(ctx context.Context, username, password string) (User, error) {
+	if !usernamePattern.MatchString(username) { // no such user can exist (and NUL is no SQL text)
+		checkPassword(dummyHash(), password)
+		return User{}, ErrInvalidCredentials
+	}
 	var u User
 	var hash string
 	err := s.pool.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE username = $1`, username).

@@ -58,9 +58,6 @@ var navItems = []navItem{
 	{Key: "audit", Label: "Audit", Href: "/audit", AdminOnly: true},
 }
 
-// FieldErrors are messages next to form fields, by field name.
-type FieldErrors map[string]string
-
 func queryEscape(s string) string { return url.QueryEscape(s) }
 
 // StatusLabel words a deployment status for people.
@@ -70,6 +67,8 @@ func StatusLabel(status string) string {
 		return "waiting for DNS"
 	case "rolled_back_by_ecs":
 		return "rolled back by ECS"
+	case "superseded":
+		return "superseded"
 	}
 	return status
 }

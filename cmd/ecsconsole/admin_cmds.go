@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -206,7 +208,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		return withStore(ctx, "token create", "token create --username NAME [--name LABEL]", rest, getenv, stderr,
 			func(e *envFlags) {
 				e.String(&username, "username", "", "", "whose token; it acts with their role")
-				e.String(&name, "name", "", "", "a label, e.g. github-actions")
+				e.String(&name, "name", "", "token", "a label, e.g. github-actions")
 			},
 			func(env *cliEnv, _ []string) error {
 				u, err := findUser(ctx, env, username)
@@ -295,8 +297,8 @@ func describeStoreError(err error) error {
 	switch {
 	case errors.As(err, &fe):
 		var parts []string
-		for field, msg := range fe.Fields {
-			parts = append(parts, field+": "+msg)
+		for _, field := range slices.Sorted(maps.Keys(fe.Fields)) {
+			parts = append(parts, field+": "+fe.Fields[field])
 		}
 		return usagef("%s", strings.Join(parts, "; "))
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict):

@@ -27,7 +27,7 @@ func newAPICommand(name, usage string, getenv func(string) string, stderr io.Wri
 	c := &apiClient{http: &http.Client{Timeout: 60 * time.Second}}
 	e := &envFlags{fs: flagSet(name, usage, stderr), getenv: getenv}
 	e.String(&c.base, "url", "ECSCONSOLE_URL", "http://127.0.0.1:8080", "the console's URL")
-	e.String(&c.token, "token", "ECSCONSOLE_TOKEN", "", "API token (ecsconsole token create); prefer the environment variable")
+	e.Secret(&c.token, "token", "ECSCONSOLE_TOKEN", "API token (ecsconsole token create); prefer the environment variable")
 	return c, e
 }
 

@@ -29,6 +29,21 @@ func (e *envFlags) String(p *string, name, env, def, usage string) {
 	e.fs.StringVar(p, name, def, e.usage(env, usage))
 }
 
+// Secret registers a flag holding a secret (a token, a URL with a
+// password): its value, from the environment or the command line, is never
+// shown as the flag's default in help output.
+func (e *envFlags) Secret(p *string, name, env, usage string) {
+	*p = e.lookup(env)
+	e.fs.Var((*secretValue)(p), name, e.usage(env, usage))
+}
+
+// secretValue is a string flag that prints as nothing, so flag's help does
+// not show it.
+type secretValue string
+
+func (v *secretValue) String() string     { return "" }
+func (v *secretValue) Set(s string) error { *v = secretValue(s); return nil }
+
 func (e *envFlags) Bool(p *bool, name, env string, def bool, usage string) {
 	if v := e.lookup(env); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -84,7 +99,7 @@ type dbConfig struct {
 }
 
 func (c *dbConfig) register(e *envFlags) {
-	e.String(&c.URL, "database-url", "DATABASE_URL", "", "PostgreSQL URL; default: postgres://127.0.0.1:5432/ecsconsole, or a private cluster under --data-dir when nothing listens there")
+	e.Secret(&c.URL, "database-url", "DATABASE_URL", "PostgreSQL URL (may hold a password, so never shown); default: postgres://127.0.0.1:5432/ecsconsole, or a private cluster under --data-dir when nothing listens there")
 	e.String(&c.DataDir, "data-dir", "ECSCONSOLE_DATA_DIR", ".data", "where a private PostgreSQL cluster lives when one is needed")
 }
 

@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/jackc/pgx/v5"
@@ -147,9 +146,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	// The store's own cleanup goroutine races with StopCleanup (scs
-	// pgxstore), so expired sessions are swept by a goroutine of ours.
-	sessions := pgxstore.NewWithCleanupInterval(db.Pool, 0)
+	// Expired sessions are swept by a goroutine of ours; the session store
+	// (store.SessionStore, the handlers' default) only ignores them.
 	go sweepSessions(ctx, st, 5*time.Minute, logger)
 	srv := handlers.New(handlers.Options{
 		BaseURL:            cfg.BaseURL,
@@ -160,7 +158,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Region:             cfg.Region,
 	}, handlers.Deps{
 		Store:    st,
-		Sessions: sessions,
 		Assets:   assets,
 		Logger:   logger,
 		Identity: stsIdentity(awsEnv.Config),

@@ -23,8 +23,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// DefaultURL is the database used when DATABASE_URL is unset.
-const DefaultURL = "postgres://127.0.0.1:5432/ecsconsole"
+// DefaultURL is the database used when DATABASE_URL is unset. Local
+// connections skip TLS negotiation (sslmode=disable): on loopback or a Unix
+// socket it protects nothing and costs a round trip and CPU per connection.
+const DefaultURL = "postgres://127.0.0.1:5432/ecsconsole?sslmode=disable"
 
 // Server is a reachable PostgreSQL server.
 type Server struct {

@@ -3,6 +3,7 @@ package localpg
 import (
 	"context"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -73,5 +74,37 @@ func TestUnreachableParent(t *testing.T) {
 	}
 	if got := unreachableParent("/usr/lib/ecsconsole/pg"); got != "" {
 		t.Errorf("/usr/lib is reported unreachable at %q", got)
+	}
+}
+
+// TestLocalURLsSkipTLS: the server on 127.0.0.1:5432 is reached without
+// TLS (sslmode=disable), as Postgres itself reports for the connection.
+func TestLocalURLsSkipTLS(t *testing.T) {
+	if !listening("127.0.0.1:5432") {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("PostgreSQL on 127.0.0.1:5432 is required in CI")
+		}
+		t.Skip("nothing listens on 127.0.0.1:5432")
+	}
+	ctx := context.Background()
+	srv, err := Ensure(ctx, t.TempDir(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(srv.URL("postgres"))
+	if err != nil || u.Query().Get("sslmode") != "disable" {
+		t.Fatalf("URL = %v (%v), want sslmode=disable", u, err)
+	}
+	conn, err := pgx.Connect(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var ssl bool
+	if err := conn.QueryRow(ctx, `SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`).Scan(&ssl); err != nil || ssl {
+		t.Errorf("the local connection uses TLS (%v, %v)", ssl, err)
+	}
+	if u, _ := url.Parse(DefaultURL); u.Query().Get("sslmode") != "disable" {
+		t.Errorf("DefaultURL %s negotiates TLS", DefaultURL)
 	}
 }

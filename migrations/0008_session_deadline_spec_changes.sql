@@ -1,0 +1,14 @@
+-- +goose Up
+-- Sessions keep their absolute deadline beside the idle expiry, so that the
+-- idle clock can be recorded coarsely (store.SessionStore) instead of on
+-- every request.
+ALTER TABLE sessions ADD COLUMN deadline timestamptz;
+
+-- A deployment's changes against the one before it on the same service,
+-- computed once when it is created (deploy.Diff) instead of on every view.
+-- NULL for deployments stored before this column: computed on view.
+ALTER TABLE deployments ADD COLUMN spec_changes jsonb;
+
+-- +goose Down
+ALTER TABLE deployments DROP COLUMN spec_changes;
+ALTER TABLE sessions DROP COLUMN deadline;
