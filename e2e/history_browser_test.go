@@ -208,10 +208,10 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 	if err := do(ctx,
 		chromedp.SetValue(chromedp.CSS(`#filter input[name=service]`), "a/b/c/d"),
 		chromedp.Submit(chromedp.CSS(`#filter`)),
-		chromedp.WaitVisible(chromedp.CSS(`.alert.error`))); err != nil {
+		chromedp.WaitVisible(chromedp.CSS(`#filter-service-error`))); err != nil {
 		t.Fatalf("a refused filter shows no message: %v", err)
 	}
-	if msg := text(t, ctx, `.alert.error`); !strings.Contains(msg, "php-app") {
+	if msg := text(t, ctx, `#filter-service-error`); !strings.Contains(msg, "cluster/name") {
 		t.Errorf("filter refusal = %q", msg)
 	}
 
