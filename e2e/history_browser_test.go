@@ -230,7 +230,7 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	live := text(t, ctx, `#deployment-live`)
-	for _, want := range []string{"this is what the service runs now", "Load balancer is active", "Service is stable", "Deploy a change"} {
+	for _, want := range []string{"this is what the service runs now", "Load balancer active", "Service stable", "HTTP listener (port 80)", "Deploy a change"} {
 		if !strings.Contains(live, want) {
 			t.Errorf("deployment page lacks %q:\n%s", want, live)
 		}

@@ -56,6 +56,8 @@ func outcome(dep store.Deployment, serving bool) string {
 		return "Failed: it stopped at the step below, and nothing after it was changed."
 	case store.StatusRolledBackByECS:
 		return "Rolled back by ECS: the new tasks did not become healthy, so ECS's circuit breaker restored the previous revision."
+	case store.StatusSuperseded:
+		return "Superseded: another deployment took the service over before this one's revision was stable."
 	case store.StatusInterrupted:
 		return "Interrupted: it did not finish in time, or was stopped; the service may be between revisions."
 	}
@@ -76,14 +78,18 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 		Rollback: web.RollbackForm(),
 	}
 	if dep.ErrorStep != "" {
-		d.ErrorStepTitle = web.StepTitle(dep.ErrorStep, "")
+		d.ErrorStepTitle = deploy.StepTitle(dep.ErrorStep)
 	}
 	if dep.Status == store.StatusFailed || dep.Status == store.StatusRolledBackByECS || dep.Status == store.StatusInterrupted {
 		d.FixURL = fmt.Sprintf("/deploy?from=%d&step=%s", dep.ID, web.WizardStep(dep.ErrorStep))
 	}
-	sort.SliceStable(steps, func(i, j int) bool { return web.StepOrder(steps[i].Name, steps[j].Name) < 0 })
+	sort.SliceStable(steps, func(i, j int) bool { return stepIndex(steps[i].Name) < stepIndex(steps[j].Name) })
 	for _, st := range steps {
-		row := web.StepRow{Name: st.Name, Title: web.StepTitle(st.Name, string(st.Status)), Status: string(st.Status),
+		title := deploy.StepTitle(st.Name)
+		if st.Status == store.StepRunning {
+			title = web.RunningStepTitle(st.Name, title)
+		}
+		row := web.StepRow{Name: st.Name, Title: title, Status: string(st.Status),
 			Action: st.Action, ResourceARN: st.ResourceARN, AWSRequestID: st.AWSRequestID, Progress: st.Progress,
 			Retries: st.Retries, Runs: st.Runs}
 		switch {
@@ -136,6 +142,23 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 	d.SpecJSON = indentJSON(dep.Spec)
 	d.TaskDefJSON = indentJSON(dep.TaskDefinition)
 	return d, nil
+}
+
+// stepOrder is each step's place in the engine's graph.
+var stepOrder = func() map[string]int {
+	m := map[string]int{}
+	for i, name := range deploy.StepOrder() {
+		m[name] = i
+	}
+	return m
+}()
+
+// stepIndex is a step's place in the graph; unknown steps go last.
+func stepIndex(name string) int {
+	if i, ok := stepOrder[name]; ok {
+		return i
+	}
+	return len(stepOrder)
 }
 
 func indentJSON(raw json.RawMessage) string {

@@ -165,7 +165,7 @@ func TestDeploymentPageSummaryDiffAndFailure(t *testing.T) {
 	// The failed deployment: in words, no URL, Fix and retry at the load balancer step.
 	d := doc(t, b.get("/deployments/2"))
 	live := d.Find("#deployment-live").Text()
-	if strings.Contains(live, "Serving at") || !strings.Contains(live, "Failed") || !strings.Contains(live, "Load balancer is active failed") ||
+	if strings.Contains(live, "Serving at") || !strings.Contains(live, "Failed") || !strings.Contains(live, "Load balancer active failed") ||
 		!strings.Contains(live, "AWS said (ValidationError)") {
 		t.Errorf("failed deployment page:\n%s", live)
 	}

@@ -1,62 +1,44 @@
 package web
 
-import "slices"
-
-// stepInfo is how the pages word one engine step, running and done, and
-// which wizard step fixes it when it fails.
-type stepInfo struct {
-	name, running, done, wizard string
+// stepWords is how the pages word an engine step while it runs (the
+// engine's deploy.StepTitle names it once done), and which wizard step
+// fixes it when it fails.
+type stepWords struct {
+	running, wizard string
 }
 
-// stepInfos lists the engine's steps in its graph's order (DESIGN.md §5).
-// It is the one place the pages map step names to words; it gives way to
-// the engine's own titles and order once the engine exports them.
-var stepInfos = []stepInfo{
-	{"load-balancer-security-group", "Creating the load balancer's security group", "Load balancer security group", "loadbalancer"},
-	{"task-security-group", "Creating the tasks' security group", "Task security group", "service"},
-	{"task-definition", "Registering the task definition", "Task definition", "taskdef"},
-	{"cluster", "Finding or creating the cluster", "Cluster", "cluster"},
-	{"target-group", "Creating the target group", "Target group", "loadbalancer"},
-	{"load-balancer", "Creating the load balancer", "Load balancer", "loadbalancer"},
-	{"load-balancer-active", "Load balancer is provisioning", "Load balancer is active", "loadbalancer"},
-	{"http-listener", "Creating the HTTP listener (80)", "HTTP listener (80)", "loadbalancer"},
-	{"certificate", "Requesting the certificate", "Certificate", "https"},
-	{"certificate-issued", "Waiting for the certificate's DNS validation", "Certificate issued", "https"},
-	{"service", "Creating or updating the ECS service", "ECS service", "service"},
-	{"service-stable", "Tasks are starting and passing health checks", "Service is stable", "service"},
-	{"task-addresses", "Reading the tasks' IP addresses", "Task IP addresses", "service"},
-	{"https-listener", "Creating the HTTPS listener (443)", "HTTPS listener (443)", "https"},
-	{"http-redirect", "Redirecting HTTP to HTTPS", "HTTP redirects to HTTPS", "https"},
+var stepsInWords = map[string]stepWords{
+	"load-balancer-security-group": {"Creating the load balancer's security group", "loadbalancer"},
+	"task-security-group":          {"Creating the tasks' security group", "service"},
+	"task-definition":              {"Registering the task definition", "taskdef"},
+	"cluster":                      {"Finding or creating the cluster", "cluster"},
+	"target-group":                 {"Creating the target group", "loadbalancer"},
+	"load-balancer":                {"Creating the load balancer", "loadbalancer"},
+	"load-balancer-active":         {"Load balancer is provisioning", "loadbalancer"},
+	"http-listener":                {"Creating the HTTP listener (port 80)", "loadbalancer"},
+	"certificate":                  {"Requesting the certificate", "https"},
+	"certificate-issued":           {"Waiting for the certificate's DNS validation", "https"},
+	"service":                      {"Creating or updating the ECS service", "service"},
+	"service-stable":               {"Tasks are starting and passing health checks", "service"},
+	"task-addresses":               {"Reading the tasks' IP addresses", "service"},
+	"https-listener":               {"Creating the HTTPS listener (port 443)", "https"},
+	"http-redirect":                {"Redirecting HTTP to HTTPS", "https"},
 }
 
-func stepIndex(name string) int {
-	if i := slices.IndexFunc(stepInfos, func(s stepInfo) bool { return s.name == name }); i >= 0 {
-		return i
+// RunningStepTitle says what a running step is doing ("Load balancer is
+// provisioning"), or done (the engine's title) for a step it does not know.
+func RunningStepTitle(name, done string) string {
+	if w, ok := stepsInWords[name]; ok {
+		return w.running
 	}
-	return len(stepInfos)
+	return done
 }
-
-// StepTitle words a step for people: what it is doing while it runs, what
-// it is once done.
-func StepTitle(name, status string) string {
-	i := stepIndex(name)
-	if i == len(stepInfos) {
-		return name
-	}
-	if status == "running" {
-		return stepInfos[i].running
-	}
-	return stepInfos[i].done
-}
-
-// StepOrder compares two step names by their place in the engine's graph.
-func StepOrder(a, b string) int { return stepIndex(a) - stepIndex(b) }
 
 // WizardStep is the wizard step that fixes a failure in engine step name:
 // taskdef, cluster, service, loadbalancer, https, or review.
 func WizardStep(name string) string {
-	if i := stepIndex(name); i < len(stepInfos) {
-		return stepInfos[i].wizard
+	if w, ok := stepsInWords[name]; ok {
+		return w.wizard
 	}
 	return "review"
 }
