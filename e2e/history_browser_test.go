@@ -1,11 +1,9 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -35,58 +33,18 @@ func (c *console) cli(t *testing.T, stdin string, args ...string) string {
 	return string(out)
 }
 
-// historyAPI calls the console's JSON API with a token.
-type historyAPI struct {
-	t     *testing.T
-	url   string
-	token string
+// deployed submits spec through the API, waits until it succeeds and
+// returns the deployment.
+func deployed(a apiClient, spec map[string]any) map[string]any {
+	a.t.Helper()
+	return finished(a, a.deploy(spec))
 }
 
-func (a historyAPI) call(method, path string, body any) (int, map[string]any) {
+// finished waits until deployment id succeeds and returns it.
+func finished(a apiClient, id int64) map[string]any {
 	a.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, a.url+path, r)
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
-}
-
-// deploy submits spec and waits until the deployment finishes; it returns
-// the deployment.
-func (a historyAPI) deploy(spec map[string]any, reason string) map[string]any {
-	a.t.Helper()
-	code, out := a.call("POST", "/api/v1/deployments", map[string]any{"spec": spec, "reason": reason})
-	if code != http.StatusAccepted {
-		a.t.Fatalf("deploying: %d %v", code, out)
-	}
-	return a.wait(int64(out["id"].(float64)))
-}
-
-func (a historyAPI) wait(id int64) map[string]any {
-	a.t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		_, d := a.call("GET", fmt.Sprintf("/api/v1/deployments/%d", id), nil)
-		switch d["status"] {
-		case "queued", "running", "waiting_for_dns":
-			time.Sleep(200 * time.Millisecond)
-			continue
-		}
-		return d
-	}
-	a.t.Fatalf("deployment %d did not finish", id)
-	return nil
+	a.waitStatus(id, "succeeded")
+	return a.call(http.MethodGet, fmt.Sprintf("/api/v1/deployments/%d", id), nil)
 }
 
 // ranDigest is the image digest deployment d's tasks ran for container.
@@ -169,16 +127,16 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 	c := startConsole(t, "--sandbox-speed", "500", "--poll-interval", "50ms")
 	problems := watchConsole(ctx)
 	out := c.cli(t, "", "token", "create", "--username", "admin", "--name", "e2e")
-	api := historyAPI{t: t, url: c.URL, token: strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])}
+	api := apiClient{t: t, base: c.URL, token: strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])}
 
 	// Deploy twice through the API, in two of the sandbox's subnets.
-	_, sn := api.call("GET", "/api/v1/subnets", nil)
+	sn := api.call(http.MethodGet, "/api/v1/subnets", nil)
 	var subnets []any
 	for _, s := range sn["subnets"].([]any)[:2] {
 		subnets = append(subnets, s.(map[string]any)["id"])
 	}
-	first := api.deploy(journeySpec(t, "php:8.3-apache", subnets), "first release")
-	second := api.deploy(journeySpec(t, "php:8.4-apache", subnets), "newer PHP")
+	first := deployed(api, journeySpec(t, "php:8.3-apache", subnets))
+	second := deployed(api, journeySpec(t, "php:8.4-apache", subnets))
 	if first["status"] != "succeeded" || second["status"] != "succeeded" {
 		t.Fatalf("deployments ended %v and %v: %v", first["status"], second["status"], first["error"])
 	}
@@ -263,7 +221,7 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 	}
 	loc, _ := chromedp.Run(ctx, chromedp.Location())
 	id3, _ := strconv.ParseInt(loc[strings.LastIndex(loc, "/")+1:], 10, 64)
-	third := api.wait(id3)
+	third := finished(api, id3)
 	if got := ranDigest(third, "web"); got != digest1 {
 		t.Errorf("the rollback runs %s, want the first deployment's %s", got, digest1)
 	}
@@ -290,7 +248,7 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 	moved := journeySpec(t, "php:8.3-apache", subnets)
 	web := moved["taskDefinition"].(map[string]any)["containerDefinitions"].([]any)[0].(map[string]any)
 	web["environment"] = append(web["environment"].([]any), map[string]any{"name": "BUILD", "value": "2"})
-	if d := api.deploy(moved, "rebuilt 8.3"); ranDigest(d, "web") == digest1 || ranDigest(d, "web") == "" {
+	if d := deployed(api, moved); ranDigest(d, "web") == digest1 || ranDigest(d, "web") == "" {
 		t.Fatalf("after the tag moved, a new deployment still ran %s", ranDigest(d, "web"))
 	}
 	if err := do(ctx, chromedp.Navigate(fmt.Sprintf("%s/deployments/%d/rollback", c.URL, id1)), chromedp.WaitVisible(chromedp.CSS(`#rollback.confirm #rollback-form`))); err != nil {
@@ -299,11 +257,8 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 	if how := text(t, ctx, `.how`); !strings.Contains(how, "php:8.3-apache has moved") || !strings.Contains(how, "pinned to the digest") {
 		t.Errorf("the confirmation does not say the image is pinned: %q", how)
 	}
-	code, rb := api.call("POST", fmt.Sprintf("/api/v1/deployments/%d/rollback", id1), map[string]any{"reason": "tag moved"})
-	if code != http.StatusAccepted {
-		t.Fatalf("rollback after the tag moved: %d %v", code, rb)
-	}
-	fifth := api.wait(int64(rb["id"].(float64)))
+	rb := api.call(http.MethodPost, fmt.Sprintf("/api/v1/deployments/%d/rollback", id1), map[string]any{"reason": "tag moved"})
+	fifth := finished(api, int64(rb["id"].(float64)))
 	if fifth["status"] != "succeeded" || ranDigest(fifth, "web") != digest1 {
 		t.Errorf("after the tag moved the rollback ran %s (%v), want %s", ranDigest(fifth, "web"), fifth["status"], digest1)
 	}
@@ -316,12 +271,9 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 			t.Fatalf("deregistering %v: %v", arn, err)
 		}
 	}
-	api.deploy(journeySpec(t, "php:8.4-apache", subnets), "8.4 once more")
-	code, rb = api.call("POST", fmt.Sprintf("/api/v1/deployments/%d/rollback", id1), map[string]any{"reason": "deregistered"})
-	if code != http.StatusAccepted {
-		t.Fatalf("rollback to a deregistered revision: %d %v", code, rb)
-	}
-	last := api.wait(int64(rb["id"].(float64)))
+	deployed(api, journeySpec(t, "php:8.4-apache", subnets))
+	rb = api.call(http.MethodPost, fmt.Sprintf("/api/v1/deployments/%d/rollback", id1), map[string]any{"reason": "deregistered"})
+	last := finished(api, int64(rb["id"].(float64)))
 	if last["status"] != "succeeded" || ranDigest(last, "web") != digest1 {
 		t.Errorf("rollback to a deregistered revision: %v, digest %s", last["status"], ranDigest(last, "web"))
 	}
