@@ -34,7 +34,7 @@ import (
 // p50 and p99 latency; the export reports its size and the process's peak
 // RSS. Run the pages and the export with their own counts:
 //
-//	go test -run '^$' -bench 'BenchmarkHistoryPages/[^e]' -benchtime 2000x ./handlers/
+//	go test -run '^$' -bench 'BenchmarkHistoryPages/(bare|history|deployment|diff|services)' -benchtime 2000x ./handlers/
 //	go test -run '^$' -bench 'BenchmarkHistoryPages/export' -benchtime 3x ./handlers/
 func BenchmarkHistoryPages(b *testing.B) {
 	n := 100_000
