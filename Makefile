@@ -4,7 +4,7 @@ GO ?= go
 ADDR ?= 127.0.0.1:8080
 SANDBOX ?= true
 
-.PHONY: run test test-go test-awscli generate lint build fuzz bench bench-http bench-history
+.PHONY: run test test-go test-awscli generate lint build fuzz bench bench-http bench-history chaos
 
 ## run: start the console at http://$(ADDR) (a local sandbox AWS unless SANDBOX=false)
 run:
@@ -38,6 +38,10 @@ build:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./deploy
+
+## chaos: kill the console CHAOS_KILLS times (default 8) at random moments of a deployment; it must still succeed
+chaos:
+	$(GO) test -tags chaos -count=1 -v -timeout 30m -run TestChaos ./e2e
 
 ## bench: the apply benchmark, and listing deployments from the store
 bench:

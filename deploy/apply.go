@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/smithy-go"
 
@@ -54,8 +55,10 @@ type run struct {
 	spec *Spec
 	aws  Clients
 	// done holds the steps an earlier attempt finished, by name.
-	done   map[string]store.DeploymentStep
-	shared *shared
+	done map[string]store.DeploymentStep
+	// running holds when the steps an earlier attempt left running started.
+	running map[string]time.Time
+	shared  *shared
 
 	mu      sync.Mutex
 	results map[string]result
@@ -100,11 +103,14 @@ func (e *Engine) apply(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	r := &run{e: e, d: d, spec: spec, aws: clients, done: map[string]store.DeploymentStep{}, shared: newShared(),
-		results: map[string]result{}, stop: make(chan struct{})}
+	r := &run{e: e, d: d, spec: spec, aws: clients, done: map[string]store.DeploymentStep{}, running: map[string]time.Time{},
+		shared: newShared(), results: map[string]result{}, stop: make(chan struct{})}
 	for _, st := range steps {
 		if st.Status == store.StepSucceeded {
 			r.done[st.Name] = st
+		}
+		if st.Status == store.StepRunning && st.StartedAt != nil {
+			r.running[st.Name] = *st.StartedAt
 		}
 	}
 	e.opts.Logger.Info("applying deployment", "deployment_id", id, "service", d.ServiceKey, "resumed_steps", len(r.done))
@@ -202,12 +208,14 @@ func (r *run) execute(ctx context.Context) error {
 	if r.failed != nil {
 		return r.failed
 	}
-	var interrupted, parked error
+	var interrupted, yielded, parked error
 	for _, gn := range graph {
 		switch err := r.nodes[gn.name].err; {
 		case err == nil, errors.Is(err, errDependency):
 		case errors.Is(err, errWaitingForDNS):
 			parked = err
+		case errors.Is(err, errYield):
+			yielded = err
 		default:
 			interrupted = err
 		}
@@ -217,6 +225,9 @@ func (r *run) execute(ctx context.Context) error {
 	}
 	if interrupted != nil {
 		return interrupted
+	}
+	if yielded != nil {
+		return yielded
 	}
 	return parked
 }
@@ -313,7 +324,8 @@ func (r *run) runStep(ctx context.Context, gn *graphNode) error {
 		r.setResult(name, res)
 		return nil
 	}
-	if err := r.e.store.StartStep(ctx, r.d.ID, name); err != nil {
+	ctx, err := r.startStep(ctx, name) // slice.go
+	if err != nil {
 		return err
 	}
 	calls := &callRecorder{}
@@ -328,8 +340,8 @@ func (r *run) runStep(ctx context.Context, gn *graphNode) error {
 			res, err = gn.def.apply(sctx, sc, dec)
 		}
 	}
-	if errors.Is(err, errWaitingForDNS) {
-		return err // still running: checked again when the job wakes
+	if errors.Is(err, errWaitingForDNS) || errors.Is(err, errYield) {
+		return err // still running: continued when the job wakes
 	}
 	if err != nil && ctx.Err() != nil {
 		return err // the worker is stopping: left running, resumed later

@@ -3,8 +3,6 @@ package deploy
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -108,11 +106,7 @@ func (s *stepCtx) describeCertificate(ctx context.Context, arn string) (*acmtype
 }
 
 func acmTags(tags map[string]string) []acmtypes.Tag {
-	var out []acmtypes.Tag
-	for _, k := range slices.Sorted(maps.Keys(tags)) {
-		out = append(out, acmtypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
-	}
-	return out
+	return awsTags(tags, func(k, v *string) acmtypes.Tag { return acmtypes.Tag{Key: k, Value: v} })
 }
 
 func dnsRecords(cert *acmtypes.CertificateDetail) []store.DNSRecord {
@@ -203,9 +197,5 @@ func (l lookup) certificateTags(ctx context.Context, arn string) (map[string]str
 	if err != nil {
 		return nil, err
 	}
-	m := map[string]string{}
-	for _, t := range out.Tags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return m, nil
+	return tagsOf(out.Tags, func(t acmtypes.Tag) (*string, *string) { return t.Key, t.Value }), nil
 }

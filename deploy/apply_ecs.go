@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"reflect"
-	"slices"
 	"strings"
 	"time"
 
@@ -96,19 +94,11 @@ func applyTaskDefinition(ctx context.Context, s *stepCtx, d decision) (result, e
 }
 
 func ecsTags(tags map[string]string) []ecstypes.Tag {
-	var out []ecstypes.Tag
-	for _, k := range slices.Sorted(maps.Keys(tags)) {
-		out = append(out, ecstypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
-	}
-	return out
+	return awsTags(tags, func(k, v *string) ecstypes.Tag { return ecstypes.Tag{Key: k, Value: v} })
 }
 
 func ecsTagMap(tags []ecstypes.Tag) map[string]string {
-	m := map[string]string{}
-	for _, t := range tags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return m
+	return tagsOf(tags, func(t ecstypes.Tag) (*string, *string) { return t.Key, t.Value })
 }
 
 // sameTaskDefinition reports whether registering in would produce a

@@ -3,8 +3,6 @@ package deploy
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -14,11 +12,7 @@ import (
 )
 
 func elbTags(tags map[string]string) []elbtypes.Tag {
-	var out []elbtypes.Tag
-	for _, k := range slices.Sorted(maps.Keys(tags)) {
-		out = append(out, elbtypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
-	}
-	return out
+	return awsTags(tags, func(k, v *string) elbtypes.Tag { return elbtypes.Tag{Key: k, Value: v} })
 }
 
 // decideTargetGroup reuses this service's target group of that name when
@@ -348,11 +342,9 @@ func (l lookup) elbTags(ctx context.Context, arn string) (map[string]string, err
 	if err != nil {
 		return nil, err
 	}
-	m := map[string]string{}
+	var tags []elbtypes.Tag
 	for _, d := range out.TagDescriptions {
-		for _, t := range d.Tags {
-			m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-		}
+		tags = append(tags, d.Tags...)
 	}
-	return m, nil
+	return tagsOf(tags, func(t elbtypes.Tag) (*string, *string) { return t.Key, t.Value }), nil
 }

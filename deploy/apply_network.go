@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -113,19 +112,11 @@ func applySecurityGroup(ctx context.Context, s *stepCtx, d decision) (result, er
 }
 
 func ec2Tags(tags map[string]string) []ec2types.Tag {
-	var out []ec2types.Tag
-	for _, k := range slices.Sorted(maps.Keys(tags)) {
-		out = append(out, ec2types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
-	}
-	return out
+	return awsTags(tags, func(k, v *string) ec2types.Tag { return ec2types.Tag{Key: k, Value: v} })
 }
 
 func ec2TagMap(tags []ec2types.Tag) map[string]string {
-	m := map[string]string{}
-	for _, t := range tags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return m
+	return tagsOf(tags, func(t ec2types.Tag) (*string, *string) { return t.Key, t.Value })
 }
 
 func ingressFromAnywhere(port int32) ec2types.IpPermission {

@@ -51,6 +51,12 @@ type Options struct {
 	// RetryDelay is how long a job interrupted by a stopping worker or a
 	// lost connection waits before another worker resumes it. Default 5s.
 	RetryDelay time.Duration
+	// AttemptSlice is how long one attempt of an apply job works before it
+	// hands its worker back and continues as a new attempt (slice.go). A
+	// job whose console died is resumed by another console between
+	// 2×AttemptSlice+5s and that plus River's 30s rescue interval after its
+	// last attempt began. Default 20s: about a minute to resume.
+	AttemptSlice time.Duration
 	// Logger receives the engine's log lines. Default: discard.
 	Logger *slog.Logger
 }
@@ -68,6 +74,7 @@ func (o *Options) setDefaults() {
 	def(&o.CertificateTimeout, 72*time.Hour)
 	def(&o.DNSRecheckInterval, time.Minute)
 	def(&o.RetryDelay, 5*time.Second)
+	def(&o.AttemptSlice, 20*time.Second)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -117,16 +124,22 @@ func (e *Engine) NewWorkerClient(opts WorkerOptions) (*river.Client[pgx.Tx], err
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
 		Workers:           workers,
 		FetchPollInterval: opts.FetchPollInterval,
+		JobTimeout:        e.jobTimeout(),
 		// River hands a job running longer than this to another worker,
-		// assuming its worker died; an apply must never be that slow, or it
-		// would run twice at once. (A worker that did die is resumed then.)
-		RescueStuckJobsAfter: e.opts.LoadBalancerTimeout + e.opts.StableTimeout + 15*time.Minute,
+		// assuming its worker died. A live worker's attempt never runs that
+		// long: it yields at the end of its slice, and River cancels it at
+		// the timeout, 5s before.
+		RescueStuckJobsAfter: e.jobTimeout() + 5*time.Second,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("deploy: job queue worker client: %w", err)
 	}
 	return client, nil
 }
+
+// jobTimeout bounds one attempt of an apply job: its slice, then as long
+// again for a step already calling AWS to finish.
+func (e *Engine) jobTimeout() time.Duration { return 2 * e.opts.AttemptSlice }
 
 // SubmitOptions says who asks for a deployment and why.
 type SubmitOptions struct {

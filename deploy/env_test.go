@@ -56,6 +56,7 @@ type envOptions struct {
 	pollInterval    time.Duration
 	maxPollInterval time.Duration
 	certTimeout     time.Duration
+	attemptSlice    time.Duration // default the engine's
 	// wrap, when set, wraps the sandbox's handler (to delay one operation).
 	wrap func(http.Handler) http.Handler
 }
@@ -91,6 +92,7 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 	engine, err := NewEngine(st, Options{
 		Clients: factory, PollInterval: o.pollInterval, MaxPollInterval: o.maxPollInterval,
 		StableTimeout: o.stableTimeout, CertificateTimeout: o.certTimeout, DNSRecheckInterval: 100 * time.Millisecond, RetryDelay: 100 * time.Millisecond,
+		AttemptSlice: o.attemptSlice,
 	})
 	if err != nil {
 		t.Fatal(err)

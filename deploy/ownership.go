@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/ecsconsole/ecsconsole/store"
 )
@@ -26,6 +30,25 @@ const (
 	codeOwnedByAnotherService = "ResourceOwnedByAnotherService"
 	codeNotOwned              = "ResourceNotOwned"
 )
+
+// awsTags turns tags into one SDK's tag type, keys in order.
+func awsTags[T any](tags map[string]string, tag func(key, value *string) T) []T {
+	var out []T
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		out = append(out, tag(aws.String(k), aws.String(tags[k])))
+	}
+	return out
+}
+
+// tagsOf reads one SDK's tags into a map.
+func tagsOf[T any](tags []T, kv func(T) (key, value *string)) map[string]string {
+	m := map[string]string{}
+	for _, t := range tags {
+		k, v := kv(t)
+		m[aws.ToString(k)] = aws.ToString(v)
+	}
+	return m
+}
 
 // stepCtx is what a step's decide and apply functions get: the spec, the
 // deployment (ID 0 while planning), the AWS clients, and the results of

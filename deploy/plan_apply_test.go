@@ -71,6 +71,24 @@ func TestPlanAndApplyAgree(t *testing.T) {
 				if !forwardsTo(l, d.Outputs.ARNs["targetGroup"]) {
 					t.Errorf("port 80 still forwards elsewhere: %+v", l.DefaultActions)
 				}
+				sg, err := env.aws.EC2.DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{d.Outputs.ARNs["taskSecurityGroup"]}})
+				check(t, err)
+				if missing := missingPermissions(sg.SecurityGroups[0].IpPermissions,
+					[]ec2types.IpPermission{ingressFromGroup(8080, d.Outputs.ARNs["loadBalancerSecurityGroup"])}); len(missing) > 0 {
+					t.Errorf("the tasks' group still lacks %+v", missing)
+				}
+			}},
+		{name: "this service's target group, mismatched", setup: func(env *testEnv) *Spec {
+			env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusSucceeded)
+			return env.spec(func(s *Spec) {
+				withoutHTTPS(s)
+				s.LoadBalancer.TargetGroup.ContainerName, s.LoadBalancer.TargetGroup.ContainerPort = "redis", 6379 // valid, but not the existing group
+			})
+		}, status: store.StatusFailed, want: map[string]string{stepTargetGroup: "refuse"},
+			check: func(t *testing.T, env *testEnv, d store.Deployment) {
+				if d.ErrorCode != "TargetGroupMismatch" || !strings.Contains(d.ErrorMessage, "rename the target group") {
+					t.Errorf("ended %s: %s", d.ErrorCode, d.ErrorMessage)
+				}
 			}},
 		{name: "owned by another service", setup: func(env *testEnv) *Spec {
 			env.waitStatus(env.submit(env.spec(func(s *Spec) { withoutHTTPS(s); s.Service.Name = "alpha" })).ID, store.StatusSucceeded)

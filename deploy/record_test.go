@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
@@ -59,18 +62,34 @@ func TestResumeRecordsWhatAnEarlierAttemptMadeAsCreated(t *testing.T) {
 	tg, err := env.aws.ELB.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("php-app"), Protocol: elbtypes.ProtocolEnumHttp,
 		Port: aws.Int32(8080), VpcId: aws.String(env.vpc()), TargetType: elbtypes.TargetTypeEnumIp, HealthCheckPath: aws.String("/"), Tags: elbTags(tags)})
 	check(t, err)
+	lb, err := env.aws.ELB.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("php-app"), Subnets: env.subnets[:2],
+		Scheme: elbtypes.LoadBalancerSchemeEnumInternetFacing, Type: elbtypes.LoadBalancerTypeEnumApplication, Tags: elbTags(tags)})
+	check(t, err)
+	http, err := env.aws.ELB.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn,
+		Port: aws.Int32(80), Protocol: elbtypes.ProtocolEnumHttp, Tags: elbTags(tags),
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: tg.TargetGroups[0].TargetGroupArn}}})
+	check(t, err)
+	_, err = env.aws.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("demo"), Tags: ecsTags(tags)})
+	check(t, err)
+	in, err := decodeTaskDefinition(spec.TaskDefinition)
+	check(t, err)
+	in.Tags = ecsTags(tags)
+	td, err := env.aws.ECS.RegisterTaskDefinition(ctx, in)
+	check(t, err)
 	before := env.count()
 
 	env.startWorker("w1")
 	env.deployHTTPSResume(d.ID)
 	steps := env.steps(d.ID)
-	for name, arn := range map[string]string{stepCertificate: aws.ToString(cert.CertificateArn), stepTargetGroup: aws.ToString(tg.TargetGroups[0].TargetGroupArn)} {
+	for name, arn := range map[string]string{stepCertificate: aws.ToString(cert.CertificateArn), stepTargetGroup: aws.ToString(tg.TargetGroups[0].TargetGroupArn),
+		stepLoadBalancer: aws.ToString(lb.LoadBalancers[0].LoadBalancerArn), stepHTTPListener: aws.ToString(http.Listeners[0].ListenerArn),
+		stepTaskDefinition: aws.ToString(td.TaskDefinition.TaskDefinitionArn), stepCluster: "arn:aws:ecs:us-east-1:" + env.sandbox.AccountID() + ":cluster/demo"} {
 		if st := steps[name]; st.Action != store.ActionCreate || st.ResourceARN != arn {
 			t.Errorf("step %s: %s %s, want create of %s (made by an earlier attempt)", name, st.Action, st.ResourceARN, arn)
 		}
 	}
 	after := env.count()
-	if after.Certificates != before.Certificates || after.TargetGroups != before.TargetGroups {
+	if after.Certificates != before.Certificates || after.TargetGroups != before.TargetGroups || after.Revisions != before.Revisions || after.Clusters != before.Clusters || after.LoadBalancers != before.LoadBalancers {
 		t.Fatalf("certificates %d → %d, target groups %d → %d: made twice", before.Certificates, after.Certificates, before.TargetGroups, after.TargetGroups)
 	}
 }
@@ -141,3 +160,44 @@ func TestStepTitlesAndOrder(t *testing.T) {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestAWaitEndsWhenASiblingFails: the certificate wait, polling while the
+// service step fails, stops and is recorded as stopped, not left running
+// or parked for DNS.
+func TestAWaitEndsWhenASiblingFails(t *testing.T) {
+	// The failing call answers late, so that the wait is surely polling.
+	env := newTestEnv(t, envOptions{wrap: delayOp("CreateService", 500*time.Millisecond)})
+	env.sandbox.FailCall("CreateService", 1, "InvalidParameterException", "Injected: no.")
+	env.startWorker("w1")
+	d := env.waitStatus(env.submit(env.spec(nil)).ID, store.StatusFailed)
+	if d.ErrorStep != stepService {
+		t.Fatalf("failed at %s: %s", d.ErrorStep, d.ErrorMessage)
+	}
+	st := env.steps(d.ID)[stepCertificateIssued]
+	if st.Status != store.StepSkipped || !strings.Contains(st.ErrorMessage, "stopped: Service failed") {
+		t.Fatalf("certificate wait %s: %q, want skipped because the service step failed", st.Status, st.ErrorMessage)
+	}
+	if cert := env.steps(d.ID)[stepCertificate]; cert.Status != store.StepSucceeded || cert.ResourceARN == "" || d.Outputs.ARNs["certificate"] != cert.ResourceARN {
+		t.Fatalf("certificate step %+v, outputs %v: the requested certificate must be recorded", cert, d.Outputs.ARNs)
+	}
+}
+
+// TestInternalErrorsAreLoggedNotShown: when the job gives up, the
+// deployment says so in words and points at the log; the internal error
+// text (a database or network error) is logged with the deployment id,
+// never stored on the deployment.
+func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
+	env := newTestEnv(t, envOptions{})
+	var logs strings.Builder
+	env.engine.opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	d := env.submit(env.spec(withoutHTTPS))
+	env.engine.interrupt(context.Background(), d.ID, errors.New("pgx: connection reset by peer 10.0.0.7:5432"))
+	got, err := env.store.Deployment(context.Background(), d.ID)
+	check(t, err)
+	if got.Status != store.StatusInterrupted || strings.Contains(got.ErrorMessage, "pgx") || !strings.Contains(got.ErrorMessage, "see its log") {
+		t.Fatalf("deployment %s: %q", got.Status, got.ErrorMessage)
+	}
+	if !strings.Contains(logs.String(), "pgx: connection reset") || !strings.Contains(logs.String(), "deployment_id="+itoa64(d.ID)) {
+		t.Fatalf("the cause is not logged with the deployment id:\n%s", logs.String())
+	}
+}

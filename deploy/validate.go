@@ -62,6 +62,7 @@ func (s *Spec) check(td *ecs.RegisterTaskDefinitionInput) problems {
 	c.taskDefinition()
 	c.service()
 	c.loadBalancer()
+	c.arrayBounds() // limits.go
 	return c.ps
 }
 

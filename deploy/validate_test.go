@@ -19,14 +19,42 @@ const (
 	redis = "taskDefinition.containerDefinitions[1]"
 )
 
+// validationRule is one case of the validator's table: a mistake made to
+// the journey spec, and the problem it must yield.
+type validationRule struct {
+	name  string
+	edits []edit
+	path  string
+	want  string   // the whole message, or a distinctive part of it
+	also  []string // paths of further problems the same mistake causes
+}
+
 func TestValidationRules(t *testing.T) {
-	tests := []struct {
-		name  string
-		edits []edit
-		path  string
-		want  string   // the whole message, or a distinctive part of it
-		also  []string // paths of further problems the same mistake causes
-	}{
+	for _, tt := range validationRules() {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(journeyWith(t, tt.edits...))
+			ps := problemsOf(t, err)
+			p, ok := findProblem(ps, tt.path)
+			if !ok {
+				t.Fatalf("no problem at %s; got %v", tt.path, ps)
+			}
+			if !strings.Contains(p.Message, tt.want) {
+				t.Errorf("message = %q, want it to contain %q", p.Message, tt.want)
+			}
+			var paths []string
+			for _, p := range ps {
+				paths = append(paths, p.Path)
+			}
+			if want := append([]string{tt.path}, tt.also...); !sameElements(paths, want) {
+				t.Errorf("problem paths = %q, want %q", paths, want)
+			}
+		})
+	}
+}
+
+// validationRules is the validator's table of mistakes.
+func validationRules() []validationRule {
+	return []validationRule{
 		// region and cluster
 		{name: "region malformed", edits: []edit{set("region", "us-east")}, path: "region", want: `"us-east" is not an AWS region name; write one like us-east-1`},
 		{name: "cluster name missing", edits: []edit{set("cluster.name", "")}, path: "cluster.name", want: "is required; give the cluster a name"},
@@ -177,26 +205,6 @@ func TestValidationRules(t *testing.T) {
 		{name: "domain bad label", edits: []edit{set("loadBalancer.https.requestDomain", "app_1.example.com")}, path: "loadBalancer.https.requestDomain", want: "is not a valid domain name"},
 		{name: "domain wildcard in the middle", edits: []edit{set("loadBalancer.https.requestDomain", "app.*.example.com")}, path: "loadBalancer.https.requestDomain", want: "is not a valid domain name"},
 		{name: "domain too long for a certificate", edits: []edit{set("loadBalancer.https.requestDomain", strings.Repeat("a", 60)+".example.com")}, path: "loadBalancer.https.requestDomain", want: "is longer than 64 characters"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse(journeyWith(t, tt.edits...))
-			ps := problemsOf(t, err)
-			p, ok := findProblem(ps, tt.path)
-			if !ok {
-				t.Fatalf("no problem at %s; got %v", tt.path, ps)
-			}
-			if !strings.Contains(p.Message, tt.want) {
-				t.Errorf("message = %q, want it to contain %q", p.Message, tt.want)
-			}
-			var paths []string
-			for _, p := range ps {
-				paths = append(paths, p.Path)
-			}
-			if want := append([]string{tt.path}, tt.also...); !sameElements(paths, want) {
-				t.Errorf("problem paths = %q, want %q", paths, want)
-			}
-		})
 	}
 }
 

@@ -51,9 +51,17 @@ func (s *stepCtx) poll(ctx context.Context, w wait, check func(context.Context) 
 			return w.timedOut(progress)
 		}
 		select {
+		case <-s.stop:
+			return errStopped
+		default:
+		}
+		select {
 		case <-w.park:
 			return errWaitingForDNS
 		default:
+		}
+		if err := yieldBefore(ctx, min(interval, left)); err != nil {
+			return err // the attempt's slice ends first: the next continues (slice.go)
 		}
 		t := time.NewTimer(min(interval, left))
 		select {
@@ -85,7 +93,7 @@ func waitLoadBalancerActive(ctx context.Context, s *stepCtx, _ decision) (result
 	lb := s.dep(stepLoadBalancer)
 	name := s.spec.LoadBalancer.Name
 	timeout := s.e.opts.LoadBalancerTimeout
-	err := s.poll(ctx, wait{step: stepLoadBalancerActive, deadline: time.Now().Add(timeout), timedOut: interrupted(timeout)}, func(ctx context.Context) (bool, string, error) {
+	err := s.poll(ctx, wait{step: stepLoadBalancerActive, deadline: stepStart(ctx).Add(timeout), timedOut: interrupted(timeout)}, func(ctx context.Context) (bool, string, error) {
 		out, err := s.aws.ELB.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{lb.ARN}})
 		if err != nil {
 			return false, "", err
@@ -115,7 +123,7 @@ func waitServiceStable(ctx context.Context, s *stepCtx, _ decision) (result, err
 	timeout := s.e.opts.StableTimeout
 	ours := rolloutOf{id: svcRes.ECSDeploymentID, taskDefinition: s.dep(stepTaskDefinition).ARN, since: svcRes.Since,
 		rollback: s.spec.Service.CircuitBreaker != nil && s.spec.Service.CircuitBreaker.Rollback}
-	err := s.poll(ctx, wait{step: stepServiceStable, deadline: time.Now().Add(timeout), timedOut: interrupted(timeout)}, func(ctx context.Context) (bool, string, error) {
+	err := s.poll(ctx, wait{step: stepServiceStable, deadline: stepStart(ctx).Add(timeout), timedOut: interrupted(timeout)}, func(ctx context.Context) (bool, string, error) {
 		svc, err := s.l().service(ctx, s.spec.Cluster.Name, s.spec.Service.Name)
 		if err != nil {
 			return false, "", err

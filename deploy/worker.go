@@ -22,16 +22,28 @@ type ApplyWorker struct {
 	engine *Engine
 }
 
-// Work applies the deployment, resuming from its recorded steps. A
-// deployment waiting for DNS validation snoozes the job instead of holding
-// a worker; an interruption (the worker stopping, a lost connection) returns
-// the error so that River retries the job, and the last allowed attempt ends
+// Work applies the deployment, resuming from its recorded steps, for at
+// most one slice (slice.go): an attempt whose slice ends snoozes the job for
+// no time, so that it continues at once on any console, while a job whose
+// worker died is rescued by River within about a minute. A deployment
+// waiting for DNS validation snoozes the job instead of holding a worker;
+// an interruption (the worker stopping, a lost connection) returns the
+// error so that River retries the job, and the last allowed attempt ends
 // the deployment as interrupted.
 func (w *ApplyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error {
+	ctx = withSlice(ctx, time.Now().Add(w.engine.opts.AttemptSlice))
+	if yieldedAttempt(job.Metadata) == job.Attempt {
+		ctx = withContinuation(ctx)
+	}
 	err := w.engine.apply(ctx, job.Args.DeploymentID)
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, errYield):
+		if err := river.MetadataSet(ctx, yieldedAttemptKey, job.Attempt); err != nil {
+			return err
+		}
+		return river.JobSnooze(0)
 	case errors.Is(err, errWaitingForDNS):
 		return river.JobSnooze(w.engine.opts.DNSRecheckInterval)
 	case job.Attempt >= job.MaxAttempts:
@@ -42,11 +54,13 @@ func (w *ApplyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 
 // NextRetry resumes an interrupted apply soon: its steps are recorded, and
 // River's default backoff (attempt⁴ seconds) would leave a deployment
-// looking stuck.
+// looking stuck. River's rescuer uses it too, for a job whose worker died.
 func (w *ApplyWorker) NextRetry(*river.Job[ApplyArgs]) time.Time {
 	return time.Now().Add(w.engine.opts.RetryDelay)
 }
 
-// Timeout disables River's per-job timeout (one minute by default): every
-// wait inside apply has its own bound.
-func (w *ApplyWorker) Timeout(*river.Job[ApplyArgs]) time.Duration { return -1 }
+// Timeout is twice the slice: an attempt yields at the end of its slice, a
+// step already calling AWS then may finish, and past the timeout River
+// cancels the attempt. Because the timeout is finite, River's rescuer
+// retries a job still running after it (see jobTimeout): its worker died.
+func (w *ApplyWorker) Timeout(*river.Job[ApplyArgs]) time.Duration { return w.engine.jobTimeout() }

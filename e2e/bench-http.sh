@@ -13,7 +13,9 @@
 # Environment: ECSCONSOLE_BENCH_POSTGRES (admin URL, default the server on
 # 127.0.0.1:5432), ECSCONSOLE_BENCH_DB (database, dropped and recreated),
 # ECSCONSOLE_BENCH_PORT (console; the bare handler listens on the next port),
-# BENCH_ACCEPT_ENCODING (sent by wrk, default gzip as browsers do).
+# BENCH_ACCEPT_ENCODING (sent by wrk, default gzip as browsers do),
+# BENCH_KEEP_DB=1 (keep the seeded database, and reuse it when it already
+# holds N deployments).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +24,8 @@ runs=${BENCH_RUNS:-3}
 dur=${BENCH_DURATION:-10s}
 admin=${ECSCONSOLE_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres}
 db=${ECSCONSOLE_BENCH_DB:-ecsconsole_bench_http}
-url=${admin%/*}/$db
+# Without TLS, as the console's own local database URLs (store/localpg).
+url=${admin%/*}/$db?sslmode=disable
 port=${ECSCONSOLE_BENCH_PORT:-18701}
 addr=127.0.0.1:$port
 bare=127.0.0.1:$((port + 1))
@@ -35,14 +38,20 @@ command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"
 go build -o "$tmp/ecsconsole" ./cmd/ecsconsole
 go build -o "$tmp/benchbare" ./e2e/benchbare
 
-psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
-DATABASE_URL=$url "$tmp/ecsconsole" migrate up >/dev/null
-spec=$(jq -c . deploy/testdata/spec-journey.json)
-echo "seeding $n deployments…" >&2
-psql "$url" -q -v spec="$spec" -v n="$n" -f e2e/bench-seed.sql
-echo 'a long benchmark password' | DATABASE_URL=$url "$tmp/ecsconsole" user add --username bench --role admin --password-stdin >/dev/null
+have=$(psql "$url" -Atc 'SELECT count(*) FROM deployments' 2>/dev/null || true)
+if [ "${BENCH_KEEP_DB:-}" = 1 ] && [ "$have" = "$n" ]; then
+  echo "reusing $db with $n deployments" >&2
+  DATABASE_URL=$url "$tmp/ecsconsole" migrate up >/dev/null
+else
+  psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+  DATABASE_URL=$url "$tmp/ecsconsole" migrate up >/dev/null
+  spec=$(jq -c . deploy/testdata/spec-journey.json)
+  echo "seeding $n deployments…" >&2
+  psql "$url" -q -v spec="$spec" -v n="$n" -f e2e/bench-seed.sql
+  echo 'a long benchmark password' | DATABASE_URL=$url "$tmp/ecsconsole" user add --username bench --role admin --password-stdin >/dev/null
+  psql "$url" -qc 'VACUUM ANALYZE'
+fi
 token=$(DATABASE_URL=$url "$tmp/ecsconsole" token create --username bench --name bench | tail -1)
-psql "$url" -qc 'VACUUM ANALYZE'
 
 DATABASE_URL=$url "$tmp/ecsconsole" serve --addr "$addr" --sandbox --log-level warn >/dev/null 2>"$tmp/log" &
 pids+=($!)
@@ -116,4 +125,4 @@ awk -F'|' '
         100 * r[m] / med_r[bk], q[m] / med_q[bk], note
     }
   }' "$tmp/results"
-psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+[ "${BENCH_KEEP_DB:-}" = 1 ] || psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"

@@ -91,6 +91,9 @@ func submitRefused(t *testing.T, ctx context.Context, button, sel string) {
 		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll(".field-error, .form-error").forEach(e => e.dataset.old = "1")`),
 		chromedp.Click(chromedp.CSS(button)),
 		chromedp.WaitVisible(chromedp.CSS(sel+":not([data-old])")),
+		// Settled: htmx has boosted the new page's forms, so the next
+		// click is htmx's too.
+		chromedp.WaitReady(chromedp.CSS(`body:not(.htmx-settling):not(.htmx-swapping)`)),
 	)
 	if err != nil {
 		body, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
@@ -215,7 +218,7 @@ func TestRefusedFormsInTheBrowser(t *testing.T) {
 	checkReload(t, ctx, http.StatusOK, "Your account · ecsconsole")
 
 	// Account → a token with an empty name (spaces get past `required`),
-	// then with a NUL in it.
+	// then with a NUL in it (set by script: nobody can type one).
 	if err := do(ctx, chromedp.SendKeys(chromedp.CSS(`#token input[name=name]`), "   ")); err != nil {
 		t.Fatal(err)
 	}
@@ -225,8 +228,19 @@ func TestRefusedFormsInTheBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	submitRefused(t, ctx, `#token button[type=submit]`, `#token-name-error`)
-	checkField(t, ctx, field{input: `#token input[name=name]`, message: "control characters", value: "ci\uFFFDbot"})
+	// Bad bytes are refused at the boundary, before the form's handler
+	// (handlers/input.go): the page says which field.
+	err = do(ctx,
+		chromedp.Click(chromedp.CSS(`#token button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`section.error-page`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusedText, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("section.error-page").textContent`))
+	if !strings.Contains(refusedText, `The field "name" contains a NUL byte.`) {
+		t.Errorf("a NUL in the token name: the page says %q", refusedText)
+	}
 	checkReload(t, ctx, http.StatusOK, "Your account · ecsconsole")
 
 	// The Deployments filter (a GET form) with a service that is not one (a
@@ -291,7 +305,7 @@ func TestRefusedSignInInTheBrowser(t *testing.T) {
 		}
 		msg = st.Message
 	}
-	checkField(t, ctx, field{input: `#login input[name=password]`, message: "Too many sign-in attempts", value: ""})
+	checkField(t, ctx, field{input: `#login input[name=password]`, message: "Too many failed sign-ins", value: ""})
 	checkValue(t, ctx, `#login input[name=username]`, "admin")
 	screenshot(t, ctx, "login-rate-limited")
 
@@ -398,7 +412,9 @@ func TestRefusedRollbackInTheBrowser(t *testing.T) {
 
 	err = do(ctx,
 		chromedp.Navigate(c.URL+"/deployments/1"),
-		chromedp.WaitVisible(chromedp.CSS(`#rollback[data-checked] form button.contrast`)),
+		// The checked section is swapped in by htmx; it boosts its form
+		// once settled (before that a click would post without htmx).
+		chromedp.WaitVisible(chromedp.CSS(`#rollback[data-checked]:not(.htmx-added):not(.htmx-settling) form button.contrast`)),
 		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
 		chromedp.SendKeys(chromedp.CSS(`#rollback input[name=reason]`), "8.4 is slow"),
 	)

@@ -64,16 +64,12 @@ func ranDigest(d map[string]any, container string) string {
 	return ""
 }
 
-// journeySpec is the seed's spec without HTTPS (no DNS wait), with the web
-// container's image set.
-func journeySpec(t *testing.T, image string, subnets []any) map[string]any {
+// historySpec is the seed's spec without HTTPS (no DNS wait), in the
+// sandbox's subnets, with the web container's image set.
+func historySpec(t *testing.T, image string, subnets []any) map[string]any {
 	t.Helper()
-	raw, err := os.ReadFile("../deploy/testdata/spec-journey.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var spec map[string]any
-	if err := json.Unmarshal(raw, &spec); err != nil {
+	if err := json.Unmarshal(journeySpec(t), &spec); err != nil {
 		t.Fatal(err)
 	}
 	delete(spec["loadBalancer"].(map[string]any), "https")
@@ -126,8 +122,7 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 	ctx := newBrowser(t)
 	c := startConsole(t, "--sandbox-speed", "500", "--poll-interval", "50ms")
 	problems := watchConsole(ctx)
-	out := c.cli(t, "", "token", "create", "--username", "admin", "--name", "e2e")
-	api := apiClient{t: t, base: c.URL, token: strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])}
+	api := apiClient{t: t, base: c.URL, token: createToken(t, c.DatabaseURL)}
 
 	// Deploy twice through the API, in two of the sandbox's subnets.
 	sn := api.call(http.MethodGet, "/api/v1/subnets", nil)
@@ -135,8 +130,8 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 	for _, s := range sn["subnets"].([]any)[:2] {
 		subnets = append(subnets, s.(map[string]any)["id"])
 	}
-	first := deployed(api, journeySpec(t, "php:8.3-apache", subnets))
-	second := deployed(api, journeySpec(t, "php:8.4-apache", subnets))
+	first := deployed(api, historySpec(t, "php:8.3-apache", subnets))
+	second := deployed(api, historySpec(t, "php:8.4-apache", subnets))
 	if first["status"] != "succeeded" || second["status"] != "succeeded" {
 		t.Fatalf("deployments ended %v and %v: %v", first["status"], second["status"], first["error"])
 	}
@@ -245,7 +240,7 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 		t.Fatalf("moving the tag: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	moved := journeySpec(t, "php:8.3-apache", subnets)
+	moved := historySpec(t, "php:8.3-apache", subnets)
 	web := moved["taskDefinition"].(map[string]any)["containerDefinitions"].([]any)[0].(map[string]any)
 	web["environment"] = append(web["environment"].([]any), map[string]any{"name": "BUILD", "value": "2"})
 	if d := deployed(api, moved); ranDigest(d, "web") == digest1 || ranDigest(d, "web") == "" {
@@ -271,7 +266,7 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 			t.Fatalf("deregistering %v: %v", arn, err)
 		}
 	}
-	deployed(api, journeySpec(t, "php:8.4-apache", subnets))
+	deployed(api, historySpec(t, "php:8.4-apache", subnets))
 	rb = api.call(http.MethodPost, fmt.Sprintf("/api/v1/deployments/%d/rollback", id1), map[string]any{"reason": "deregistered"})
 	last := finished(api, int64(rb["id"].(float64)))
 	if last["status"] != "succeeded" || ranDigest(last, "web") != digest1 {

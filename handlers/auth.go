@@ -62,7 +62,11 @@ func (s *Server) userOf(r *http.Request) (*store.User, error) {
 	if id == 0 {
 		return nil, nil
 	}
-	u, err := s.store.UserByID(r.Context(), id)
+	u, ok := prefetchedUser(r.Context(), id)
+	var err error
+	if !ok {
+		u, err = s.store.UserByID(r.Context(), id)
+	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled) {
 		return nil, nil
 	}
@@ -90,6 +94,19 @@ func (s *Server) requireUser(next http.Handler) http.Handler {
 			next = "/"
 		}
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+	})
+}
+
+// requireSession refuses requests authenticated by an API token: what it
+// guards (passwords, new tokens) needs a person signed in, so that a leaked
+// token cannot entrench itself.
+func (s *Server) requireSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			s.serveError(w, r, errForbidden("This needs a signed-in session; an API token cannot do it."))
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -114,8 +114,8 @@ func (s *Server) deploySubmit(w http.ResponseWriter, r *http.Request) error {
 		f.Error = fmt.Sprintf("The spec is over %d bytes.", maxSpecBody)
 		return page(http.StatusRequestEntityTooLarge)
 	}
-	if len([]rune(f.Reason)) > maxReasonLength {
-		f.Error = fmt.Sprintf("Keep the reason under %d characters.", maxReasonLength)
+	if p := reasonProblem(f.Reason); p != "" {
+		f.Error = "Reason: " + p
 		return page(http.StatusUnprocessableEntity)
 	}
 	// refused shows any refusal on the form, in the error table's words:
@@ -132,6 +132,10 @@ func (s *Server) deploySubmit(w http.ResponseWriter, r *http.Request) error {
 			f.Error = e.Message
 		}
 		return page(e.Status)
+	}
+	if path, problem := jsonTextProblem([]byte(f.Spec)); problem != "" {
+		f.Problems = append(f.Problems, web.KeyValue{Key: path, Value: problem})
+		return page(http.StatusUnprocessableEntity)
 	}
 	spec, err := deploy.ParseWithDefaultRegion([]byte(f.Spec), s.opts.Region)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -35,7 +34,7 @@ const maxReasonLength = 500
 // "" if nothing.
 func reasonProblem(reason string) string {
 	switch {
-	case !utf8.ValidString(reason) || strings.ContainsRune(reason, 0):
+	case textProblem(reason) != "":
 		return "Use plain text: this has a NUL or a byte that is not UTF-8."
 	case utf8.RuneCountInString(reason) > maxReasonLength:
 		return fmt.Sprintf("Use at most %d characters.", maxReasonLength)
@@ -46,15 +45,9 @@ func reasonProblem(reason string) string {
 // readSpecRequest decodes and validates the request's spec, reporting every
 // problem with its JSON path.
 func (s *Server) readSpecRequest(r *http.Request) (*deploy.Spec, string, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxSpecBody))
-	if err != nil {
-		return nil, "", kindTooLarge.err(fmt.Sprintf("The request body is over %d bytes.", maxSpecBody))
-	}
 	var req specRequest
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return nil, "", errInvalid(`The body must be a JSON object {"spec": {...}, "reason": "..."}: ` + jsonProblem(err))
+	if err := readJSON(r, &req, maxSpecBody, false, `a JSON object {"spec": {...}, "reason": "..."}`); err != nil {
+		return nil, "", err
 	}
 	if len(req.Spec) == 0 || string(req.Spec) == "null" {
 		return nil, "", errInvalid("The body has no spec.", FieldError{Path: "spec", Message: "required"})
@@ -67,23 +60,6 @@ func (s *Server) readSpecRequest(r *http.Request) (*deploy.Spec, string, error) 
 		return nil, "", err
 	}
 	return spec, strings.TrimSpace(req.Reason), nil
-}
-
-// jsonProblem describes a JSON decoding error without echoing internals.
-func jsonProblem(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("%s must be %s", typ.Field, typ.Type)
-	case strings.HasPrefix(err.Error(), "json: unknown field"):
-		return strings.TrimPrefix(err.Error(), "json: ")
-	case errors.Is(err, io.EOF):
-		return "the body is empty"
-	}
-	return "invalid JSON"
 }
 
 func (s *Server) apiPlan(w http.ResponseWriter, r *http.Request) error {
@@ -123,12 +99,11 @@ func (s *Server) apiRollback(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Reason string `json:"reason"`
 	}
-	if r.ContentLength != 0 {
-		dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 64<<10))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
-			return errInvalid(`The body must be empty or {"reason": "..."}: ` + jsonProblem(err))
-		}
+	if err := readJSON(r, &req, 64<<10, true, `empty or {"reason": "..."}`); err != nil {
+		return err
+	}
+	if len([]rune(req.Reason)) > maxReasonLength {
+		return errInvalid("The reason is too long.", FieldError{Path: "reason", Message: fmt.Sprintf("use at most %d characters", maxReasonLength)})
 	}
 	if problem := reasonProblem(req.Reason); problem != "" {
 		return errInvalid("The reason cannot be stored.", FieldError{Path: "reason", Message: problem})
@@ -260,9 +235,13 @@ func deploymentFilter(q map[string][]string, region string) (store.DeploymentFil
 		return ""
 	}
 	var f store.DeploymentFilter
-	for _, k := range []string{"service", "status", "kind", "user", "since", "until"} {
-		if v := get(k); !utf8.ValidString(v) || strings.ContainsRune(v, 0) || len(v) > 300 {
-			return f, 0, errInvalid("The "+k+" filter has characters no "+k+" has.", FieldError{Path: k, Message: "Remove the control characters and invalid bytes."})
+	for _, k := range historyFields {
+		v := get(k)
+		if p := textProblem(v); p != "" {
+			return f, 0, errBadText(k, p)
+		}
+		if len(v) > 300 {
+			return f, 0, errInvalid("The "+k+" filter is too long.", FieldError{Path: k, Message: "Use at most 300 characters."})
 		}
 	}
 	if svc := get("service"); svc != "" {

@@ -58,7 +58,12 @@ var (
 	kindNotRollbackable = errorKind{http.StatusUnprocessableEntity, "not_rollbackable"}
 	kindInternal        = errorKind{http.StatusInternalServerError, "internal"}
 	kindAWSRefused      = errorKind{http.StatusBadGateway, "aws_error"}
+	kindUnsupportedType = errorKind{http.StatusUnsupportedMediaType, "unsupported_media_type"}
+	kindUnavailable     = errorKind{http.StatusServiceUnavailable, "unavailable"} // with Retry-After
 )
+
+// unavailableRetryAfter is the Retry-After, in seconds, of kindUnavailable.
+const unavailableRetryAfter = "5"
 
 // err returns an *Error of kind k.
 func (k errorKind) err(msg string, fields ...FieldError) *Error {
@@ -123,6 +128,12 @@ var errorTable = []func(err error) *Error{
 		return nil
 	},
 	func(err error) *Error {
+		if store.IsUnavailable(err) {
+			return kindUnavailable.err("The database is unavailable right now, so the console cannot answer. Try again in a few seconds.")
+		}
+		return nil
+	},
+	func(err error) *Error {
 		var ae smithy.APIError
 		if errors.As(err, &ae) {
 			return kindAWSRefused.err("AWS refused: " + ae.ErrorCode() + ": " + ae.ErrorMessage())
@@ -162,6 +173,9 @@ func (s *Server) asError(r *http.Request, err error) *Error {
 // serveError writes err as JSON for the API and as a page otherwise.
 func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.asError(r, err)
+	if e.Status == kindUnavailable.status {
+		w.Header().Set("Retry-After", unavailableRetryAfter)
+	}
 	if wantsJSON(r) {
 		writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields}})
 		return
@@ -208,7 +222,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // stays where it is (HX-Push-Url: false): htmx would otherwise push the
 // form's action, and reloading would GET an address that only takes POST
 // (405). A form that moves on answers with a redirect (303), whose page is a
-// GET that htmx pushes as usual.
+// GET that htmx pushes as usual; a handler that knows better sets
+// HX-Push-Url or HX-Replace-Url itself.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
@@ -216,8 +231,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 		http.Error(w, "Something went wrong.", http.StatusInternalServerError)
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Header.Get("HX-Boosted") == "true" {
-		w.Header().Set("HX-Push-Url", "false")
+	h := w.Header()
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Header.Get("HX-Boosted") == "true" &&
+		h.Get("HX-Push-Url") == "" && h.Get("HX-Replace-Url") == "" { // a handler that names the address wins
+		h.Set("HX-Push-Url", "false")
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/a-h/templ"
+
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
 )
@@ -65,3 +67,29 @@ func TestFieldErrorsInAStableOrder(t *testing.T) {
 }
 
 func testServer() *Server { return &Server{logger: slog.New(slog.DiscardHandler)} }
+
+// TestRenderKeepsTheAddress: a page answering a boosted POST tells htmx not
+// to push the POST's address, unless the handler named the address itself.
+func TestRenderKeepsTheAddress(t *testing.T) {
+	for _, tc := range []struct {
+		name, method, preset, want string
+	}{
+		{"boosted POST", "POST", "", "false"},
+		{"handler named it", "POST", "/deploy/drafts/1/cluster", ""},
+		{"GET", "GET", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(tc.method, "/x", nil)
+			r.Header.Set("HX-Request", "true")
+			r.Header.Set("HX-Boosted", "true")
+			w := httptest.NewRecorder()
+			if tc.preset != "" {
+				w.Header().Set("HX-Replace-Url", tc.preset)
+			}
+			testServer().render(w, r, 200, templ.Raw("<p>page</p>"))
+			if got := w.Header().Get("HX-Push-Url"); got != tc.want {
+				t.Errorf("HX-Push-Url = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

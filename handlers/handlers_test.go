@@ -27,20 +27,20 @@ import (
 
 // testConsole is the HTTP layer on a fresh database, served by httptest.
 type testConsole struct {
-	t     *testing.T
+	t     testing.TB
 	URL   string
 	Store *store.Store
 }
 
 const testPassword = "a long test password"
 
-func newConsole(t *testing.T) *testConsole {
+func newConsole(t testing.TB) *testConsole {
 	t.Helper()
 	st := storetest.NewStore(t)
 	return serveConsole(t, st)
 }
 
-func serveConsole(t *testing.T, st *store.Store) *testConsole {
+func serveConsole(t testing.TB, st *store.Store) *testConsole {
 	t.Helper()
 	assets, err := static.New()
 	if err != nil {
@@ -78,7 +78,7 @@ func (c *testConsole) addUser(name string, role store.Role) store.User {
 
 // browser is an HTTP client with cookies that does not follow redirects.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	c      *http.Client
 	base   string
 	header http.Header

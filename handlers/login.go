@@ -4,9 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -40,21 +38,26 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	form := web.LoginForm(next)
 	form.Keep(postForm(r), "username") // never the password
 
-	if ok, wait := s.limiter.allow(ip, username, time.Now()); !ok {
-		// Not audited: a flood of refused attempts must not become a flood
-		// of writes. The request log has each one (status 429).
-		secs := retryAfterSeconds(wait)
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		return refuse(&Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
-			Message: "Too many sign-in attempts. Wait " + strconv.Itoa(secs) + " seconds and try again."}, form, s.loginForm)
+	wait, err := s.signInWait(r, username)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return s.refuseSignIn(w, r, form, wait)
 	}
 	user, err := s.store.Authenticate(r.Context(), username, password)
 	if errors.Is(err, store.ErrInvalidCredentials) {
+		if err := s.store.RecordSignInFailure(r.Context(), ip, username); err != nil {
+			return err
+		}
 		s.audit(r, store.AuditEvent{Actor: username, Action: "login.failure", IP: ip})
 		return refuse(errLoginFailed, form, s.loginForm)
 	}
 	if err != nil {
 		return refuse(err, form, s.loginForm)
+	}
+	if err := s.store.ClearSignInFailures(r.Context(), ip, username); err != nil {
+		return err
 	}
 	// A fresh token at sign-in, so a token planted before it is worthless.
 	if err := s.sessions.RenewToken(r.Context()); err != nil {

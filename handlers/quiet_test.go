@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -201,5 +202,41 @@ func TestPagesAndJSONCompressed(t *testing.T) {
 	// An empty list is below the 1 KiB threshold: sent as is, still JSON.
 	if api.StatusCode != http.StatusOK || !strings.HasPrefix(api.Header.Get("Content-Type"), "application/json") {
 		t.Errorf("API list: %d %q", api.StatusCode, api.Header.Get("Content-Type"))
+	}
+}
+
+// queryCounter counts the statements a pool sends.
+type queryCounter struct{ n atomic.Int64 }
+
+func (q *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	q.n.Add(1)
+	return ctx
+}
+
+func (q *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// TestHistoryPageQueries: a signed-in history page view asks the database
+// twice: its session with its user, and the page of deployments.
+func TestHistoryPageQueries(t *testing.T) {
+	cfg, err := pgxpool.ParseConfig(storetest.NewURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter := &queryCounter{}
+	cfg.ConnConfig.Tracer = counter
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	c := serveConsole(t, store.New(pool))
+	c.addUser("ada", store.RoleViewer)
+	b := c.browser()
+	wantStatus(t, b.login("ada", testPassword), http.StatusSeeOther)
+	wantStatus(t, b.get("/deployments"), http.StatusOK)
+	before := counter.n.Load()
+	wantStatus(t, b.get("/deployments"), http.StatusOK)
+	if n := counter.n.Load() - before; n != 2 {
+		t.Errorf("a history page view made %d queries, want 2", n)
 	}
 }

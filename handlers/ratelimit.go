@@ -2,80 +2,56 @@ package handlers
 
 import (
 	"math"
-	"sync"
+	"net/http"
+	"strconv"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/ecsconsole/ecsconsole/web"
 )
 
-// loginLimiter bounds sign-in attempts per client IP and per username, so
-// neither one address nor a distributed guess at one account gets far.
-type loginLimiter struct {
-	mu     sync.Mutex
-	ips    map[string]*limiterEntry
-	names  map[string]*limiterEntry
-	ipRate rate.Limit
-	ipB    int
-	nmRate rate.Limit
-	nmB    int
-}
+// Sign-in limits. Failures count per address, and per username from that
+// address, over a sliding window, in the database (store.SignInWait), so
+// every console on it refuses alike. Failures from one address never refuse
+// another: whoever guesses at the admin from elsewhere cannot keep the
+// admin out. A success clears that username's failures from its address.
+const (
+	signInWindow          = 5 * time.Minute
+	signInAddressFailures = 20 // any usernames, from one address
+	signInUserFailures    = 5  // one username, from one address
+)
 
-type limiterEntry struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-func newLoginLimiter() *loginLimiter {
-	return &loginLimiter{
-		ips:    map[string]*limiterEntry{},
-		names:  map[string]*limiterEntry{},
-		ipRate: rate.Every(6 * time.Second), ipB: 10, // 10 at once, then 10 a minute
-		nmRate: rate.Every(20 * time.Second), nmB: 5, // 5 at once, then 3 a minute
-	}
-}
-
-// allow takes one attempt from both buckets; when either is empty it returns
-// false and how long to wait, and takes nothing.
-func (l *loginLimiter) allow(ip, username string, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.sweep(now)
-	a := l.entry(l.ips, ip, l.ipRate, l.ipB, now)
-	b := l.entry(l.names, username, l.nmRate, l.nmB, now)
-	ra, rb := a.ReserveN(now, 1), b.ReserveN(now, 1)
-	wait := max(ra.DelayFrom(now), rb.DelayFrom(now))
-	if wait > 0 {
-		ra.CancelAt(now)
-		rb.CancelAt(now)
-		return false, wait
-	}
-	return true, 0
-}
-
-func (l *loginLimiter) entry(m map[string]*limiterEntry, key string, r rate.Limit, b int, now time.Time) *rate.Limiter {
-	e, ok := m[key]
-	if !ok {
-		e = &limiterEntry{lim: rate.NewLimiter(r, b)}
-		m[key] = e
-	}
-	e.seen = now
-	return e.lim
-}
-
-// sweep forgets keys idle long enough for their buckets to be full again,
-// so the maps stay small.
-func (l *loginLimiter) sweep(now time.Time) {
-	const idle = 10 * time.Minute
-	for _, m := range []map[string]*limiterEntry{l.ips, l.names} {
-		if len(m) < 1000 {
-			continue
+// throttleSignIn refuses a sign-in from an address over its failure budget
+// before the body is read, so a flood costs one indexed query per request.
+func (s *Server) throttleSignIn(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wait, err := s.store.SignInWait(r.Context(), clientIP(r), "", signInWindow, signInAddressFailures)
+		if err != nil {
+			s.serveError(w, r, err)
+			return
 		}
-		for k, e := range m {
-			if now.Sub(e.seen) > idle {
-				delete(m, k)
+		if wait > 0 {
+			if err := s.refuseSignIn(w, r, web.LoginForm("/"), wait); err != nil {
+				s.serveError(w, r, err)
 			}
+			return
 		}
-	}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// signInWait is how long username must wait to try again from r's address.
+func (s *Server) signInWait(r *http.Request, username string) (time.Duration, error) {
+	return s.store.SignInWait(r.Context(), clientIP(r), username, signInWindow, signInUserFailures)
+}
+
+// refuseSignIn answers 429 with Retry-After. Refusals are not audited: a
+// flood of refused attempts must not become a flood of writes; the request
+// log has each one.
+func (s *Server) refuseSignIn(w http.ResponseWriter, r *http.Request, form web.Form, wait time.Duration) error {
+	secs := retryAfterSeconds(wait)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return refuse(&Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
+		Message: "Too many failed sign-ins from your address. Wait " + strconv.Itoa(secs) + " seconds and try again."}, form, s.loginForm)
 }
 
 // retryAfterSeconds rounds a wait up to whole seconds, at least 1.

@@ -21,22 +21,26 @@ func (s *Server) Routes() http.Handler {
 	r.Get("/readyz", s.readyz)
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.crossOriginProtection, s.sessions.LoadAndSave, s.authenticate)
+		// Bodies are bounded before anything reads them; query parameters
+		// must be text (input.go).
+		r.Use(limitBody(maxFormBody), s.checkQuery, s.crossOriginProtection, s.prefetchSession, s.sessions.LoadAndSave, s.authenticate)
 		r.NotFound(s.handle(notFound))
 		r.MethodNotAllowed(s.handle(methodNotAllowed))
 
 		r.Get("/login", s.handle(s.loginPage))
-		r.Post("/login", s.handle(s.login))
+		// The address's sign-in budget is checked before the body is read.
+		r.With(limitBody(maxLoginBody), s.throttleSignIn, s.readForm).Post("/login", s.handle(s.login))
 		r.Get("/logout", s.handle(s.logoutPage))
 
-		// Everything else needs a session or a token.
+		// Everything else needs a session or a token; forms are read only then.
 		r.Group(func(r chi.Router) {
-			r.Use(s.requireUser)
+			r.Use(s.requireUser, s.readForm)
 			r.Post("/logout", s.handle(s.logout))
 			r.Get("/", s.handle(s.dashboard))
 			r.Get("/account", s.handle(s.accountPage))
-			r.Post("/account/password", s.handle(s.changePassword))
-			r.Post("/account/tokens", s.handle(s.createToken(s.selfTokenOwner())))
+			// A token cannot change its user's password or make more tokens.
+			r.With(s.requireSession).Post("/account/password", s.handle(s.changePassword))
+			r.With(s.requireSession).Post("/account/tokens", s.handle(s.createToken(s.selfTokenOwner())))
 			r.Post("/account/tokens/{token}/revoke", s.handle(s.revokeToken(s.selfTokenOwner())))
 
 			// Deployments: viewers read the history, deployers deploy and roll back.
@@ -85,7 +89,7 @@ func (s *Server) Routes() http.Handler {
 				r.Post("/users/{id}/role", s.handle(s.changeUser("user.set_role", s.setRole)))
 				r.Post("/users/{id}/disable", s.handle(s.changeUser("user.disable", s.disableUser)))
 				r.Post("/users/{id}/enable", s.handle(s.changeUser("user.enable", s.enableUser)))
-				r.Post("/users/{id}/tokens", s.handle(s.createToken(s.adminTokenOwner())))
+				r.With(s.requireSession).Post("/users/{id}/tokens", s.handle(s.createToken(s.adminTokenOwner())))
 				r.Post("/users/{id}/tokens/{token}/revoke", s.handle(s.revokeToken(s.adminTokenOwner())))
 			})
 		})

@@ -54,10 +54,10 @@ type Deps struct {
 type Server struct {
 	store    *store.Store
 	sessions *scs.SessionManager
+	quiet    *store.SessionStore // nil when Deps.Sessions replaced it
 	assets   *static.Assets
 	logger   *slog.Logger
 	opts     Options
-	limiter  *loginLimiter
 	identity *identityCache
 	engine   *deploy.Engine
 	// live caches AWS's view of services and clusters (liveTTL).
@@ -81,10 +81,21 @@ func New(opts Options, deps Deps) *Server {
 	if deps.Sessions != nil {
 		sm.Store = deps.Sessions
 		sm.IdleTimeout = opts.SessionIdleTimeout
-	} else {
+	}
+	var quiet *store.SessionStore
+	if deps.Sessions == nil {
 		// The store keeps the idle clock; scs's own would rewrite the
 		// session and send its cookie on every request.
-		sm.Store = deps.Store.Sessions(opts.SessionIdleTimeout)
+		quiet = deps.Store.Sessions(opts.SessionIdleTimeout)
+		quiet.UserOf = func(data []byte) int64 {
+			_, values, err := sm.Codec.Decode(data)
+			if err != nil {
+				return 0
+			}
+			id, _ := values[sessionUserID].(int64)
+			return id
+		}
+		sm.Store = quiet
 	}
 	sm.Lifetime = opts.SessionLifetime
 	sm.Cookie.Name = "ecsconsole_session"
@@ -95,15 +106,18 @@ func New(opts Options, deps Deps) *Server {
 	srv := &Server{
 		store:    deps.Store,
 		sessions: sm,
+		quiet:    quiet,
 		assets:   deps.Assets,
 		logger:   deps.Logger,
 		opts:     opts,
-		limiter:  newLoginLimiter(),
 		identity: newIdentityCache(deps.Identity, time.Minute),
 		engine:   deps.Engine,
 	}
 	srv.live = newTTLCache[deploy.LiveService](liveTTL)
 	srv.clusters = newTTLCache[[]string](liveTTL)
+	// A session that cannot be loaded or saved (the database down) is
+	// answered by the one error adapter: 503, not scs's plain 500.
+	sm.ErrorFunc = srv.serveError
 	return srv
 }
 

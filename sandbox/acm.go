@@ -488,12 +488,17 @@ func (v domainValidation) wire(method string) domainValidationOut {
 	return out
 }
 
-func acmDescribeCertificate(c *call, body []byte) (any, error) {
+// namedCertificate decodes a request naming one certificate and finds it.
+func namedCertificate(c *call, body []byte) (*certificate, error) {
 	var in struct{ CertificateArn string }
 	if err := decodeJSONInput(body, &in); err != nil {
 		return nil, err
 	}
-	cert, err := c.w.acm.lookupCertificate(in.CertificateArn)
+	return c.w.acm.lookupCertificate(in.CertificateArn)
+}
+
+func acmDescribeCertificate(c *call, body []byte) (any, error) {
+	cert, err := namedCertificate(c, body)
 	if err != nil {
 		return nil, err
 	}
@@ -502,11 +507,7 @@ func acmDescribeCertificate(c *call, body []byte) (any, error) {
 
 // acmListTagsForCertificate returns the certificate's tags.
 func acmListTagsForCertificate(c *call, body []byte) (any, error) {
-	var in struct{ CertificateArn string }
-	if err := decodeJSONInput(body, &in); err != nil {
-		return nil, err
-	}
-	cert, err := c.w.acm.lookupCertificate(in.CertificateArn)
+	cert, err := namedCertificate(c, body)
 	if err != nil {
 		return nil, err
 	}
@@ -543,11 +544,7 @@ func acmAddTagsToCertificate(c *call, body []byte) (any, error) {
 }
 
 func acmDeleteCertificate(c *call, body []byte) (any, error) {
-	var in struct{ CertificateArn string }
-	if err := decodeJSONInput(body, &in); err != nil {
-		return nil, err
-	}
-	cert, err := c.w.acm.lookupCertificate(in.CertificateArn)
+	cert, err := namedCertificate(c, body)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"regexp"
 	"slices"
 	"strconv"
@@ -202,6 +203,10 @@ func validateTaskSize(td *taskDefinition) error {
 	return nil
 }
 
+// portNamePattern is a port mapping's name (Service Connect): lowercase
+// letters, digits, _ and -, not starting with - (reference §3.4).
+var portNamePattern = regexp.MustCompile(`^[a-z0-9_][a-z0-9_-]*$`)
+
 // imageNamePattern is what may precede an image's @digest (aws-api.md
 // §9.1); imageDigestPattern is the digest.
 var (
@@ -276,6 +281,9 @@ func validatePorts(networkMode string, cd *containerDefinition) error {
 			hp := *pm.ContainerPort
 			pm.HostPort = &hp
 		}
+		if pm.Name != "" && (len(pm.Name) > 64 || !portNamePattern.MatchString(pm.Name)) {
+			return tdErr("Invalid port mapping name %q for container '%s'.", pm.Name, cd.Name)
+		}
 		key := strconv.Itoa(int(*pm.ContainerPort)) + "/" + pm.Protocol
 		if seen[key] {
 			return tdErr("Duplicate containerPort %d/%s in container '%s'.", *pm.ContainerPort, pm.Protocol, cd.Name)
@@ -343,11 +351,52 @@ func validateFargate(td *taskDefinition) error {
 			return err
 		}
 	}
+	return validateFargateVolumes(td)
+}
+
+// fargateLinuxParameters are the members of linuxParameters Fargate
+// refuses (reference §3.4).
+type fargateLinuxParameters struct {
+	SharedMemorySize *int32            `json:"sharedMemorySize"`
+	Devices          []json.RawMessage `json:"devices"`
+	Tmpfs            []json.RawMessage `json:"tmpfs"`
+	MaxSwap          *int32            `json:"maxSwap"`
+	Swappiness       *int32            `json:"swappiness"`
+}
+
+// validateFargateVolumes refuses the volume kinds Fargate does not have.
+func validateFargateVolumes(td *taskDefinition) error {
+	for _, raw := range td.Volumes {
+		var v struct {
+			Host *struct {
+				SourcePath string `json:"sourcePath"`
+			} `json:"host"`
+			DockerVolumeConfiguration json.RawMessage `json:"dockerVolumeConfiguration"`
+		}
+		if json.Unmarshal(raw, &v) != nil {
+			continue
+		}
+		if v.Host != nil && v.Host.SourcePath != "" {
+			return tdErr("Tasks using the Fargate launch type do not support host.sourcePath volumes.")
+		}
+		if len(v.DockerVolumeConfiguration) > 0 && string(v.DockerVolumeConfiguration) != "null" {
+			return tdErr("Tasks using the Fargate launch type do not support dockerVolumeConfiguration.")
+		}
+	}
 	return nil
 }
 
 // validateFargateContainer applies the Fargate rules to one container.
 func validateFargateContainer(td *taskDefinition, cd containerDefinition) error {
+	if cd.StopTimeout != nil && *cd.StopTimeout > 120 {
+		return tdErr("Invalid 'stopTimeout' setting for container '%s': Fargate allows at most 120 seconds.", cd.Name)
+	}
+	if len(cd.LinuxParameters) > 0 {
+		var lp fargateLinuxParameters
+		if json.Unmarshal(cd.LinuxParameters, &lp) == nil && (lp.SharedMemorySize != nil || len(lp.Devices) > 0 || len(lp.Tmpfs) > 0 || lp.MaxSwap != nil || lp.Swappiness != nil) {
+			return tdErr("Tasks using the Fargate launch type do not support linuxParameters sharedMemorySize, devices, tmpfs, maxSwap or swappiness.")
+		}
+	}
 	if cd.Privileged != nil && *cd.Privileged {
 		return tdErr("Tasks using the Fargate launch type do not support privileged containers.")
 	}

@@ -57,6 +57,21 @@ func (s *Server) Save(out io.Writer) error {
 	return nil
 }
 
+// Checkpoint writes a JSON snapshot of every region as it is now, without
+// settling anything: what is in flight (a load balancer provisioning, tasks
+// starting) is rescheduled by Load. It is for saving while the sandbox
+// serves, so that a crash loses only what changed since.
+func (s *Server) Checkpoint(out io.Writer) error {
+	buf, err := s.snapshotJSON()
+	if err != nil {
+		return fmt.Errorf("sandbox: encoding state: %w", err)
+	}
+	if _, err := out.Write(buf); err != nil {
+		return fmt.Errorf("sandbox: writing state: %w", err)
+	}
+	return nil
+}
+
 // snapshotJSON advances every world to now and encodes them, under s.mu.
 func (s *Server) snapshotJSON() ([]byte, error) {
 	s.mu.Lock()

@@ -29,6 +29,55 @@ type SessionStore struct {
 	// request records it again: a tenth of IdleTimeout, so one write per
 	// session per 12 minutes of activity with the default 2 hours.
 	IdleResolution time.Duration
+	// UserOf, when set, names the user a session's data belongs to (0 for
+	// none). Commit records it beside the data, so that Prefetch reads a
+	// session and its user in one query.
+	UserOf func(data []byte) int64
+}
+
+// prefetchedSession is a session Prefetch read, for FindCtx.
+type prefetchedSession struct {
+	token string
+	data  []byte
+	found bool
+}
+
+type prefetchKey struct{}
+
+// Prefetch reads token's session and its user in one query, recording the
+// idle clock as FindCtx does, and returns ctx carrying the session so that
+// FindCtx of the same token on it does not query again. The user is nil
+// when the session is not found, has no user, or was stored without one
+// (the caller then looks the user up itself); it may be disabled.
+func (ss *SessionStore) Prefetch(ctx context.Context, token string) (context.Context, *User, error) {
+	var data []byte
+	var stale bool
+	var id *int64
+	var u User
+	err := ss.store.pool.QueryRow(ctx, `SELECT s.data,
+			s.expiry < least(coalesce(s.deadline, s.expiry), now() + $2 * interval '1 microsecond') - $3 * interval '1 microsecond',
+			u.id, coalesce(u.username, ''), coalesce(u.role, ''), coalesce(u.disabled, true), coalesce(u.created_at, now())
+		FROM sessions s LEFT JOIN users u ON u.id = s.user_id
+		WHERE s.token = $1 AND s.expiry > now()`,
+		token, ss.IdleTimeout.Microseconds(), ss.IdleResolution.Microseconds()).
+		Scan(&data, &stale, &id, &u.Username, &u.Role, &u.Disabled, &u.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return context.WithValue(ctx, prefetchKey{}, &prefetchedSession{token: token}), nil, nil
+	}
+	if err != nil {
+		return ctx, nil, fmt.Errorf("reading session: %w", err)
+	}
+	if stale {
+		if err := ss.touch(ctx, token); err != nil {
+			return ctx, nil, err
+		}
+	}
+	ctx = context.WithValue(ctx, prefetchKey{}, &prefetchedSession{token: token, data: data, found: true})
+	if id == nil {
+		return ctx, nil, nil
+	}
+	u.ID = *id
+	return ctx, &u, nil
 }
 
 // Sessions returns the session store with the given idle timeout.
@@ -39,6 +88,9 @@ func (s *Store) Sessions(idle time.Duration) *SessionStore {
 // FindCtx returns a live session's data, recording the idle clock when the
 // recorded one is stale.
 func (ss *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	if p, ok := ctx.Value(prefetchKey{}).(*prefetchedSession); ok && p.token == token {
+		return p.data, p.found, nil
+	}
 	var data []byte
 	var stale bool
 	err := ss.store.pool.QueryRow(ctx, `SELECT data,
@@ -52,24 +104,37 @@ func (ss *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 		return nil, false, fmt.Errorf("reading session: %w", err)
 	}
 	if stale {
-		// A session without a deadline (stored before this store) keeps its
-		// expiry: it ends at most an idle timeout after the upgrade.
-		if _, err := ss.store.pool.Exec(ctx, `UPDATE sessions
-			SET expiry = least(coalesce(deadline, expiry), now() + $2 * interval '1 microsecond')
-			WHERE token = $1 AND expiry > now()`, token, ss.IdleTimeout.Microseconds()); err != nil {
-			return nil, false, fmt.Errorf("recording session activity: %w", err)
+		if err := ss.touch(ctx, token); err != nil {
+			return nil, false, err
 		}
 	}
 	return data, true, nil
 }
 
+// touch records the idle clock of a live session. A session without a
+// deadline (stored before this store) keeps its expiry: it ends at most an
+// idle timeout after the upgrade.
+func (ss *SessionStore) touch(ctx context.Context, token string) error {
+	if _, err := ss.store.pool.Exec(ctx, `UPDATE sessions
+		SET expiry = least(coalesce(deadline, expiry), now() + $2 * interval '1 microsecond')
+		WHERE token = $1 AND expiry > now()`, token, ss.IdleTimeout.Microseconds()); err != nil {
+		return fmt.Errorf("recording session activity: %w", err)
+	}
+	return nil
+}
+
 // CommitCtx stores a session's data; deadline is its absolute end (scs's
 // lifetime). The idle clock starts now.
 func (ss *SessionStore) CommitCtx(ctx context.Context, token string, data []byte, deadline time.Time) error {
-	_, err := ss.store.pool.Exec(ctx, `INSERT INTO sessions (token, data, deadline, expiry)
-		VALUES ($1, $2, $3, least($3, now() + $4 * interval '1 microsecond'))
-		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, deadline = EXCLUDED.deadline, expiry = EXCLUDED.expiry`,
-		token, data, deadline, ss.IdleTimeout.Microseconds())
+	var userID int64
+	if ss.UserOf != nil {
+		userID = ss.UserOf(data)
+	}
+	_, err := ss.store.pool.Exec(ctx, `INSERT INTO sessions (token, data, deadline, expiry, user_id)
+		VALUES ($1, $2, $3, least($3, now() + $4 * interval '1 microsecond'), NULLIF($5, 0))
+		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, deadline = EXCLUDED.deadline,
+			expiry = EXCLUDED.expiry, user_id = EXCLUDED.user_id`,
+		token, data, deadline, ss.IdleTimeout.Microseconds(), userID)
 	if err != nil {
 		return fmt.Errorf("storing session: %w", err)
 	}

@@ -170,3 +170,41 @@ func TestTokenUseRecordedCoarsely(t *testing.T) {
 		t.Errorf("a revoked token: %v, want ErrInvalidCredentials", err)
 	}
 }
+
+func TestSessionPrefetchReadsItsUser(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.NewStore(t)
+	u, err := s.CreateUser(ctx, "ada", store.RoleAdmin, "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss := s.Sessions(2 * time.Hour)
+	ss.UserOf = func([]byte) int64 { return u.ID }
+	if err := ss.CommitCtx(ctx, "tok", []byte("data"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	pctx, got, err := ss.Prefetch(ctx, "tok")
+	if err != nil || got == nil || got.ID != u.ID || got.Username != "ada" || got.Role != store.RoleAdmin || got.Disabled {
+		t.Fatalf("Prefetch = %+v, %v", got, err)
+	}
+	if err := s.SetDisabled(ctx, u.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, _ := ss.Prefetch(ctx, "tok"); got == nil || !got.Disabled {
+		t.Errorf("a disabled user prefetched as %+v", got)
+	}
+	// The prefetched session is what FindCtx gives on that context, without
+	// asking the database again; elsewhere the row decides.
+	if err := ss.DeleteCtx(ctx, "tok"); err != nil {
+		t.Fatal(err)
+	}
+	if b, found, err := ss.FindCtx(pctx, "tok"); err != nil || !found || string(b) != "data" {
+		t.Errorf("FindCtx on the prefetched context = %q, %v, %v", b, found, err)
+	}
+	if _, found, _ := ss.FindCtx(ctx, "tok"); found {
+		t.Error("a deleted session was found")
+	}
+	if _, got, err := ss.Prefetch(ctx, "tok"); err != nil || got != nil {
+		t.Errorf("Prefetch of a deleted session = %+v, %v", got, err)
+	}
+}

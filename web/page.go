@@ -58,6 +58,10 @@ var navItems = []navItem{
 	{Key: "audit", Label: "Audit", Href: "/audit", AdminOnly: true},
 }
 
+// FieldErrors are messages next to form fields, by field name (see
+// FieldError; forms use Form).
+type FieldErrors map[string]string
+
 func queryEscape(s string) string { return url.QueryEscape(s) }
 
 // StatusLabel words a deployment status for people.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -50,6 +51,11 @@ func openDatabase(ctx context.Context, cfg dbConfig, logger *slog.Logger) (*data
 		}
 		// The parser's message may echo the URL and its password: say less.
 		return nil, usagef("invalid DATABASE_URL: expected postgres://user:password@host:5432/dbname")
+	}
+	if pcfg.ConnConfig.ConnectTimeout == 0 {
+		// A database that stops answering must fail a request (503), not
+		// hang it: bound each connect unless the URL says otherwise.
+		pcfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err == nil {

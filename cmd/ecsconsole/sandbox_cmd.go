@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -41,6 +42,7 @@ type sandboxConfig struct {
 	latency      time.Duration
 	throttleRate float64
 	statePath    string
+	saveEvery    time.Duration
 	region       string
 	account      string
 	certDelay    time.Duration
@@ -57,7 +59,8 @@ func parseSandboxFlags(args []string, getenv func(string) string, stderr io.Writ
 	flags.Float64Var(&cfg.speed, "speed", 1, "simulated seconds per real second")
 	flags.DurationVar(&cfg.latency, "latency", 0, "added to every call, e.g. 100ms")
 	flags.Float64Var(&cfg.throttleRate, "throttle-rate", 0, "fraction (0..1) of calls answered with the service's throttling error")
-	flags.StringVar(&cfg.statePath, "state", "", "JSON `file` loaded at start (if present) and saved on shutdown")
+	flags.StringVar(&cfg.statePath, "state", "", "JSON `file` loaded at start (if present), saved every --save-every while serving and on shutdown")
+	flags.DurationVar(&cfg.saveEvery, "save-every", time.Second, "with --state: how often the state file is rewritten while serving (a kill -9 loses at most this)")
 	flags.StringVar(&cfg.region, "region", "us-east-1", "region seeded at start (others are seeded on first use)")
 	flags.StringVar(&cfg.account, "account", "000000000000", "12-digit account ID in every ARN")
 	flags.DurationVar(&cfg.certDelay, "cert-delay", 2*time.Minute, "simulated time an ACM certificate stays PENDING_VALIDATION")
@@ -97,6 +100,8 @@ func (c sandboxConfig) validate() error {
 		return usagef("--latency must not be negative, got %s", c.latency)
 	case c.throttleRate < 0 || c.throttleRate > 1:
 		return usagef("--throttle-rate must be between 0 and 1, got %v", c.throttleRate)
+	case c.saveEvery <= 0:
+		return usagef("--save-every must be positive, got %s", c.saveEvery)
 	case c.certDelay <= 0:
 		return usagef("--cert-delay must be positive, got %s", c.certDelay)
 	case !deploy.IsRegion(c.region):
@@ -138,7 +143,19 @@ func runSandbox(ctx context.Context, args []string, getenv func(string) string, 
 		return fmt.Errorf("sandbox: %w", err)
 	}
 	fmt.Fprintf(stdout, "sandbox listening on http://%s (region %s, account %s)\n", ln.Addr(), cfg.region, cfg.account)
-	if err := serveUntilDone(ctx, ln, srv); err != nil {
+	stopSaving := func() {}
+	if cfg.statePath != "" {
+		saving, cancel := context.WithCancel(ctx)
+		saved := make(chan struct{})
+		go func() {
+			defer close(saved)
+			checkpointSandboxState(saving, srv, cfg.statePath, cfg.saveEvery, logger)
+		}()
+		stopSaving = func() { cancel(); <-saved }
+	}
+	err = serveUntilDone(ctx, ln, srv)
+	stopSaving() // before the final save, which must be the last write
+	if err != nil {
 		return err
 	}
 	if cfg.statePath != "" {
@@ -185,17 +202,45 @@ func loadSandboxState(srv *sandbox.Server, path string) error {
 	return nil
 }
 
-// saveSandboxState writes the state to a temporary file beside path and
-// renames it into place, so a crash never leaves a truncated state file.
+// saveSandboxState settles the state (Server.Save) and writes it to path.
 func saveSandboxState(srv *sandbox.Server, path string) error {
+	return writeSandboxState(path, srv.Save)
+}
+
+// checkpointSandboxState writes the state as it is (Server.Checkpoint)
+// every interval until ctx ends, so that a kill -9 loses seconds, not the
+// world.
+func checkpointSandboxState(ctx context.Context, srv *sandbox.Server, path string, every time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := writeSandboxState(path, srv.Checkpoint); err != nil {
+				logger.Error("saving sandbox state", "path", path, "error", err.Error())
+			}
+		}
+	}
+}
+
+// writeSandboxState writes the state to a temporary file beside path,
+// flushes it to disk and renames it into place, so a crash never leaves a
+// truncated state file: the old one or the new one is there.
+func writeSandboxState(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("sandbox: saving state: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // no-op once renamed
-	if err := srv.Save(tmp); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("sandbox: saving state: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("sandbox: saving state: %w", err)

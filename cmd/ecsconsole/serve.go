@@ -35,6 +35,7 @@ type serveConfig struct {
 	SandboxCert    time.Duration
 	PollInterval   time.Duration
 	DNSRecheck     time.Duration
+	ApplySlice     time.Duration
 	Region         string
 	AssumeRoleARN  string
 	SessionIdle    time.Duration
@@ -57,6 +58,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	e.Duration(&c.SandboxCert, "sandbox-cert-delay", "ECSCONSOLE_SANDBOX_CERT_DELAY", 2*time.Minute, "with --sandbox: simulated time a requested certificate waits for DNS validation")
 	e.Duration(&c.PollInterval, "poll-interval", "ECSCONSOLE_POLL_INTERVAL", 2*time.Second, "first delay between polls of AWS while waiting (doubles up to 15s)")
 	e.Duration(&c.DNSRecheck, "dns-recheck-interval", "ECSCONSOLE_DNS_RECHECK_INTERVAL", time.Minute, "how often a deployment waiting for DNS validation checks its certificate")
+	e.Duration(&c.ApplySlice, "apply-slice", "ECSCONSOLE_APPLY_SLICE", 20*time.Second, "a deployment job hands back its worker this often; one whose console died resumes elsewhere after 2×this+5s to that plus 30s")
 	e.String(&c.Region, "region", "AWS_REGION", "us-east-1", "default AWS region")
 	e.String(&c.AssumeRoleARN, "assume-role-arn", "ECSCONSOLE_ASSUME_ROLE_ARN", "", "IAM role to assume for AWS calls (optional)")
 	e.Duration(&c.SessionIdle, "session-idle-timeout", "ECSCONSOLE_SESSION_IDLE_TIMEOUT", 2*time.Hour, "sign out after this long without activity")
@@ -82,7 +84,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if !deploy.IsRegion(c.Region) {
 		return c, usagef("invalid AWS_REGION %q: want e.g. us-east-1", c.Region)
 	}
-	if c.SessionIdle <= 0 || c.SessionMaxLife <= 0 || c.PollInterval <= 0 || c.DNSRecheck <= 0 {
+	if c.SessionIdle <= 0 || c.SessionMaxLife <= 0 || c.PollInterval <= 0 || c.DNSRecheck <= 0 || c.ApplySlice <= 0 {
 		return c, usagef("durations must be positive")
 	}
 	if c.SandboxSpeed <= 0 || c.SandboxCert <= 0 {
@@ -127,6 +129,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		PollInterval:       cfg.PollInterval,
 		MaxPollInterval:    max(cfg.PollInterval, 15*time.Second),
 		DNSRecheckInterval: cfg.DNSRecheck,
+		AttemptSlice:       cfg.ApplySlice,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,36 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+func TestIsUnavailable(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"admin shutdown", &pgconn.PgError{Code: "57P01"}, true},
+		{"cannot connect now", fmt.Errorf("query: %w", &pgconn.PgError{Code: "57P03"}), true},
+		{"connection failure", &pgconn.PgError{Code: "08006"}, true},
+		{"too many connections", &pgconn.PgError{Code: "53300"}, true},
+		{"unique violation", &pgconn.PgError{Code: "23505"}, false},
+		{"bad encoding", &pgconn.PgError{Code: "22021"}, false},
+		{"lost mid-query", fmt.Errorf("reading: %w", io.ErrUnexpectedEOF), true},
+		{"closed connection", fmt.Errorf("x: %w", pgconn.ErrConnClosed), true},
+		{"not found", ErrNotFound, false},
+		{"cancelled by the client", context.Canceled, false},
+		{"plain error", errors.New("boom"), false},
+	} {
+		if got := IsUnavailable(tc.err); got != tc.want {
+			t.Errorf("%s: IsUnavailable = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
