@@ -103,13 +103,14 @@ func TestDeployChangeAndRollBackInTheBrowser(t *testing.T) {
 		t.Errorf("changes = %q", changes)
 	}
 
-	// Roll back to the first from its page.
+	// Roll back to the first from its page, through the confirmation.
 	err = do(ctx,
 		chromedp.Navigate(firstURL),
 		chromedp.WaitVisible(chromedp.CSS(`#rollback[data-checked] form button.contrast`)),
-		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
-		chromedp.SendKeys(chromedp.CSS(`#rollback input[name=reason]`), "8.4 is slow"),
 		chromedp.Click(chromedp.CSS(`#rollback form button.contrast`)),
+		chromedp.WaitVisible(chromedp.CSS(`#rollback.confirm #rollback-form`)),
+		chromedp.SendKeys(chromedp.CSS(`#rollback.confirm input[name=reason]`), "8.4 is slow"),
+		chromedp.Click(chromedp.CSS(`#rollback.confirm button.contrast`)),
 		chromedp.WaitVisible(chromedp.CSS(`.alert.ok`)),
 	)
 	if err != nil {
@@ -132,11 +133,11 @@ func TestDeployChangeAndRollBackInTheBrowser(t *testing.T) {
 		t.Errorf("history = %q", history)
 	}
 	screenshot(t, ctx, "history")
-	err = do(ctx, chromedp.Navigate(c.URL+"/services"), chromedp.WaitVisible(chromedp.CSS(`main table`)))
+	err = do(ctx, chromedp.Navigate(c.URL+"/services"), chromedp.WaitVisible(chromedp.CSS(`article.service`)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	services, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main table tbody`)))
+	services, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#services-live`)))
 	if !strings.Contains(services, "us-east-1/demo/php-app") || !strings.Contains(services, "#3") {
 		t.Errorf("services = %q", services)
 	}

@@ -60,6 +60,9 @@ type Server struct {
 	opts     Options
 	identity *identityCache
 	engine   *deploy.Engine
+	// live caches AWS's view of services and clusters (liveTTL).
+	live     *ttlCache[deploy.LiveService]
+	clusters *ttlCache[[]string]
 
 	// schemaCurrent is set once /readyz saw the schema up to date; a running
 	// console's schema never goes back, so it is not checked again.
@@ -110,11 +113,19 @@ func New(opts Options, deps Deps) *Server {
 		identity: newIdentityCache(deps.Identity, time.Minute),
 		engine:   deps.Engine,
 	}
+	srv.live = newTTLCache[deploy.LiveService](liveTTL)
+	srv.clusters = newTTLCache[[]string](liveTTL)
 	// A session that cannot be loaded or saved (the database down) is
 	// answered by the one error adapter: 503, not scs's plain 500.
 	sm.ErrorFunc = srv.serveError
 	return srv
 }
+
+// liveTTL is how long the Services page and the deployment page reuse what
+// AWS said about a service: short enough to look live (the page refreshes
+// every 5 s), long enough that a page of 50 services viewed by several
+// people makes one set of reads per service per TTL.
+const liveTTL = 5 * time.Second
 
 // page returns the layout props for r's user.
 func (s *Server) page(r *http.Request, title, nav string) web.Page {
