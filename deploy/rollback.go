@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -45,10 +46,18 @@ func (e *Engine) Rollback(ctx context.Context, id int64, opts SubmitOptions) (st
 	if err != nil {
 		return store.Deployment{}, err
 	}
+	td, arn := target.TaskDefinition, target.TaskDefinitionARN
+	moved, err := e.movedImages(ctx, target)
+	if err != nil {
+		return store.Deployment{}, err
+	}
+	if pinned, ok, err := pinImages(td, moved); err == nil && ok {
+		td, arn = pinned, "" // registered with image@digest (apply reuses an identical revision)
+	}
 	return e.create(ctx, store.NewDeployment{
 		ServiceKey: target.ServiceKey, Region: target.Region, Cluster: target.Cluster, Service: target.Service,
 		Kind: store.KindRollback, RollbackOf: target.ID, Spec: target.Spec,
-		TaskDefinition: target.TaskDefinition, TaskDefinitionARN: target.TaskDefinitionARN,
+		TaskDefinition: td, TaskDefinitionARN: arn,
 		CreatedByID: opts.UserID, CreatedBy: opts.Username, Reason: opts.Reason,
 	}, opts.InTx)
 }
@@ -92,6 +101,18 @@ func (e *Engine) CheckRollback(ctx context.Context, id int64) (ok bool, why stri
 		if tg, err := l.targetGroup(ctx, lb.TargetGroup.Name); err != nil || tg == nil {
 			return false, fmt.Sprintf("target group %s no longer exists", lb.TargetGroup.Name), err
 		}
+	}
+	moved, err := e.movedImages(ctx, d)
+	if err != nil {
+		return false, "", err
+	}
+	if _, pinned, err := pinImages(d.TaskDefinition, moved); err == nil && pinned {
+		names := make([]string, len(moved))
+		for i, im := range moved {
+			names[i] = im.Image
+		}
+		revision = fmt.Sprintf("the tag of %s has moved since, so its task definition will be registered again with each image pinned to the digest that ran then (image@sha256:…)",
+			strings.Join(names, ", "))
 	}
 	return true, revision, nil
 }

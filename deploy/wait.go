@@ -280,7 +280,7 @@ func (s *stepCtx) taskAddresses(ctx context.Context) ([]store.TaskAddress, error
 	var addrs []store.TaskAddress
 	eniTask := map[string]int{}
 	for _, t := range tasks.Tasks {
-		a := store.TaskAddress{TaskARN: aws.ToString(t.TaskArn)}
+		a := store.TaskAddress{TaskARN: aws.ToString(t.TaskArn), Images: containerImages(t)}
 		for _, att := range t.Attachments {
 			for _, kv := range att.Details {
 				switch aws.ToString(kv.Name) {

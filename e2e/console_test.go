@@ -48,6 +48,11 @@ func consoleBinary(t *testing.T) string {
 type console struct {
 	URL           string
 	AdminPassword string
+	// DatabaseURL is the console's database, for its CLI subcommands.
+	DatabaseURL string
+	// SandboxURL is the in-process sandbox's endpoint, for SDK clients and
+	// the sandbox's controls.
+	SandboxURL string
 }
 
 // startConsole runs `ecsconsole serve --sandbox [extra...]` on a fresh database and
@@ -57,18 +62,23 @@ func startConsole(t *testing.T, extra ...string) *console {
 	t.Helper()
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--migrate", "--sandbox", "--log-format", "json"}, extra...)
 	cmd := exec.Command(consoleBinary(t), args...)
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+storetest.NewURL(t))
+	dbURL := storetest.NewURL(t)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL)
 	stdout, _ := cmd.StdoutPipe()
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	logs := make(chan string, 1)
+	endpoint := make(chan string, 1)
 	go func() {
 		var password string
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			var rec struct{ Msg, Password string }
+			var rec struct{ Msg, Password, Endpoint string }
+			if json.Unmarshal(sc.Bytes(), &rec) == nil && strings.HasPrefix(rec.Msg, "sandbox: local AWS") {
+				endpoint <- rec.Endpoint
+			}
 			if json.Unmarshal(sc.Bytes(), &rec) == nil && strings.Contains(rec.Msg, "bootstrap admin") {
 				password = rec.Password
 				logs <- password
@@ -106,7 +116,13 @@ func startConsole(t *testing.T, extra ...string) *console {
 	if password == "" {
 		t.Fatal("no bootstrap admin password in the log")
 	}
-	return &console{URL: url, AdminPassword: password}
+	sandboxURL := ""
+	select {
+	case sandboxURL = <-endpoint:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no sandbox endpoint in the log")
+	}
+	return &console{URL: url, AdminPassword: password, DatabaseURL: dbURL, SandboxURL: sandboxURL}
 }
 
 // within bounds one step of a browser test.

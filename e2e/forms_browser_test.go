@@ -243,23 +243,24 @@ func TestRefusedFormsInTheBrowser(t *testing.T) {
 	}
 	checkReload(t, ctx, http.StatusOK, "Your account · ecsconsole")
 
-	// The Deployments filter (a GET form) with a service that is not one.
+	// The Deployments filter (a GET form) with a service that is not one (a
+	// bare name is one: it matches that service in every cluster).
 	err = do(ctx,
 		chromedp.Navigate(c.URL+"/deployments"),
-		chromedp.SendKeys(chromedp.CSS(`#filter input[name=service]`), "no-slash"),
+		chromedp.SendKeys(chromedp.CSS(`#filter input[name=service]`), "a/b/c/d"),
 		chromedp.SetValue(chromedp.CSS(`#filter select[name=status]`), "failed"),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
 	submitRefused(t, ctx, `#filter button[type=submit]`, `#filter-service-error`)
-	checkField(t, ctx, field{input: `#filter input[name=service]`, message: "cluster/service", value: "no-slash"})
+	checkField(t, ctx, field{input: `#filter input[name=service]`, message: "cluster/name", value: "a/b/c/d"})
 	checkValue(t, ctx, `#filter select[name=status]`, "failed")
-	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.Contains(loc, "service=no-slash") {
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.Contains(loc, "service=a%2Fb%2Fc%2Fd") {
 		t.Errorf("the filter's address is %s, want the filter in it (to reload or share)", loc)
 	}
 	checkReload(t, ctx, http.StatusBadRequest, "Deployments · ecsconsole")
-	checkField(t, ctx, field{input: `#filter input[name=service]`, message: "cluster/service", value: "no-slash"})
+	checkField(t, ctx, field{input: `#filter input[name=service]`, message: "cluster/name", value: "a/b/c/d"})
 
 	for _, p := range unexpected(problems()) {
 		t.Errorf("browser console: %s", p)

@@ -283,13 +283,14 @@ func TestWizardJourneyInTheBrowser(t *testing.T) {
 		t.Errorf("deployment changes = %q", changes)
 	}
 
-	// Roll back to the first from its page.
+	// Roll back to the first from its page, through the confirmation.
 	err := do(ctx,
 		chromedp.Navigate(firstURL),
 		chromedp.WaitVisible(chromedp.CSS(`#rollback[data-checked] form button.contrast`)),
-		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
-		chromedp.SendKeys(chromedp.CSS(`#rollback input[name=reason]`), "8.4 is slow"),
 		chromedp.Click(chromedp.CSS(`#rollback form button.contrast`)),
+		chromedp.WaitVisible(chromedp.CSS(`#rollback.confirm #rollback-form`)),
+		chromedp.SendKeys(chromedp.CSS(`#rollback.confirm input[name=reason]`), "8.4 is slow"),
+		chromedp.Click(chromedp.CSS(`#rollback.confirm button.contrast`)),
 		chromedp.WaitVisible(chromedp.CSS(`.alert.ok`)),
 	)
 	if err != nil {
@@ -307,10 +308,10 @@ func TestWizardJourneyInTheBrowser(t *testing.T) {
 	if strings.Count(history, "succeeded") != 3 || !strings.Contains(history, "rollback to #1") {
 		t.Errorf("history = %q", history)
 	}
-	if err := do(ctx, chromedp.Navigate(c.URL+"/services"), chromedp.WaitVisible(chromedp.CSS(`main table`))); err != nil {
+	if err := do(ctx, chromedp.Navigate(c.URL+"/services"), chromedp.WaitVisible(chromedp.CSS(`article.service`))); err != nil {
 		t.Fatal(err)
 	}
-	services, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main table tbody`)))
+	services, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#services-live`)))
 	if !strings.Contains(services, "us-east-1/demo/php-app") || !strings.Contains(services, "#3") {
 		t.Errorf("services = %q", services)
 	}

@@ -224,24 +224,36 @@ func specDiff(a, b store.Deployment) ([]deploy.Change, error) {
 	return changes, nil
 }
 
-// deploymentFilter reads ?service=cluster/service (or region/cluster/service),
-// ?status= and ?limit=.
+// deploymentFilter reads ?service= (a name, cluster/name or
+// region/cluster/name), ?status=, ?kind=, ?user=, ?since= and ?until=
+// (dates, YYYY-MM-DD, until inclusive; or RFC 3339 times) and ?limit=.
 func deploymentFilter(q map[string][]string, region string) (store.DeploymentFilter, int, error) {
 	get := func(k string) string {
 		if v := q[k]; len(v) > 0 {
-			return v[0]
+			return strings.TrimSpace(v[0])
 		}
 		return ""
 	}
 	var f store.DeploymentFilter
+	for _, k := range historyFields {
+		v := get(k)
+		if p := textProblem(v); p != "" {
+			return f, 0, errBadText(k, p)
+		}
+		if len(v) > 300 {
+			return f, 0, errInvalid("The "+k+" filter is too long.", FieldError{Path: k, Message: "Use at most 300 characters."})
+		}
+	}
 	if svc := get("service"); svc != "" {
-		switch n := strings.Count(svc, "/"); {
-		case textProblem(svc) != "" || n < 1 || n > 2:
-			return f, 0, errInvalid("service must be cluster/service or region/cluster/service.", FieldError{Path: "service", Message: "Use cluster/service or region/cluster/service."})
-		case n == 1:
+		switch strings.Count(svc, "/") {
+		case 0:
+			f.Service = svc
+		case 1:
 			f.ServiceKey = region + "/" + svc
-		default:
+		case 2:
 			f.ServiceKey = svc
+		default:
+			return f, 0, errInvalid("Service must be a name (php-app), cluster/name (demo/php-app) or region/cluster/name (us-east-1/demo/php-app).", FieldError{Path: "service", Message: "Use a name, cluster/name or region/cluster/name."})
 		}
 	}
 	if st := get("status"); st != "" {
@@ -249,6 +261,23 @@ func deploymentFilter(q map[string][]string, region string) (store.DeploymentFil
 		if !slices.Contains(deploymentStatuses, f.Status) {
 			return f, 0, errInvalid("Unknown status "+strconv.Quote(st)+".", FieldError{Path: "status", Message: "Use queued, running, waiting_for_dns, succeeded, failed, rolled_back_by_ecs, superseded or interrupted."})
 		}
+	}
+	switch k := get("kind"); k {
+	case "", store.KindDeploy, store.KindRollback:
+		f.Kind = k
+	default:
+		return f, 0, errInvalid("Unknown kind "+strconv.Quote(k)+".", FieldError{Path: "kind", Message: "Use deploy or rollback."})
+	}
+	f.CreatedBy = get("user")
+	var err error
+	if f.Since, err = filterTime(get("since"), false); err != nil {
+		return f, 0, errInvalid("The start date must be a date like 2026-11-30.", FieldError{Path: "since", Message: "Use a date like 2026-11-30."})
+	}
+	if f.Until, err = filterTime(get("until"), true); err != nil {
+		return f, 0, errInvalid("The end date must be a date like 2026-11-30.", FieldError{Path: "until", Message: "Use a date like 2026-11-30."})
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
+		return f, 0, errInvalid("The start date is after the end date.", FieldError{Path: "since", Message: "Pick a start date before the end date."})
 	}
 	limit := 50
 	if l := get("limit"); l != "" {
@@ -259,6 +288,21 @@ func deploymentFilter(q map[string][]string, region string) (store.DeploymentFil
 		limit = n
 	}
 	return f, limit, nil
+}
+
+// filterTime reads a date (UTC; an end date includes its whole day) or an
+// RFC 3339 time.
+func filterTime(v string, end bool) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		if end {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, nil
+	}
+	return time.Parse(time.RFC3339, v)
 }
 
 // deploymentStatuses are the values ?status= accepts.

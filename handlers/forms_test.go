@@ -99,8 +99,8 @@ func TestRefusedFormsShowWhyAndKeepWhatWasTyped(t *testing.T) {
 			status: 422, formID: "password", field: "current", message: "not your current password", secret: []string{"current", "password", "confirm"}},
 		{name: "short new password", path: "/account/password", form: url.Values{"current": {testPassword}, "password": {"short"}, "confirm": {"short"}},
 			status: 422, formID: "password", field: "password", message: "at least 12", secret: []string{"current", "password", "confirm"}},
-		{name: "filter, bad service", method: http.MethodGet, path: "/deployments?service=nope&status=failed",
-			status: 400, formID: "filter", field: "service", message: "cluster/service", kept: map[string]string{"service": "nope", "status": "failed"}},
+		{name: "filter, bad service", method: http.MethodGet, path: "/deployments?service=a/b/c/d&status=failed",
+			status: 400, formID: "filter", field: "service", message: "cluster/name", kept: map[string]string{"service": "a/b/c/d", "status": "failed"}},
 		{name: "filter, bad status", method: http.MethodGet, path: "/deployments?service=demo/web&status=done",
 			status: 400, formID: "filter", field: "status", message: "Use queued", kept: map[string]string{"service": "demo/web"}},
 	} {
@@ -221,7 +221,7 @@ func TestBoostedFormAnswersKeepTheAddress(t *testing.T) {
 		t.Error("the page with a token's secret may be kept in htmx's history cache")
 	}
 	// A GET (the filter) and a redirect's page are addresses to push.
-	resp = b.get("/deployments?service=nope")
+	resp = b.get("/deployments?service=a/b/c/d")
 	wantStatus(t, resp, http.StatusBadRequest)
 	if got := resp.Header.Get("HX-Push-Url"); got != "" {
 		t.Errorf("GET: HX-Push-Url = %q, want none", got)

@@ -59,7 +59,14 @@ func (s *Server) Routes() http.Handler {
 
 			// Deployments: viewers read the history, deployers deploy and roll back.
 			r.Get("/deployments", s.handle(s.deploymentsPage))
+			r.Get("/deployments.csv", s.handle(s.exportDeployments("csv")))
+			r.Get("/deployments.json", s.handle(s.exportDeployments("json")))
 			r.Get("/deployments/{id}", s.handle(s.deploymentPage))
+			r.Get("/deployments/{id}/events", s.handle(s.deploymentEvents))
+			r.Get("/deployments/{id}/spec.json", s.handle(s.deploymentDocument("spec")))
+			r.Get("/deployments/{id}/task-definition.json", s.handle(s.deploymentDocument("task-definition")))
+			r.Get("/deployments/{id}/diff", s.handle(s.diffWith))
+			r.Get("/deployments/{a}/diff/{b}", s.handle(s.diffPage))
 			r.Get("/services", s.handle(s.servicesPage))
 
 			r.Group(func(r chi.Router) {

@@ -65,6 +65,9 @@ type Server struct {
 	engine   *deploy.Engine
 	catalog  Catalog
 	lookups  *lookups
+	// live caches AWS's view of services and clusters (liveTTL).
+	live     *ttlCache[deploy.LiveService]
+	clusters *ttlCache[[]string]
 
 	// schemaCurrent is set once /readyz saw the schema up to date; a running
 	// console's schema never goes back, so it is not checked again.
@@ -117,11 +120,19 @@ func New(opts Options, deps Deps) *Server {
 		catalog:  deps.Catalog,
 		lookups:  newLookups(deps.Catalog, lookupTTL),
 	}
+	srv.live = newTTLCache[deploy.LiveService](liveTTL)
+	srv.clusters = newTTLCache[[]string](liveTTL)
 	// A session that cannot be loaded or saved (the database down) is
 	// answered by the one error adapter: 503, not scs's plain 500.
 	sm.ErrorFunc = srv.serveError
 	return srv
 }
+
+// liveTTL is how long the Services page and the deployment page reuse what
+// AWS said about a service: short enough to look live (the page refreshes
+// every 5 s), long enough that a page of 50 services viewed by several
+// people makes one set of reads per service per TTL.
+const liveTTL = 5 * time.Second
 
 // page returns the layout props for r's user.
 func (s *Server) page(r *http.Request, title, nav string) web.Page {

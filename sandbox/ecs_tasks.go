@@ -50,6 +50,7 @@ type container struct {
 	TaskArn           string         `json:"taskArn"`
 	Name              string         `json:"name"`
 	Image             string         `json:"image"`
+	ImageDigest       string         `json:"imageDigest,omitempty"`
 	RuntimeID         string         `json:"runtimeId,omitempty"`
 	LastStatus        string         `json:"lastStatus"`
 	ExitCode          *int32         `json:"exitCode,omitempty"`
@@ -225,6 +226,7 @@ func (w *world) newContainer(tr *taskRecord, cd containerDefinition) container {
 		TaskArn:           tr.TaskArn,
 		Name:              cd.Name,
 		Image:             cd.Image,
+		ImageDigest:       w.imageDigest(cd.Image),
 		LastStatus:        "PENDING",
 		NetworkBindings:   []keyValuePair{},
 		NetworkInterfaces: []containerNIC{},

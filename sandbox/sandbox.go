@@ -75,4 +75,8 @@ type world struct {
 	ecs  *ecsState
 	acm  *acmState
 	logs *logsState
+
+	// tagMoves counts, per image reference, how often its tag was moved
+	// (MoveImageTag): the registry's digest for it changes each time.
+	tagMoves map[string]int
 }

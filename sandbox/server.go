@@ -90,6 +90,10 @@ const maxBody = 4 << 20
 func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	requestID := newUUID()
 	rw.Header().Set("x-amzn-RequestId", requestID)
+	if strings.HasPrefix(r.URL.Path, controlPrefix) {
+		s.serveControl(rw, r)
+		return
+	}
 	if r.Method != http.MethodPost {
 		http.Error(rw, "sandbox: AWS APIs are POST /", http.StatusMethodNotAllowed)
 		return

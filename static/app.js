@@ -9,13 +9,14 @@
       event.preventDefault();
     }
   }, true);
-  // Buttons with data-copy copy the text of the element they name.
+  // Buttons with data-copy copy the element they name: its data-value (a
+  // full ARN shown short) or else its text.
   document.addEventListener("click", function (event) {
     var target = event.target.closest && event.target.closest("[data-copy]");
     if (!target) return;
     var source = document.getElementById(target.getAttribute("data-copy"));
     if (source && navigator.clipboard) {
-      navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+      navigator.clipboard.writeText(source.getAttribute("data-value") || source.textContent.trim()).then(function () {
         target.textContent = "Copied";
       });
     }

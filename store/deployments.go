@@ -70,6 +70,8 @@ type Deployment struct {
 	ErrorMessage  string
 	Outputs       Outputs
 	DNSValidation []DNSRecord
+	// Images are the containers' images as the spec names them, in order.
+	Images []string
 	// SpecChanges is what NewDeployment.Changes made of the spec against
 	// the service's previous one when the deployment was created; nil for
 	// deployments stored before it was kept, and in lists.
@@ -97,6 +99,16 @@ type TaskAddress struct {
 	TaskARN   string `json:"taskArn"`
 	PrivateIP string `json:"privateIp,omitempty"`
 	PublicIP  string `json:"publicIp,omitempty"`
+	// Images are the task's containers' images with the digest ECS
+	// resolved each to, so a rollback can restore exactly them.
+	Images []ContainerImage `json:"images,omitempty"`
+}
+
+// ContainerImage is the image one container of a running task runs.
+type ContainerImage struct {
+	Container string `json:"container"`
+	Image     string `json:"image"`
+	Digest    string `json:"digest,omitempty"` // sha256:…, as DescribeTasks reports it
 }
 
 // DNSRecord is a CNAME the user must add at their DNS provider for ACM to
@@ -211,13 +223,13 @@ func insertDeployment(ctx context.Context, tx pgx.Tx, nd NewDeployment) (Deploym
 
 const deploymentColumns = `id, service_key, region, cluster, service, kind, COALESCE(rollback_of, 0), spec,
 	task_definition, task_definition_arn, status, COALESCE(created_by_id, 0), created_by_name, reason,
-	error_step, error_code, error_message, outputs, dns_validation, spec_changes, created_at, started_at, finished_at, updated_at`
+	error_step, error_code, error_message, outputs, dns_validation, spec_changes, created_at, started_at, finished_at, updated_at, images`
 
 // deploymentListColumns are deploymentColumns without the two large
 // documents: a history page needs neither the spec nor the task definition.
 const deploymentListColumns = `id, service_key, region, cluster, service, kind, COALESCE(rollback_of, 0), NULL::jsonb,
 	NULL::jsonb, task_definition_arn, status, COALESCE(created_by_id, 0), created_by_name, reason,
-	error_step, error_code, error_message, outputs, dns_validation, NULL::jsonb, created_at, started_at, finished_at, updated_at`
+	error_step, error_code, error_message, outputs, dns_validation, NULL::jsonb, created_at, started_at, finished_at, updated_at, images`
 
 func scanDeployment(row pgx.CollectableRow) (Deployment, error) {
 	var d Deployment
@@ -225,7 +237,7 @@ func scanDeployment(row pgx.CollectableRow) (Deployment, error) {
 	err := row.Scan(&d.ID, &d.ServiceKey, &d.Region, &d.Cluster, &d.Service, &d.Kind, &d.RollbackOf, &d.Spec,
 		&td, &d.TaskDefinitionARN, &d.Status, &d.CreatedByID, &d.CreatedBy, &d.Reason,
 		&d.ErrorStep, &d.ErrorCode, &d.ErrorMessage, &d.Outputs, &d.DNSValidation, &changes,
-		&d.CreatedAt, &d.StartedAt, &d.FinishedAt, &d.UpdatedAt)
+		&d.CreatedAt, &d.StartedAt, &d.FinishedAt, &d.UpdatedAt, &d.Images)
 	if len(td) > 0 {
 		d.TaskDefinition = td
 	}
@@ -275,8 +287,53 @@ func (s *Store) queryDeployment(ctx context.Context, sql string, arg any) (Deplo
 
 // DeploymentFilter narrows ListDeployments; zero fields match everything.
 type DeploymentFilter struct {
-	ServiceKey string
+	ServiceKey string // region/cluster/service, exactly
+	Service    string // the service's name, in any cluster and region
 	Status     DeploymentStatus
+	Kind       string // KindDeploy or KindRollback
+	CreatedBy  string // the creator's username
+	// Since and Until bound created_at: Since <= created_at < Until.
+	Since, Until time.Time
+}
+
+// where renders f as SQL conditions on deployments, numbering parameters
+// after those already in args. Only the filters in use go into the query,
+// so that the planner picks the matching (…, id DESC) index even for a
+// cached generic plan.
+func (f DeploymentFilter) where(args []any) ([]string, []any) {
+	where := []string{"true"}
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		where = append(where, strings.ReplaceAll(cond, "$?", fmt.Sprintf("$%d", len(args))))
+	}
+	if f.ServiceKey != "" {
+		add("service_key = $?", f.ServiceKey)
+	}
+	if f.Service != "" {
+		add("service = $?", f.Service)
+	}
+	if f.Status != "" {
+		add("status = $?", string(f.Status))
+	}
+	if f.Kind != "" {
+		add("kind = $?", f.Kind)
+	}
+	if f.CreatedBy != "" {
+		add("created_by_name = $?", f.CreatedBy)
+	}
+	// A date range is also turned into an id range through the created_at
+	// index, so that the newest-first scan on id starts and stops at the
+	// range's ends instead of filtering the whole history. The bounds are
+	// exact: every row in the range has an id within them.
+	if !f.Since.IsZero() {
+		add("created_at >= $?", f.Since)
+		where = append(where, fmt.Sprintf("id >= COALESCE((SELECT min(id) FROM deployments WHERE created_at >= $%d), 0)", len(args)))
+	}
+	if !f.Until.IsZero() {
+		add("created_at < $?", f.Until)
+		where = append(where, fmt.Sprintf("id <= COALESCE((SELECT max(id) FROM deployments WHERE created_at < $%d), 0)", len(args)))
+	}
+	return where, args
 }
 
 // MaxDeploymentPage bounds ListDeployments' limit.
@@ -296,14 +353,14 @@ func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter, cursor 
 // documents are decoded.
 const deploymentSummaryColumns = `id, service_key, region, cluster, service, kind, COALESCE(rollback_of, 0),
 	task_definition_arn, status, COALESCE(created_by_id, 0), created_by_name, reason,
-	error_step, error_code, error_message, COALESCE(outputs->>'url', ''), created_at, started_at, finished_at, updated_at`
+	error_step, error_code, error_message, COALESCE(outputs->>'url', ''), created_at, started_at, finished_at, updated_at, images`
 
 func scanDeploymentSummary(row pgx.CollectableRow) (Deployment, error) {
 	var d Deployment
 	err := row.Scan(&d.ID, &d.ServiceKey, &d.Region, &d.Cluster, &d.Service, &d.Kind, &d.RollbackOf,
 		&d.TaskDefinitionARN, &d.Status, &d.CreatedByID, &d.CreatedBy, &d.Reason,
 		&d.ErrorStep, &d.ErrorCode, &d.ErrorMessage, &d.Outputs.URL,
-		&d.CreatedAt, &d.StartedAt, &d.FinishedAt, &d.UpdatedAt)
+		&d.CreatedAt, &d.StartedAt, &d.FinishedAt, &d.UpdatedAt, &d.Images)
 	return d, err
 }
 
@@ -320,21 +377,10 @@ func (s *Store) listDeployments(ctx context.Context, columns string, scan pgx.Ro
 		return nil, "", err
 	}
 	limit = min(max(limit, 1), MaxDeploymentPage)
-	// Only the filters in use go into the query, so that the planner picks
-	// the matching (…, id DESC) index even for a cached generic plan.
-	where, args := []string{"true"}, []any{}
-	add := func(cond string, arg any) {
-		args = append(args, arg)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.ServiceKey != "" {
-		add("service_key = $%d", f.ServiceKey)
-	}
-	if f.Status != "" {
-		add("status = $%d", string(f.Status))
-	}
+	where, args := f.where(nil)
 	if before != 0 {
-		add("id < $%d", before)
+		args = append(args, before)
+		where = append(where, fmt.Sprintf("id < $%d", len(args)))
 	}
 	// One more row than asked tells whether there is a next page.
 	args = append(args, limit+1)
@@ -353,6 +399,47 @@ func (s *Store) listDeployments(ctx context.Context, columns string, scan pgx.Ro
 		next = strconv.FormatInt(ds[limit-1].ID, 10)
 	}
 	return ds, next, nil
+}
+
+// EachDeployment calls fn for every deployment matching f, newest first,
+// reading the rows as they come so that an export of the whole history
+// holds one row in memory at a time. Deployments are summaries, as in
+// ListDeploymentSummaries. An error from fn stops the scan.
+func (s *Store) EachDeployment(ctx context.Context, f DeploymentFilter, fn func(Deployment) error) error {
+	where, args := f.where(nil)
+	rows, err := s.pool.Query(ctx, `SELECT `+deploymentSummaryColumns+` FROM deployments WHERE `+
+		strings.Join(where, " AND ")+` ORDER BY id DESC`, args...)
+	if err != nil {
+		return fmt.Errorf("exporting deployments: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d, err := scanDeploymentSummary(rows)
+		if err != nil {
+			return fmt.Errorf("exporting deployments: %w", err)
+		}
+		if err := fn(d); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("exporting deployments: %w", err)
+	}
+	return nil
+}
+
+// RestoredBy returns the ids of the rollbacks that restored deployment id,
+// oldest first.
+func (s *Store) RestoredBy(ctx context.Context, id int64) ([]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id FROM deployments WHERE rollback_of = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("reading rollbacks of deployment %d: %w", id, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("reading rollbacks of deployment %d: %w", id, err)
+	}
+	return ids, nil
 }
 
 // ErrBadCursor is wrapped when a pagination cursor is malformed.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -289,5 +290,80 @@ func BenchmarkListDeployments(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestListDeploymentsFilters(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.NewStore(t)
+	insert := func(key, service, kind, by string, at time.Time) int64 {
+		t.Helper()
+		var id int64
+		rollbackOf := "NULL"
+		if kind == "rollback" {
+			rollbackOf = "(SELECT min(id) FROM deployments)"
+		}
+		err := s.Pool().QueryRow(ctx, `INSERT INTO deployments (service_key, region, cluster, service, kind, rollback_of, spec, status, created_by_name, created_at)
+			VALUES ($1, 'us-east-1', 'c', $2, $3, `+rollbackOf+`, '{}', 'succeeded', $4, $5) RETURNING id`, key, service, kind, by, at).Scan(&id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	day := func(d int) time.Time { return time.Date(2026, 11, d, 12, 0, 0, 0, time.UTC) }
+	a1 := insert("us-east-1/c/php-app", "php-app", "deploy", "alice", day(1))
+	b1 := insert("eu-west-1/c/php-app", "php-app", "deploy", "bob", day(2))
+	insert("us-east-1/c/other", "other", "deploy", "alice", day(3))
+	r1 := insert("us-east-1/c/php-app", "php-app", "rollback", "bob", day(4))
+	ids := func(f store.DeploymentFilter) string {
+		t.Helper()
+		list, _, err := s.ListDeployments(ctx, f, "", 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, d := range list {
+			out = append(out, d.ID)
+		}
+		return fmt.Sprint(out)
+	}
+	for _, tc := range []struct {
+		name string
+		f    store.DeploymentFilter
+		want []int64
+	}{
+		{"by name in every region", store.DeploymentFilter{Service: "php-app"}, []int64{r1, b1, a1}},
+		{"by key", store.DeploymentFilter{ServiceKey: "us-east-1/c/php-app"}, []int64{r1, a1}},
+		{"by kind", store.DeploymentFilter{Kind: "rollback"}, []int64{r1}},
+		{"by user", store.DeploymentFilter{CreatedBy: "bob"}, []int64{r1, b1}},
+		{"since", store.DeploymentFilter{Since: day(2)}, []int64{r1, r1 - 1, b1}},
+		{"until", store.DeploymentFilter{Until: day(2)}, []int64{a1}},
+		{"range and user", store.DeploymentFilter{Since: day(2), Until: day(5), CreatedBy: "alice"}, []int64{r1 - 1}},
+		{"empty range", store.DeploymentFilter{Since: day(20)}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, want := ids(tc.f), fmt.Sprint(tc.want); got != want {
+				t.Errorf("got %s, want %s", got, want)
+			}
+		})
+	}
+
+	// The export streams the same rows, newest first, without a limit.
+	var exported []int64
+	if err := s.EachDeployment(ctx, store.DeploymentFilter{Service: "php-app"}, func(d store.Deployment) error {
+		exported = append(exported, d.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(exported) != fmt.Sprint([]int64{r1, b1, a1}) {
+		t.Errorf("exported %v", exported)
+	}
+	stop := errors.New("stop")
+	if err := s.EachDeployment(ctx, store.DeploymentFilter{}, func(store.Deployment) error { return stop }); !errors.Is(err, stop) {
+		t.Errorf("EachDeployment did not return fn's error: %v", err)
+	}
+	if got, err := s.RestoredBy(ctx, a1); err != nil || fmt.Sprint(got) != fmt.Sprint([]int64{r1}) {
+		t.Errorf("RestoredBy(%d) = %v, %v", a1, got, err)
 	}
 }

@@ -15,24 +15,36 @@ type ServiceSummary struct {
 	LastSucceeded *Deployment
 }
 
-// MaxServices bounds ListServices.
-const MaxServices = 500
+// MaxServices bounds ListServices' limit.
+const MaxServices = 200
 
-// ListServices returns every service that has deployments, by service key,
-// from the services table a trigger keeps beside deployments.
-func (s *Store) ListServices(ctx context.Context) ([]ServiceSummary, error) {
-	rows, err := s.pool.Query(ctx, `SELECT latest_deployment_id, serving_deployment_id FROM services
-		ORDER BY service_key LIMIT $1`, MaxServices)
+// ListServices returns up to limit services that have deployments, by
+// service key, starting after cursor (a service key; "" for the first
+// page), and the cursor of the next page ("" when there is none). It reads
+// the services table a trigger keeps beside deployments, by keyset, so a
+// page costs the same however many services there are.
+func (s *Store) ListServices(ctx context.Context, cursor string, limit int) ([]ServiceSummary, string, error) {
+	limit = min(max(limit, 1), MaxServices)
+	rows, err := s.pool.Query(ctx, `SELECT service_key, latest_deployment_id, serving_deployment_id FROM services
+		WHERE service_key > $1 ORDER BY service_key LIMIT $2`, cursor, limit+1)
 	if err != nil {
-		return nil, fmt.Errorf("listing services: %w", err)
+		return nil, "", fmt.Errorf("listing services: %w", err)
 	}
-	type pair struct{ latest, serving *int64 }
+	type pair struct {
+		key             string
+		latest, serving *int64
+	}
 	pairs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pair, error) {
 		var p pair
-		return p, r.Scan(&p.latest, &p.serving)
+		return p, r.Scan(&p.key, &p.latest, &p.serving)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("listing services: %w", err)
+		return nil, "", fmt.Errorf("listing services: %w", err)
+	}
+	next := ""
+	if len(pairs) > limit {
+		pairs = pairs[:limit]
+		next = pairs[limit-1].key
 	}
 	ids := make([]int64, 0, 2*len(pairs))
 	for _, p := range pairs {
@@ -43,7 +55,7 @@ func (s *Store) ListServices(ctx context.Context) ([]ServiceSummary, error) {
 	}
 	byID, err := s.deploymentsByID(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	out := make([]ServiceSummary, len(pairs))
 	for i, p := range pairs {
@@ -53,7 +65,19 @@ func (s *Store) ListServices(ctx context.Context) ([]ServiceSummary, error) {
 			out[i].LastSucceeded = &d
 		}
 	}
-	return out, nil
+	return out, next, nil
+}
+
+// ServingDeployment returns the latest successful deployment of
+// serviceKey, with its documents: what the service runs now, as far as
+// the console knows.
+func (s *Store) ServingDeployment(ctx context.Context, serviceKey string) (Deployment, error) {
+	d, err := s.queryDeployment(ctx, `SELECT `+deploymentColumns+` FROM deployments
+		WHERE id = (SELECT serving_deployment_id FROM services WHERE service_key = $1)`, serviceKey)
+	if errors.Is(err, ErrNotFound) {
+		return Deployment{}, notFound("serving deployment of %s", serviceKey)
+	}
+	return d, err
 }
 
 // deploymentsByID loads several deployments in one query, without their
@@ -87,4 +111,34 @@ func (s *Store) PreviousDeployment(ctx context.Context, d Deployment) (Deploymen
 		return Deployment{}, notFound("deployment before %d of %s", d.ID, d.ServiceKey)
 	}
 	return prev, err
+}
+
+// Specs returns the specs of the deployments with ids, by id: the
+// Services page compares what runs with what was deployed.
+func (s *Store) Specs(ctx context.Context, ids []int64) (map[int64][]byte, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, spec FROM deployments WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("reading specs: %w", err)
+	}
+	out := map[int64][]byte{}
+	var id int64
+	var spec []byte
+	_, err = pgx.ForEachRow(rows, []any{&id, &spec}, func() error {
+		out[id] = append([]byte(nil), spec...)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading specs: %w", err)
+	}
+	return out, nil
+}
+
+// HasService reports whether the console has deployed serviceKey.
+func (s *Store) HasService(ctx context.Context, serviceKey string) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM services WHERE service_key = $1)`, serviceKey).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("looking up service %s: %w", serviceKey, err)
+	}
+	return ok, nil
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/ecsconsole/ecsconsole/store"
@@ -183,9 +184,9 @@ func TestListServicesFollowsDeployments(t *testing.T) {
 	onlyFailed := insert("us-east-1/c/b", "failed")
 	running := insert("us-east-1/c/a", "running")
 
-	list, err := s.ListServices(ctx)
-	if err != nil || len(list) != 2 {
-		t.Fatalf("ListServices = %+v, %v", list, err)
+	list, next, err := s.ListServices(ctx, "", 50)
+	if err != nil || len(list) != 2 || next != "" {
+		t.Fatalf("ListServices = %+v, %q, %v", list, next, err)
 	}
 	a, b := list[0], list[1]
 	if a.Latest.ID != running || a.LastSucceeded == nil || a.LastSucceeded.ID != ok1 {
@@ -198,9 +199,45 @@ func TestListServicesFollowsDeployments(t *testing.T) {
 	if _, err := s.Pool().Exec(ctx, `UPDATE deployments SET status = 'succeeded' WHERE id = $1`, running); err != nil {
 		t.Fatal(err)
 	}
-	list, _ = s.ListServices(ctx)
+	list, _, _ = s.ListServices(ctx, "", 50)
 	if list[0].LastSucceeded == nil || list[0].LastSucceeded.ID != running {
 		t.Errorf("after success, serving = %+v", list[0].LastSucceeded)
+	}
+}
+
+func TestListServicesPagesByKey(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.NewStore(t)
+	for _, name := range []string{"c", "a", "e", "b", "d"} {
+		if _, err := s.Pool().Exec(ctx, `INSERT INTO deployments (service_key, region, cluster, service, spec, status, created_by_name)
+			VALUES ($1, 'us-east-1', 'c', $2, '{}', 'succeeded', 'test')`, "us-east-1/c/"+name, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	cursor, pages := "", 0
+	for {
+		list, next, err := s.ListServices(ctx, cursor, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, sv := range list {
+			got = append(got, sv.Latest.Service)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if fmt.Sprint(got) != "[a b c d e]" || pages != 3 {
+		t.Errorf("pages %d: %v", pages, got)
+	}
+	if d, err := s.ServingDeployment(ctx, "us-east-1/c/b"); err != nil || d.Service != "b" || len(d.Spec) == 0 {
+		t.Errorf("ServingDeployment = %+v, %v", d, err)
+	}
+	if _, err := s.ServingDeployment(ctx, "us-east-1/c/zz"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown service: %v", err)
 	}
 }
 

@@ -1,0 +1,310 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/ecsconsole/ecsconsole/deploy"
+	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole/web"
+)
+
+func (s *Server) deploymentPage(w http.ResponseWriter, r *http.Request) error {
+	dep, err := s.deploymentParam(r, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.deploymentDetail(r, dep)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Vary", "HX-Request, HX-Target")
+	// One URL, two renderings: htmx's polling of the live part gets just
+	// that part; boosted navigation (also an htmx request) gets the page.
+	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "deployment-live" {
+		s.render(w, r, http.StatusOK, web.DeploymentLive(d))
+		return nil
+	}
+	d.Flash = s.sessions.PopString(r.Context(), flashKey)
+	s.render(w, r, http.StatusOK, web.DeploymentDetailPage(s.page(r, fmt.Sprintf("Deployment #%d", dep.ID), "deployments"), d))
+	return nil
+}
+
+// outcome says in words where a deployment stands or how it ended.
+func outcome(dep store.Deployment, serving bool) string {
+	switch dep.Status {
+	case store.StatusQueued:
+		return "Queued: waiting for a worker to start it."
+	case store.StatusRunning:
+		return "Deploying: the steps below are under way."
+	case store.StatusWaitingForDNS:
+		return "Waiting for DNS: the service answers over HTTP; HTTPS follows once the certificate is issued."
+	case store.StatusSucceeded:
+		if serving {
+			return "Succeeded: this is what the service runs now."
+		}
+		return "Succeeded; a later deployment has replaced it."
+	case store.StatusFailed:
+		return "Failed: it stopped at the step below, and nothing after it was changed."
+	case store.StatusRolledBackByECS:
+		return "Rolled back by ECS: the new tasks did not become healthy, so ECS's circuit breaker restored the previous revision."
+	case store.StatusSuperseded:
+		return "Superseded: another deployment took the service over before this one's revision was stable."
+	case store.StatusInterrupted:
+		return "Interrupted: it did not finish in time, or was stopped; the service may be between revisions."
+	}
+	return web.StatusLabel(string(dep.Status))
+}
+
+func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.DeploymentDetail, error) {
+	ctx := r.Context()
+	me, _ := userFrom(ctx)
+	steps, err := s.store.Steps(ctx, dep.ID)
+	if err != nil {
+		return web.DeploymentDetail{}, err
+	}
+	d := web.DeploymentDetail{
+		Row: deploymentRow(dep), Finished: dep.Status.Finished(),
+		ErrorStep: dep.ErrorStep, ErrorCode: dep.ErrorCode, ErrorMessage: dep.ErrorMessage,
+		CanDeploy: me.Role.AtLeast(store.RoleDeployer), ALBDNS: dep.Outputs.LoadBalancerDNS,
+		Rollback: web.RollbackForm(),
+	}
+	if dep.ErrorStep != "" {
+		d.ErrorStepTitle = deploy.StepTitle(dep.ErrorStep)
+	}
+	if dep.Status == store.StatusFailed || dep.Status == store.StatusRolledBackByECS || dep.Status == store.StatusInterrupted {
+		d.FixURL = fmt.Sprintf("/deploy?from=%d&step=%s", dep.ID, web.WizardStep(dep.ErrorStep))
+	}
+	sort.SliceStable(steps, func(i, j int) bool { return stepIndex(steps[i].Name) < stepIndex(steps[j].Name) })
+	for _, st := range steps {
+		title := deploy.StepTitle(st.Name)
+		if st.Status == store.StepRunning {
+			title = web.RunningStepTitle(st.Name, title)
+		}
+		row := web.StepRow{Name: st.Name, Title: title, Status: string(st.Status),
+			Action: st.Action, ResourceARN: st.ResourceARN, AWSRequestID: st.AWSRequestID, Progress: st.Progress,
+			Retries: st.Retries, Runs: st.Runs}
+		switch {
+		case st.ErrorCode != "":
+			row.Error = "AWS said (" + st.ErrorCode + "): " + st.ErrorMessage
+		case st.ErrorMessage != "":
+			row.Error = st.ErrorMessage
+		}
+		if st.StartedAt != nil && st.FinishedAt != nil {
+			row.Took = humanDuration(st.FinishedAt.Sub(*st.StartedAt))
+		}
+		d.Steps = append(d.Steps, row)
+	}
+	for _, rec := range dep.DNSValidation {
+		d.DNS = append(d.DNS, web.DNSRow{Name: rec.Name, Type: rec.Type, Value: rec.Value, Status: rec.Status})
+	}
+	if host, ok := strings.CutPrefix(dep.Outputs.URL, "https://"); ok {
+		d.Domain = host
+	}
+	d.Resources = resourceRows(dep)
+	for _, t := range dep.Outputs.Tasks {
+		d.Tasks = append(d.Tasks, web.TaskRow{ID: web.ShortARN(t.TaskARN), PrivateIP: t.PrivateIP, PublicIP: t.PublicIP})
+	}
+	for _, im := range deploy.RanImages(dep.Outputs) {
+		d.Images = append(d.Images, web.ImageRow{Container: im.Container, Image: im.Image, Digest: im.Digest})
+	}
+	if d.RestoredBy, err = s.store.RestoredBy(ctx, dep.ID); err != nil {
+		return d, err
+	}
+	serving, err := s.store.ServingDeployment(ctx, dep.ServiceKey)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return d, err
+	default:
+		d.Serving = serving.ID == dep.ID
+		d.SameAsNow = !d.Serving && bytes.Equal(serving.Spec, dep.Spec)
+	}
+	d.Outcome = outcome(dep, d.Serving)
+	d.MayRollback = d.CanDeploy && dep.Status == store.StatusSucceeded && !d.Serving && !d.SameAsNow
+	changes, err := s.changesSincePrevious(ctx, dep)
+	if err != nil {
+		return d, err
+	}
+	d.Previous = changes.Previous
+	d.Sections = explainChanges(changes.Changes)
+	if !d.Finished && r.Header.Get("HX-Target") == "deployment-live" {
+		return d, nil // polling needs only the live part
+	}
+	d.SpecJSON = indentJSON(dep.Spec)
+	d.TaskDefJSON = indentJSON(dep.TaskDefinition)
+	return d, nil
+}
+
+// stepOrder is each step's place in the engine's graph.
+var stepOrder = func() map[string]int {
+	m := map[string]int{}
+	for i, name := range deploy.StepOrder() {
+		m[name] = i
+	}
+	return m
+}()
+
+// stepIndex is a step's place in the graph; unknown steps go last.
+func stepIndex(name string) int {
+	if i, ok := stepOrder[name]; ok {
+		return i
+	}
+	return len(stepOrder)
+}
+
+func indentJSON(raw json.RawMessage) string {
+	var pretty bytes.Buffer
+	if len(raw) == 0 || json.Indent(&pretty, raw, "", "  ") != nil {
+		return ""
+	}
+	return pretty.String()
+}
+
+// changesSincePrevious is what changed against the service's deployment
+// before dep: as stored when dep was created, or, for deployments older
+// than that, compared now.
+func (s *Server) changesSincePrevious(ctx context.Context, dep store.Deployment) (deploy.StoredChanges, error) {
+	var sc deploy.StoredChanges
+	if dep.SpecChanges != nil && json.Unmarshal(dep.SpecChanges, &sc) == nil {
+		return sc, nil
+	}
+	prev, err := s.store.PreviousDeployment(ctx, dep)
+	if errors.Is(err, store.ErrNotFound) {
+		return deploy.StoredChanges{}, nil
+	}
+	if err != nil {
+		return sc, err
+	}
+	changes, err := specDiff(prev, dep)
+	return deploy.StoredChanges{Previous: prev.ID, Changes: changes}, err
+}
+
+// diffSections compares two stored deployments in words.
+func diffSections(a, b store.Deployment) ([]web.DiffSection, error) {
+	changes, err := specDiff(a, b)
+	if err != nil {
+		return nil, err
+	}
+	return explainChanges(changes), nil
+}
+
+// explainChanges words changes by section for the pages.
+func explainChanges(changes []deploy.Change) []web.DiffSection {
+	var out []web.DiffSection
+	for _, sec := range deploy.Explain(changes) {
+		ws := web.DiffSection{Title: sec.Title}
+		for _, c := range sec.Changes {
+			ws.Changes = append(ws.Changes, web.ChangeRow{Path: c.Path, What: c.What, Kind: string(c.Kind), Old: c.Old, New: c.New, Hidden: c.Hidden})
+		}
+		out = append(out, ws)
+	}
+	return out
+}
+
+// resourceRows lists a deployment's resources in a stable order.
+func resourceRows(dep store.Deployment) []web.KeyValue {
+	var rows []web.KeyValue
+	if dep.TaskDefinitionARN != "" {
+		rows = append(rows, web.KeyValue{Key: "task definition", Value: dep.TaskDefinitionARN})
+	}
+	keys := make([]string, 0, len(dep.Outputs.ARNs))
+	for k := range dep.Outputs.ARNs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if k == "taskDefinition" && dep.TaskDefinitionARN != "" {
+			continue
+		}
+		rows = append(rows, web.KeyValue{Key: words(k), Value: dep.Outputs.ARNs[k]})
+	}
+	return rows
+}
+
+// words turns a camelCase key into lower-case words: httpListener → http listener.
+func words(key string) string {
+	var b strings.Builder
+	for i, r := range key {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// deploymentDocument downloads a deployment's spec or its task definition
+// as registered.
+func (s *Server) deploymentDocument(which string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		dep, err := s.deploymentParam(r, "id")
+		if err != nil {
+			return err
+		}
+		doc := dep.Spec
+		if which == "task-definition" {
+			doc = dep.TaskDefinition
+		}
+		if len(doc) == 0 {
+			return errNotFound(fmt.Sprintf("Deployment %d has no %s yet.", dep.ID, strings.ReplaceAll(which, "-", " ")))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="deployment-%d-%s.json"`, dep.ID, which))
+		w.Write([]byte(indentJSON(doc) + "\n"))
+		return nil
+	}
+}
+
+// diffPage compares two deployments: /deployments/{a}/diff/{b}.
+func (s *Server) diffPage(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.deploymentParam(r, "a")
+	if err != nil {
+		return err
+	}
+	b, err := s.deploymentParam(r, "b")
+	if err != nil {
+		return err
+	}
+	v := web.DiffView{From: deploymentRow(a), To: deploymentRow(b)}
+	if v.Sections, err = diffSections(a, b); err != nil {
+		return err
+	}
+	others, _, err := s.store.ListDeployments(r.Context(), store.DeploymentFilter{ServiceKey: b.ServiceKey}, "", 100)
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		if o.ID != b.ID {
+			v.Others = append(v.Others, deploymentRow(o))
+		}
+	}
+	s.render(w, r, http.StatusOK, web.DiffPage(s.page(r, fmt.Sprintf("#%d → #%d", a.ID, b.ID), "deployments"), v))
+	return nil
+}
+
+// diffWith answers the diff page's picker: ?with=N redirects to the diff
+// from N to this deployment.
+func (s *Server) diffWith(w http.ResponseWriter, r *http.Request) error {
+	id, err := deploymentID(r, "id")
+	if err != nil {
+		return err
+	}
+	with, err := strconv.ParseInt(r.URL.Query().Get("with"), 10, 64)
+	if err != nil || with <= 0 {
+		return errInvalid("Choose a deployment to compare with.", FieldError{Path: "with", Message: "required"})
+	}
+	http.Redirect(w, r, fmt.Sprintf("/deployments/%d/diff/%d", with, id), http.StatusSeeOther)
+	return nil
+}
