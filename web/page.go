@@ -4,7 +4,6 @@ package web
 
 import (
 	"net/url"
-	"strconv"
 )
 
 // Page is what every full page's layout needs.
@@ -79,4 +78,3 @@ func StatusLabel(status string) string {
 	return status
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
