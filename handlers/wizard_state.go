@@ -152,10 +152,11 @@ func (st *wizardState) exposedPorts() []string {
 	return out
 }
 
+// splitList splits a list typed with commas, spaces or newlines; nil when empty.
 func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
-		out = append(out, f)
+	out := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }

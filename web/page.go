@@ -77,4 +77,3 @@ func StatusLabel(status string) string {
 	}
 	return status
 }
-
