@@ -16,6 +16,19 @@ type ApplyArgs struct {
 // Kind is River's name for the job.
 func (ApplyArgs) Kind() string { return "deploy_apply" }
 
+// applyAttempts is how many attempts a deployment gets (each crash or
+// error uses one; slices and DNS snoozes do not).
+const applyAttempts = 25
+
+// InsertOpts allows one attempt past applyAttempts: when a console dies
+// during the last real attempt, River's rescuer would discard a job with no
+// attempts left, leaving its deployment running and the service locked for
+// ever; with one more, the rescued job's only work is to record the
+// deployment as interrupted.
+func (ApplyArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: applyAttempts + 1}
+}
+
 // ApplyWorker runs apply jobs. Build it through Engine.NewWorkerClient.
 type ApplyWorker struct {
 	river.WorkerDefaults[ApplyArgs]
@@ -31,6 +44,10 @@ type ApplyWorker struct {
 // error so that River retries the job, and the last allowed attempt ends
 // the deployment as interrupted.
 func (w *ApplyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error {
+	if job.Attempt > applyAttempts { // the last attempt's console died
+		w.engine.interrupt(ctx, job.Args.DeploymentID, errors.New("the console running its last allowed attempt stopped"))
+		return nil
+	}
 	ctx = withSlice(ctx, time.Now().Add(w.engine.opts.AttemptSlice))
 	if yieldedAttempt(job.Metadata) == job.Attempt {
 		ctx = withContinuation(ctx)
@@ -46,8 +63,9 @@ func (w *ApplyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 		return river.JobSnooze(0)
 	case errors.Is(err, errWaitingForDNS):
 		return river.JobSnooze(w.engine.opts.DNSRecheckInterval)
-	case job.Attempt >= job.MaxAttempts:
+	case job.Attempt >= applyAttempts:
 		w.engine.interrupt(context.WithoutCancel(ctx), job.Args.DeploymentID, err)
+		return river.JobCancel(err) // recorded: no attempt past the last
 	}
 	return err
 }
