@@ -198,22 +198,9 @@ func (c *Catalog) Subnets(ctx context.Context, region string) ([]CatalogSubnet, 
 	if err != nil {
 		return nil, err
 	}
-	var subnets []CatalogSubnet
-	var token *string
-	for {
-		out, err := cl.EC2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{NextToken: token})
-		if err != nil {
-			return nil, fmt.Errorf("listing subnets in %s: %w", region, err)
-		}
-		for _, s := range out.Subnets {
-			subnets = append(subnets, CatalogSubnet{Subnet: Subnet{
-				ID: aws.ToString(s.SubnetId), VpcID: aws.ToString(s.VpcId), AvailabilityZone: aws.ToString(s.AvailabilityZone),
-				CIDR: aws.ToString(s.CidrBlock), DefaultForAZ: aws.ToBool(s.DefaultForAz), Name: nameTag(s.Tags),
-			}, Public: aws.ToBool(s.MapPublicIpOnLaunch)})
-		}
-		if token = out.NextToken; token == nil {
-			break
-		}
+	subnets, err := describeSubnets(ctx, cl.EC2, region)
+	if err != nil {
+		return nil, err
 	}
 	sort.SliceStable(subnets, func(i, j int) bool {
 		a, b := subnets[i], subnets[j]

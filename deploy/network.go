@@ -26,29 +26,13 @@ func (e *Engine) Subnets(ctx context.Context, region string) ([]Subnet, error) {
 	if err != nil {
 		return nil, err
 	}
-	var subnets []Subnet
-	var token *string
-	for {
-		out, err := clients.EC2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{NextToken: token})
-		if err != nil {
-			return nil, fmt.Errorf("listing subnets in %s: %w", region, err)
-		}
-		for _, s := range out.Subnets {
-			sub := Subnet{
-				ID: aws.ToString(s.SubnetId), VpcID: aws.ToString(s.VpcId), AvailabilityZone: aws.ToString(s.AvailabilityZone),
-				CIDR: aws.ToString(s.CidrBlock), DefaultForAZ: aws.ToBool(s.DefaultForAz),
-			}
-			for _, t := range s.Tags {
-				if aws.ToString(t.Key) == "Name" {
-					sub.Name = aws.ToString(t.Value)
-				}
-			}
-			subnets = append(subnets, sub)
-		}
-		if out.NextToken == nil {
-			break
-		}
-		token = out.NextToken
+	listed, err := describeSubnets(ctx, clients.EC2, region)
+	if err != nil {
+		return nil, err
+	}
+	subnets := make([]Subnet, len(listed))
+	for i, s := range listed {
+		subnets[i] = s.Subnet
 	}
 	sort.SliceStable(subnets, func(i, j int) bool {
 		a, b := subnets[i], subnets[j]
@@ -58,4 +42,31 @@ func (e *Engine) Subnets(ctx context.Context, region string) ([]Subnet, error) {
 		return a.AvailabilityZone < b.AvailabilityZone
 	})
 	return subnets, nil
+}
+
+// subnetDescriber is the one EC2 call describeSubnets makes.
+type subnetDescriber interface {
+	DescribeSubnets(context.Context, *ec2.DescribeSubnetsInput, ...func(*ec2.Options)) (*ec2.DescribeSubnetsOutput, error)
+}
+
+// describeSubnets reads every page of the region's subnets, in AWS's order:
+// the one listing behind the engine's Subnets and the wizard's catalog.
+func describeSubnets(ctx context.Context, api subnetDescriber, region string) ([]CatalogSubnet, error) {
+	var subnets []CatalogSubnet
+	var token *string
+	for {
+		out, err := api.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{NextToken: token})
+		if err != nil {
+			return nil, fmt.Errorf("listing subnets in %s: %w", region, err)
+		}
+		for _, s := range out.Subnets {
+			subnets = append(subnets, CatalogSubnet{Subnet: Subnet{
+				ID: aws.ToString(s.SubnetId), VpcID: aws.ToString(s.VpcId), AvailabilityZone: aws.ToString(s.AvailabilityZone),
+				CIDR: aws.ToString(s.CidrBlock), DefaultForAZ: aws.ToBool(s.DefaultForAz), Name: nameTag(s.Tags),
+			}, Public: aws.ToBool(s.MapPublicIpOnLaunch)})
+		}
+		if token = out.NextToken; token == nil {
+			return subnets, nil
+		}
+	}
 }
