@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -20,23 +21,30 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		before = n
 	}
-	events, err := s.store.ListAudit(r.Context(), before, auditPageSize+1)
+	content, err := s.views.audit.Get(r.Context(), before, func(ctx context.Context) (*fragment, error) {
+		events, err := s.store.ListAudit(ctx, before, auditPageSize+1)
+		if err != nil {
+			return nil, err
+		}
+		var d web.AuditList
+		if len(events) > auditPageSize {
+			events = events[:auditPageSize]
+			d.Before = events[len(events)-1].ID
+		}
+		for _, e := range events {
+			row := web.AuditRow{At: e.At, Actor: e.Actor, Action: e.Action, Target: e.Target, IP: e.IP}
+			if len(e.Detail) > 0 {
+				b, _ := json.Marshal(e.Detail)
+				row.Detail = string(b)
+			}
+			d.Rows = append(d.Rows, row)
+		}
+		return newFragment(ctx, web.AuditContent(d))
+	})
 	if err != nil {
 		return err
 	}
-	var d web.AuditList
-	if len(events) > auditPageSize {
-		events = events[:auditPageSize]
-		d.Before = events[len(events)-1].ID
-	}
-	for _, e := range events {
-		row := web.AuditRow{At: e.At, Actor: e.Actor, Action: e.Action, Target: e.Target, IP: e.IP}
-		if len(e.Detail) > 0 {
-			b, _ := json.Marshal(e.Detail)
-			row.Detail = string(b)
-		}
-		d.Rows = append(d.Rows, row)
-	}
-	s.render(w, r, http.StatusOK, web.AuditPage(s.page(r, "Audit trail", "audit"), d))
+	p := s.page(r, "Audit trail", "audit")
+	s.renderFragment(w, r, http.StatusOK, &p, content)
 	return nil
 }

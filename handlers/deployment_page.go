@@ -18,23 +18,47 @@ import (
 )
 
 func (s *Server) deploymentPage(w http.ResponseWriter, r *http.Request) error {
-	dep, err := s.deploymentParam(r, "id")
+	id, err := deploymentID(r, "id")
 	if err != nil {
 		return err
 	}
-	d, err := s.deploymentDetail(r, dep)
+	me, _ := userFrom(r.Context())
+	// One URL, two renderings: htmx's polling of the live part gets just
+	// that part; boosted navigation (also an htmx request) gets the page.
+	live := r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "deployment-live"
+	key := detailKey{id: id, canDeploy: me.Role.AtLeast(store.RoleDeployer), liveOnly: live}
+	view, err := s.views.detail.Get(r.Context(), key, func(ctx context.Context) (detailView, error) {
+		dep, err := s.deployment(ctx, id)
+		if err != nil {
+			return detailView{}, err
+		}
+		d, err := s.deploymentDetail(ctx, dep, key.canDeploy, key.liveOnly)
+		if err != nil {
+			return detailView{}, err
+		}
+		c := web.DeploymentDetailContent(d)
+		if key.liveOnly {
+			c = web.DeploymentLive(d)
+		}
+		html, err := newFragment(ctx, c)
+		return detailView{d: d, html: html}, err
+	})
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Vary", "HX-Request, HX-Target")
-	// One URL, two renderings: htmx's polling of the live part gets just
-	// that part; boosted navigation (also an htmx request) gets the page.
-	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "deployment-live" {
-		s.render(w, r, http.StatusOK, web.DeploymentLive(d))
+	if live {
+		s.renderFragment(w, r, http.StatusOK, nil, view.html)
 		return nil
 	}
-	d.Flash = s.sessions.PopString(r.Context(), flashKey)
-	s.render(w, r, http.StatusOK, web.DeploymentDetailPage(s.page(r, fmt.Sprintf("Deployment #%d", dep.ID), "deployments"), d))
+	p := s.page(r, fmt.Sprintf("Deployment #%d", id), "deployments")
+	if flash := s.sessions.PopString(r.Context(), flashKey); flash != "" {
+		d := view.d
+		d.Flash = flash
+		s.render(w, r, http.StatusOK, web.DeploymentDetailPage(p, d))
+		return nil
+	}
+	s.renderFragment(w, r, http.StatusOK, &p, view.html)
 	return nil
 }
 
@@ -64,9 +88,10 @@ func outcome(dep store.Deployment, serving bool) string {
 	return web.StatusLabel(string(dep.Status))
 }
 
-func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.DeploymentDetail, error) {
-	ctx := r.Context()
-	me, _ := userFrom(ctx)
+// deploymentDetail gathers what the deployment page shows of dep, for a
+// viewer who may deploy or not; liveOnly leaves out what the polled live
+// part does not show of an unfinished deployment.
+func (s *Server) deploymentDetail(ctx context.Context, dep store.Deployment, canDeploy, liveOnly bool) (web.DeploymentDetail, error) {
 	steps, err := s.store.Steps(ctx, dep.ID)
 	if err != nil {
 		return web.DeploymentDetail{}, err
@@ -74,7 +99,7 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 	d := web.DeploymentDetail{
 		Row: deploymentRow(dep), Finished: dep.Status.Finished(),
 		ErrorStep: dep.ErrorStep, ErrorCode: dep.ErrorCode, ErrorMessage: dep.ErrorMessage,
-		CanDeploy: me.Role.AtLeast(store.RoleDeployer), ALBDNS: dep.Outputs.LoadBalancerDNS,
+		CanDeploy: canDeploy, ALBDNS: dep.Outputs.LoadBalancerDNS,
 		Rollback: web.RollbackForm(),
 	}
 	if dep.ErrorStep != "" {
@@ -136,7 +161,7 @@ func (s *Server) deploymentDetail(r *http.Request, dep store.Deployment) (web.De
 	}
 	d.Previous = changes.Previous
 	d.Sections = explainChanges(changes.Changes)
-	if !d.Finished && r.Header.Get("HX-Target") == "deployment-live" {
+	if !d.Finished && liveOnly {
 		return d, nil // polling needs only the live part
 	}
 	d.SpecJSON = indentJSON(dep.Spec)

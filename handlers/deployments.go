@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -88,18 +89,27 @@ func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		})
 	}
-	list, next, err := s.store.ListDeploymentSummaries(r.Context(), f, q.Get("cursor"), 50)
+	me, _ := userFrom(r.Context())
+	key := historyKey{filter: f, cursor: q.Get("cursor"), limit: 50, canDeploy: me.Role.AtLeast(store.RoleDeployer)}
+	content, err := s.views.history.Get(r.Context(), key, func(ctx context.Context) (*fragment, error) {
+		list, next, err := s.store.ListDeploymentSummaries(ctx, key.filter, key.cursor, key.limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, dep := range list {
+			d.Rows = append(d.Rows, deploymentRow(dep))
+		}
+		d.NextCursor = next
+		return newFragment(ctx, web.DeploymentsContent(d, key.canDeploy))
+	})
 	if errors.Is(err, store.ErrBadCursor) {
 		return errInvalid("That page link is broken; start from the newest deployments.")
 	}
 	if err != nil {
 		return err
 	}
-	for _, dep := range list {
-		d.Rows = append(d.Rows, deploymentRow(dep))
-	}
-	d.NextCursor = next
-	s.render(w, r, http.StatusOK, web.DeploymentsPage(s.page(r, "Deployments", "deployments"), d))
+	p := s.page(r, "Deployments", "deployments")
+	s.renderFragment(w, r, http.StatusOK, &p, content)
 	return nil
 }
 

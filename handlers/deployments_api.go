@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -147,24 +148,32 @@ func (s *Server) apiListDeployments(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	list, next, err := s.store.ListDeployments(r.Context(), f, q.Get("cursor"), limit)
+	key := historyKey{filter: f, cursor: q.Get("cursor"), limit: limit}
+	encoded, err := s.views.apiList.Get(r.Context(), key, func(ctx context.Context) (*fragment, error) {
+		list, next, err := s.store.ListDeployments(ctx, key.filter, key.cursor, key.limit)
+		if err != nil {
+			return nil, err
+		}
+		body := struct {
+			Deployments []deploymentBody `json:"deployments"`
+			NextCursor  *string          `json:"nextCursor"`
+		}{Deployments: make([]deploymentBody, len(list))}
+		for i, d := range list {
+			body.Deployments[i] = deploymentJSON(d) // without its spec: GET /deployments/{id} has it
+		}
+		if next != "" {
+			body.NextCursor = &next
+		}
+		b, err := encodeJSON(body)
+		return &fragment{html: b}, err
+	})
 	if errors.Is(err, store.ErrBadCursor) {
 		return errInvalid("The cursor is not one this API gave out.", FieldError{Path: "cursor", Message: "invalid"})
 	}
 	if err != nil {
 		return err
 	}
-	body := struct {
-		Deployments []deploymentBody `json:"deployments"`
-		NextCursor  *string          `json:"nextCursor"`
-	}{Deployments: make([]deploymentBody, len(list))}
-	for i, d := range list {
-		body.Deployments[i] = deploymentJSON(d) // without its spec: GET /deployments/{id} has it
-	}
-	if next != "" {
-		body.NextCursor = &next
-	}
-	writeJSON(w, http.StatusOK, body)
+	writeSpliced(w, r, http.StatusOK, "application/json", bareLayout, encoded)
 	return nil
 }
 
@@ -325,7 +334,12 @@ func (s *Server) deploymentParam(r *http.Request, param string) (store.Deploymen
 	if err != nil {
 		return store.Deployment{}, err
 	}
-	d, err := s.store.Deployment(r.Context(), id)
+	return s.deployment(r.Context(), id)
+}
+
+// deployment reads deployment id whole, or answers 404.
+func (s *Server) deployment(ctx context.Context, id int64) (store.Deployment, error) {
+	d, err := s.store.Deployment(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Deployment{}, errNotFound(fmt.Sprintf("There is no deployment %d.", id))
 	}

@@ -204,15 +204,25 @@ func wantsJSON(r *http.Request) bool {
 // writeJSON writes v with status; the body is encoded before the header is
 // sent, so an encoding failure is a clean 500.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	buf, err := json.Marshal(v)
+	buf, err := encodeJSON(v)
 	if err != nil { // only our own response types get here: a programming error
 		http.Error(w, `{"error":{"code":"internal","message":"Something went wrong."}}`, http.StatusInternalServerError)
 		return
 	}
+	writeEncodedJSON(w, status, buf)
+}
+
+// encodeJSON is a response body: v as JSON and a newline.
+func encodeJSON(v any) ([]byte, error) {
+	buf, err := json.Marshal(v)
+	return append(buf, '\n'), err
+}
+
+// writeEncodedJSON answers with a body encodeJSON made.
+func writeEncodedJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(buf)
-	w.Write([]byte("\n"))
+	w.Write(body)
 }
 
 // render renders c into a buffer first, so a template failure is a clean 500.

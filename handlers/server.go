@@ -65,6 +65,8 @@ type Server struct {
 	engine   *deploy.Engine
 	catalog  Catalog
 	lookups  *lookups
+	views    *views
+	layouts  layouts
 	// live caches AWS's view of services and clusters (liveTTL).
 	live     *ttlCache[deploy.LiveService]
 	clusters *ttlCache[[]string]
@@ -83,6 +85,7 @@ func New(opts Options, deps Deps) *Server {
 		opts.SessionLifetime = 12 * time.Hour
 	}
 	sm := scs.New()
+	sm.Codec = &memoCodec{}
 	if deps.Sessions != nil {
 		sm.Store = deps.Sessions
 		sm.IdleTimeout = opts.SessionIdleTimeout
@@ -119,6 +122,7 @@ func New(opts Options, deps Deps) *Server {
 		engine:   deps.Engine,
 		catalog:  deps.Catalog,
 		lookups:  newLookups(deps.Catalog, lookupTTL),
+		views:    newViews(deps.Store),
 	}
 	srv.live = newTTLCache[deploy.LiveService](liveTTL)
 	srv.clusters = newTTLCache[[]string](liveTTL)

@@ -30,13 +30,43 @@ func (s *Server) liveService(ctx context.Context, region, cluster, service, vers
 }
 
 func (s *Server) servicesPage(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	cursor := r.URL.Query().Get("cursor")
-	list, next, err := s.store.ListServices(ctx, cursor, servicesPerPage)
+	me, _ := userFrom(r.Context())
+	key := servicesKey{
+		cursor:    r.URL.Query().Get("cursor"),
+		canDeploy: me.Role.AtLeast(store.RoleDeployer),
+		liveOnly:  r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "services-live",
+	}
+	content, err := s.views.services.Get(r.Context(), key, func(ctx context.Context) (*fragment, error) {
+		v, err := s.servicesView(ctx, key.cursor, key.canDeploy)
+		if err != nil {
+			return nil, err
+		}
+		if key.liveOnly {
+			return newFragment(ctx, web.ServicesLive(v))
+		}
+		return newFragment(ctx, web.ServicesContent(v, key.canDeploy))
+	})
 	if err != nil {
 		return err
 	}
-	v := web.ServicesView{NextCursor: next, Cursor: cursor}
+	w.Header().Set("Vary", "HX-Request, HX-Target")
+	if key.liveOnly {
+		s.renderFragment(w, r, http.StatusOK, nil, content)
+		return nil
+	}
+	p := s.page(r, "Services", "services")
+	s.renderFragment(w, r, http.StatusOK, &p, content)
+	return nil
+}
+
+// servicesView is a page of the Services page: the services the console
+// deployed, by key from cursor, each with AWS's view of it, and the
+// services of their clusters it did not deploy.
+func (s *Server) servicesView(ctx context.Context, cursor string, canDeploy bool) (web.ServicesView, error) {
+	list, next, err := s.store.ListServices(ctx, cursor, servicesPerPage)
+	if err != nil {
+		return web.ServicesView{}, err
+	}
 	ids := make([]int64, 0, len(list))
 	for _, sv := range list {
 		if sv.LastSucceeded != nil {
@@ -45,10 +75,9 @@ func (s *Server) servicesPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	specs, err := s.store.Specs(ctx, ids)
 	if err != nil {
-		return err
+		return web.ServicesView{}, err
 	}
-	me, _ := userFrom(ctx)
-	v.Rows = make([]web.ServiceRow, len(list))
+	v := web.ServicesView{NextCursor: next, Cursor: cursor, Rows: make([]web.ServiceRow, len(list))}
 	// Each service's live state is read concurrently, a few at a time.
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
@@ -58,18 +87,12 @@ func (s *Server) servicesPage(w http.ResponseWriter, r *http.Request) error {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			v.Rows[i] = s.serviceRow(ctx, sv, specs, me.Role.AtLeast(store.RoleDeployer))
+			v.Rows[i] = s.serviceRow(ctx, sv, specs, canDeploy)
 		}()
 	}
 	wg.Wait()
 	v.Unmanaged = s.unmanagedServices(ctx, list)
-	w.Header().Set("Vary", "HX-Request, HX-Target")
-	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "services-live" {
-		s.render(w, r, http.StatusOK, web.ServicesLive(v))
-		return nil
-	}
-	s.render(w, r, http.StatusOK, web.ServicesPage(s.page(r, "Services", "services"), v))
-	return nil
+	return v, nil
 }
 
 func (s *Server) serviceRow(ctx context.Context, sv store.ServiceSummary, specs map[int64][]byte, canDeploy bool) web.ServiceRow {
@@ -189,7 +212,7 @@ func (s *Server) unmanagedServices(ctx context.Context, list []store.ServiceSumm
 		}
 		for _, n := range names {
 			if key := k + "/" + n; !known[key] {
-				if ok, _ := s.store.HasService(ctx, key); !ok {
+				if ok, _ := s.views.known.Get(ctx, key, func(ctx context.Context) (bool, error) { return s.store.HasService(ctx, key) }); !ok {
 					out = append(out, key)
 				}
 			}

@@ -33,6 +33,7 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 	}
 	// Who and what come from requests (a refused sign-in's username): text
 	// Postgres cannot store (NUL, invalid UTF-8) must not lose the event.
+	defer s.changes.wrote(AuditEvents)
 	_, err = s.pool.Exec(ctx, `INSERT INTO audit_events (actor, action, target, ip, detail) VALUES ($1, $2, $3, $4, $5)`,
 		storableText(e.Actor), e.Action, storableText(e.Target), storableText(e.IP), detail)
 	if err != nil {

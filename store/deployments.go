@@ -164,6 +164,7 @@ type EnqueueFunc func(ctx context.Context, tx pgx.Tx, d Deployment) error
 // an unfinished deployment yields an *ActiveDeploymentError.
 func (s *Store) CreateDeployment(ctx context.Context, nd NewDeployment, enqueue EnqueueFunc) (Deployment, error) {
 	var d Deployment
+	defer s.changes.wrote(Deployments, Services)
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		d, err = insertDeployment(ctx, tx, nd)
@@ -460,6 +461,7 @@ func parseCursor(cursor string) (int64, error) {
 // status and first start time) and returns it. A finished deployment is
 // returned unchanged.
 func (s *Store) StartDeployment(ctx context.Context, id int64) (Deployment, error) {
+	defer s.changes.wrote(Deployments, Services)
 	return s.queryDeployment(ctx, `UPDATE deployments SET
 		status = CASE WHEN status = 'queued' THEN 'running' ELSE status END,
 		started_at = COALESCE(started_at, now()), updated_at = now()
@@ -489,6 +491,7 @@ func (s *Store) FinishDeployment(ctx context.Context, id int64, r DeploymentResu
 	if !r.Status.Finished() {
 		return fmt.Errorf("finishing deployment %d with unfinished status %s", id, r.Status)
 	}
+	defer s.changes.wrote(Deployments, Services)
 	_, err := s.pool.Exec(ctx, `UPDATE deployments SET status = $2, error_step = $3, error_code = $4,
 		error_message = $5, finished_at = now(), updated_at = now()
 		WHERE id = $1 AND status IN ('queued', 'running', 'waiting_for_dns')`,
@@ -520,6 +523,7 @@ func (s *Store) SetDNSValidation(ctx context.Context, id int64, records []DNSRec
 }
 
 func (s *Store) execDeployment(ctx context.Context, id int64, sql string, args ...any) error {
+	defer s.changes.wrote(Deployments, Services)
 	tag, err := s.pool.Exec(ctx, sql, append([]any{id}, args...)...)
 	if err != nil {
 		return fmt.Errorf("updating deployment %d: %w", id, err)
@@ -576,6 +580,7 @@ type DeploymentStep struct {
 // StartStep records that a step is about to call AWS. It is written before
 // the call so that a crash leaves a running step to resume.
 func (s *Store) StartStep(ctx context.Context, deploymentID int64, name string) error {
+	defer s.changes.wrote(DeploymentSteps)
 	_, err := s.pool.Exec(ctx, `INSERT INTO deployment_steps (deployment_id, name, status, runs, started_at)
 		VALUES ($1, $2, 'running', 1, now())
 		ON CONFLICT (deployment_id, name) DO UPDATE SET status = 'running', runs = deployment_steps.runs + 1,
@@ -589,6 +594,7 @@ func (s *Store) StartStep(ctx context.Context, deploymentID int64, name string) 
 // SetStepProgress records what a running wait last saw, for the
 // deployment's live view.
 func (s *Store) SetStepProgress(ctx context.Context, deploymentID int64, name, progress string) error {
+	defer s.changes.wrote(DeploymentSteps)
 	_, err := s.pool.Exec(ctx, `UPDATE deployment_steps SET progress = $3 WHERE deployment_id = $1 AND name = $2`,
 		deploymentID, name, progress)
 	if err != nil {
@@ -618,6 +624,7 @@ func (s *Store) FinishStep(ctx context.Context, deploymentID int64, name string,
 	if len(detail) == 0 {
 		detail = json.RawMessage("{}")
 	}
+	defer s.changes.wrote(DeploymentSteps)
 	_, err := s.pool.Exec(ctx, `INSERT INTO deployment_steps (deployment_id, name, status, action, resource_arn,
 			aws_request_id, error_code, error_message, calls, retries, detail, finished_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())

@@ -33,6 +33,8 @@ type SessionStore struct {
 	// none). Commit records it beside the data, so that Prefetch reads a
 	// session and its user in one query.
 	UserOf func(data []byte) int64
+
+	cache *ReadCache[string, sessionRow]
 }
 
 // prefetchedSession is a session Prefetch read, for FindCtx.
@@ -44,46 +46,91 @@ type prefetchedSession struct {
 
 type prefetchKey struct{}
 
+// sessionRow is a live session as read, with its user when it names one.
+type sessionRow struct {
+	data     []byte
+	expiry   time.Time  // the idle deadline as last recorded
+	deadline *time.Time // the absolute one; nil for sessions stored before it was kept
+	user     *User
+}
+
+// stale reports whether the recorded idle clock is more than
+// IdleResolution behind what a request now would record.
+func (ss *SessionStore) stale(row sessionRow, now time.Time) bool {
+	want := now.Add(ss.IdleTimeout)
+	if row.deadline != nil && row.deadline.Before(want) {
+		want = *row.deadline
+	}
+	return row.expiry.Before(want.Add(-ss.IdleResolution))
+}
+
+// read returns token's live session, reused from earlier requests while no
+// console has written a session or a user since (ReadCache): a page view
+// does not ask Postgres who is asking. Signing out, disabling a user or
+// changing a role is such a write, so it takes effect at once here and, as
+// soon as Postgres delivers its notice, on every other console. It records
+// the idle clock when the recorded one is stale.
+func (ss *SessionStore) read(ctx context.Context, token string) (sessionRow, bool, error) {
+	row, err := ss.cache.Get(ctx, token, func(ctx context.Context) (sessionRow, error) {
+		var row sessionRow
+		var id *int64
+		var u User
+		err := ss.store.pool.QueryRow(ctx, `SELECT s.data, s.expiry, s.deadline,
+				u.id, coalesce(u.username, ''), coalesce(u.role, ''), coalesce(u.disabled, true), coalesce(u.created_at, now())
+			FROM sessions s LEFT JOIN users u ON u.id = s.user_id
+			WHERE s.token = $1 AND s.expiry > now()`, token).
+			Scan(&row.data, &row.expiry, &row.deadline, &id, &u.Username, &u.Role, &u.Disabled, &u.CreatedAt)
+		if id != nil {
+			u.ID = *id
+			row.user = &u
+		}
+		return row, err
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sessionRow{}, false, nil
+	}
+	if err != nil {
+		return sessionRow{}, false, fmt.Errorf("reading session: %w", err)
+	}
+	now := time.Now()
+	if !row.expiry.After(now) {
+		return sessionRow{}, false, nil
+	}
+	if ss.stale(row, now) {
+		if err := ss.touch(ctx, token); err != nil {
+			return sessionRow{}, false, err
+		}
+	}
+	return row, true, nil
+}
+
 // Prefetch reads token's session and its user in one query, recording the
 // idle clock as FindCtx does, and returns ctx carrying the session so that
 // FindCtx of the same token on it does not query again. The user is nil
 // when the session is not found, has no user, or was stored without one
 // (the caller then looks the user up itself); it may be disabled.
 func (ss *SessionStore) Prefetch(ctx context.Context, token string) (context.Context, *User, error) {
-	var data []byte
-	var stale bool
-	var id *int64
-	var u User
-	err := ss.store.pool.QueryRow(ctx, `SELECT s.data,
-			s.expiry < least(coalesce(s.deadline, s.expiry), now() + $2 * interval '1 microsecond') - $3 * interval '1 microsecond',
-			u.id, coalesce(u.username, ''), coalesce(u.role, ''), coalesce(u.disabled, true), coalesce(u.created_at, now())
-		FROM sessions s LEFT JOIN users u ON u.id = s.user_id
-		WHERE s.token = $1 AND s.expiry > now()`,
-		token, ss.IdleTimeout.Microseconds(), ss.IdleResolution.Microseconds()).
-		Scan(&data, &stale, &id, &u.Username, &u.Role, &u.Disabled, &u.CreatedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return context.WithValue(ctx, prefetchKey{}, &prefetchedSession{token: token}), nil, nil
-	}
+	row, found, err := ss.read(ctx, token)
 	if err != nil {
-		return ctx, nil, fmt.Errorf("reading session: %w", err)
+		return ctx, nil, err
 	}
-	if stale {
-		if err := ss.touch(ctx, token); err != nil {
-			return ctx, nil, err
-		}
-	}
-	ctx = context.WithValue(ctx, prefetchKey{}, &prefetchedSession{token: token, data: data, found: true})
-	if id == nil {
+	ctx = context.WithValue(ctx, prefetchKey{}, &prefetchedSession{token: token, data: row.data, found: found})
+	if row.user == nil {
 		return ctx, nil, nil
 	}
-	u.ID = *id
+	u := *row.user
 	return ctx, &u, nil
 }
 
 // Sessions returns the session store with the given idle timeout.
 func (s *Store) Sessions(idle time.Duration) *SessionStore {
-	return &SessionStore{store: s, IdleTimeout: idle, IdleResolution: idle / 10}
+	return &SessionStore{store: s, IdleTimeout: idle, IdleResolution: idle / 10,
+		cache: NewReadCache[string, sessionRow](s, sessionCacheSize, Sessions, Users)}
 }
+
+// sessionCacheSize bounds the sessions kept in memory: far more than the
+// people signed in to one console at once.
+const sessionCacheSize = 10000
 
 // FindCtx returns a live session's data, recording the idle clock when the
 // recorded one is stale.
@@ -91,30 +138,15 @@ func (ss *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 	if p, ok := ctx.Value(prefetchKey{}).(*prefetchedSession); ok && p.token == token {
 		return p.data, p.found, nil
 	}
-	var data []byte
-	var stale bool
-	err := ss.store.pool.QueryRow(ctx, `SELECT data,
-			expiry < least(coalesce(deadline, expiry), now() + $2 * interval '1 microsecond') - $3 * interval '1 microsecond'
-		FROM sessions WHERE token = $1 AND expiry > now()`,
-		token, ss.IdleTimeout.Microseconds(), ss.IdleResolution.Microseconds()).Scan(&data, &stale)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("reading session: %w", err)
-	}
-	if stale {
-		if err := ss.touch(ctx, token); err != nil {
-			return nil, false, err
-		}
-	}
-	return data, true, nil
+	row, found, err := ss.read(ctx, token)
+	return row.data, found, err
 }
 
 // touch records the idle clock of a live session. A session without a
 // deadline (stored before this store) keeps its expiry: it ends at most an
 // idle timeout after the upgrade.
 func (ss *SessionStore) touch(ctx context.Context, token string) error {
+	defer ss.store.changes.wrote(Sessions)
 	if _, err := ss.store.pool.Exec(ctx, `UPDATE sessions
 		SET expiry = least(coalesce(deadline, expiry), now() + $2 * interval '1 microsecond')
 		WHERE token = $1 AND expiry > now()`, token, ss.IdleTimeout.Microseconds()); err != nil {
@@ -130,6 +162,7 @@ func (ss *SessionStore) CommitCtx(ctx context.Context, token string, data []byte
 	if ss.UserOf != nil {
 		userID = ss.UserOf(data)
 	}
+	defer ss.store.changes.wrote(Sessions)
 	_, err := ss.store.pool.Exec(ctx, `INSERT INTO sessions (token, data, deadline, expiry, user_id)
 		VALUES ($1, $2, $3, least($3, now() + $4 * interval '1 microsecond'), NULLIF($5, 0))
 		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, deadline = EXCLUDED.deadline,
@@ -141,9 +174,11 @@ func (ss *SessionStore) CommitCtx(ctx context.Context, token string, data []byte
 	return nil
 }
 
-// DeleteCtx ends a session: every console on the database stops accepting
-// its cookie at once, because each request reads the row.
+// DeleteCtx ends a session: this console stops accepting its cookie at
+// once, every other console on the database as soon as the delete's notice
+// reaches it (read).
 func (ss *SessionStore) DeleteCtx(ctx context.Context, token string) error {
+	defer ss.store.changes.wrote(Sessions)
 	if _, err := ss.store.pool.Exec(ctx, `DELETE FROM sessions WHERE token = $1`, token); err != nil {
 		return fmt.Errorf("deleting session: %w", err)
 	}

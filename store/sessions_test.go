@@ -53,9 +53,7 @@ func TestSessionStoreIdleClockIsCoarse(t *testing.T) {
 	}
 
 	// The idle clock was last recorded 13 minutes ago: a read records it.
-	if _, err := s.Pool().Exec(ctx, `UPDATE sessions SET expiry = now() + interval '107 minutes' WHERE token = 'tok'`); err != nil {
-		t.Fatal(err)
-	}
+	write(t, s, `UPDATE sessions SET expiry = now() + interval '107 minutes' WHERE token = 'tok'`)
 	if _, found, err := ss.FindCtx(ctx, "tok"); err != nil || !found {
 		t.Fatalf("Find stale = %v, %v", found, err)
 	}
@@ -63,9 +61,7 @@ func TestSessionStoreIdleClockIsCoarse(t *testing.T) {
 		t.Errorf("a read of a session idle for 13 minutes left it ending in %v, want the idle timeout again", left)
 	}
 	// 11 minutes: within the resolution, nothing is written.
-	if _, err := s.Pool().Exec(ctx, `UPDATE sessions SET expiry = now() + interval '109 minutes' WHERE token = 'tok'`); err != nil {
-		t.Fatal(err)
-	}
+	write(t, s, `UPDATE sessions SET expiry = now() + interval '109 minutes' WHERE token = 'tok'`)
 	version = rowVersion(t, s, `SELECT xmin::text FROM sessions WHERE token = $1`, "tok")
 	if _, found, err := ss.FindCtx(ctx, "tok"); err != nil || !found {
 		t.Fatalf("Find = %v, %v", found, err)
@@ -75,9 +71,7 @@ func TestSessionStoreIdleClockIsCoarse(t *testing.T) {
 	}
 
 	// Idle past the timeout: gone.
-	if _, err := s.Pool().Exec(ctx, `UPDATE sessions SET expiry = now() - interval '1 second' WHERE token = 'tok'`); err != nil {
-		t.Fatal(err)
-	}
+	write(t, s, `UPDATE sessions SET expiry = now() - interval '1 second' WHERE token = 'tok'`)
 	if _, found, err := ss.FindCtx(ctx, "tok"); err != nil || found {
 		t.Errorf("an idle-expired session was found (%v, %v)", found, err)
 	}
@@ -92,9 +86,7 @@ func TestSessionStoreNeverOutlivesDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	// An hour-old idle clock would move past the deadline: it stops there.
-	if _, err := s.Pool().Exec(ctx, `UPDATE sessions SET expiry = now() + interval '5 minutes' WHERE token = 'tok'`); err != nil {
-		t.Fatal(err)
-	}
+	write(t, s, `UPDATE sessions SET expiry = now() + interval '5 minutes' WHERE token = 'tok'`)
 	if _, found, err := ss.FindCtx(ctx, "tok"); err != nil || !found {
 		t.Fatalf("Find = %v, %v", found, err)
 	}
@@ -142,9 +134,7 @@ func TestTokenUseRecordedCoarsely(t *testing.T) {
 		t.Error("20 uses within the resolution rewrote the token's row")
 	}
 
-	if _, err := s.Pool().Exec(ctx, `UPDATE api_tokens SET last_used_at = now() - interval '6 minutes' WHERE id = $1`, tok.ID); err != nil {
-		t.Fatal(err)
-	}
+	write(t, s, `UPDATE api_tokens SET last_used_at = now() - interval '6 minutes' WHERE id = $1`, tok.ID)
 	if _, err := s.UserByToken(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
@@ -206,5 +196,18 @@ func TestSessionPrefetchReadsItsUser(t *testing.T) {
 	}
 	if _, got, err := ss.Prefetch(ctx, "tok"); err != nil || got != nil {
 		t.Errorf("Prefetch of a deleted session = %+v, %v", got, err)
+	}
+}
+
+// write runs sql as another client of the database would (not through the
+// store) and waits until the store has heard of it (Store.Sync).
+func write(t *testing.T, s *store.Store, sql string, args ...any) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.Pool().Exec(ctx, sql, args...); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sync(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -20,11 +20,18 @@ var ErrConflict = errors.New("conflict")
 
 // Store wraps the connection pool.
 type Store struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	changes *changes
+	tokens  *ReadCache[string, tokenUse]
 }
 
-// New returns a Store on pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+// New returns a Store on pool. Its ReadCaches reuse nothing until Follow
+// runs.
+func New(pool *pgxpool.Pool) *Store {
+	s := &Store{pool: pool, changes: &changes{}}
+	s.tokens = NewReadCache[string, tokenUse](s, tokenCacheSize, APITokens, Users)
+	return s
+}
 
 // Pool is the underlying pool, for the job queue and session store that
 // share the database.

@@ -73,6 +73,7 @@ func (s *Store) CreateToken(ctx context.Context, userID int64, name string) (API
 		return APIToken{}, "", err
 	}
 	var t APIToken
+	defer s.changes.wrote(APITokens)
 	err = s.pool.QueryRow(ctx, `
 		INSERT INTO api_tokens (user_id, name, token_hash, prefix)
 		SELECT id, $2, $3, $4 FROM users WHERE id = $1
@@ -119,6 +120,7 @@ func (s *Store) TokenByID(ctx context.Context, id int64) (APIToken, error) {
 
 // RevokeToken revokes a token; revoking twice is harmless.
 func (s *Store) RevokeToken(ctx context.Context, id int64) error {
+	defer s.changes.wrote(APITokens)
 	tag, err := s.pool.Exec(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1`, id)
 	if err != nil {
 		return fmt.Errorf("revoking token %d: %w", id, err)
@@ -133,36 +135,50 @@ func (s *Store) RevokeToken(ctx context.Context, id int64) error {
 // most one write per token per 5 minutes, so that API calls and a
 // pipeline's polling do not write on every request. last_used_at only
 // informs people ("last used"); whether a token works is decided on every
-// request from revoked_at and the user's disabled flag, which are read, not
-// cached.
+// request from revoked_at and the user's disabled flag, as last written
+// (see UserByToken).
 const TokenUseResolution = 5 * time.Minute
+
+// tokenUse is a live token as read: its enabled user and last recorded use.
+type tokenUse struct {
+	user     User
+	tokenID  int64
+	lastUsed *time.Time
+}
+
+// tokenCacheSize bounds the tokens kept in memory.
+const tokenCacheSize = 10000
 
 // UserByToken returns the enabled user a live token belongs to and records
 // the use (coarsely, see TokenUseResolution), or ErrInvalidCredentials.
+// The token is read again only after a console writes a token or a user
+// (ReadCache): revoking it or disabling its user takes effect at once here
+// and on every other console as soon as Postgres delivers the notice.
 func (s *Store) UserByToken(ctx context.Context, secret string) (User, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return User{}, ErrInvalidCredentials
 	}
-	var u User
-	var tokenID int64
-	var stale bool
-	err := s.pool.QueryRow(ctx, `
-		SELECT u.id, u.username, u.role, u.disabled, u.created_at, t.id,
-			t.last_used_at IS NULL OR t.last_used_at < now() - $2 * interval '1 microsecond'
-		FROM api_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled`,
-		hashToken(secret), TokenUseResolution.Microseconds()).
-		Scan(&u.ID, &u.Username, &u.Role, &u.Disabled, &u.CreatedAt, &tokenID, &stale)
+	hash := hashToken(secret)
+	t, err := s.tokens.Get(ctx, string(hash), func(ctx context.Context) (tokenUse, error) {
+		var t tokenUse
+		err := s.pool.QueryRow(ctx, `
+			SELECT u.id, u.username, u.role, u.disabled, u.created_at, t.id, t.last_used_at
+			FROM api_tokens t JOIN users u ON u.id = t.user_id
+			WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled`, hash).
+			Scan(&t.user.ID, &t.user.Username, &t.user.Role, &t.user.Disabled, &t.user.CreatedAt, &t.tokenID, &t.lastUsed)
+		return t, err
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return User{}, ErrInvalidCredentials
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("looking up token: %w", err)
 	}
-	if stale {
-		if _, err := s.pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = now() WHERE id = $1`, tokenID); err != nil {
+	if t.lastUsed == nil || t.lastUsed.Before(time.Now().Add(-TokenUseResolution)) {
+		defer s.changes.wrote(APITokens)
+		if _, err := s.pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = now() WHERE id = $1`, t.tokenID); err != nil {
 			return User{}, fmt.Errorf("recording token use: %w", err)
 		}
 	}
-	return u, nil
+	return t.user, nil
 }

@@ -101,6 +101,7 @@ func (s *Store) CreateUser(ctx context.Context, username string, role Role, pass
 	if err != nil {
 		return User{}, fmt.Errorf("hashing password: %w", err)
 	}
+	defer s.changes.wrote(Users)
 	u, err := scanUser(s.pool.QueryRow(ctx,
 		`INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3) RETURNING `+userColumns,
 		username, hash, role))
@@ -130,6 +131,7 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, username, password string)
 		return false, err
 	}
 	created := false
+	defer s.changes.wrote(Users)
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('ecsconsole.bootstrap'))`); err != nil {
 			return err
@@ -218,6 +220,7 @@ func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) error 
 }
 
 func (s *Store) updateUser(ctx context.Context, id int64, sql string, arg any) error {
+	defer s.changes.wrote(Users)
 	tag, err := s.pool.Exec(ctx, sql, id, arg)
 	if err != nil {
 		return fmt.Errorf("updating user %d: %w", id, err)
@@ -261,6 +264,9 @@ func (s *Store) ChangePassword(ctx context.Context, id int64, current, password 
 // store ignores them already, this only keeps the table small.
 func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expiry < now()`)
+	if tag.RowsAffected() > 0 || err != nil {
+		s.changes.wrote(Sessions)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("deleting expired sessions: %w", err)
 	}

@@ -116,6 +116,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := bootstrapAdmin(ctx, st, logger); err != nil {
 		return err
 	}
+	// Pages reuse what they read until a console on the database writes it
+	// (store.ReadCache): this follows every console's writes.
+	followCtx, stopFollowing := context.WithCancel(context.WithoutCancel(ctx))
+	following := make(chan struct{})
+	go func() { defer close(following); st.Follow(followCtx, logger.With("component", "changes")) }()
+	defer func() { stopFollowing(); <-following }()
 
 	awsEnv, err := newAWSEnvironment(ctx, cfg, logger)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -102,10 +103,29 @@ func NewPool(t testing.TB) *pgxpool.Pool {
 	return pool
 }
 
-// NewStore returns a Store on a fresh migrated database.
+// NewStore returns a Store on a fresh migrated database, following its
+// changes (store.Store.Follow) as a serving console does, so that tests
+// read through the same caches.
 func NewStore(t testing.TB) *store.Store {
 	t.Helper()
-	return store.New(NewPool(t))
+	st := store.New(NewPool(t))
+	Follow(t, st)
+	return st
+}
+
+// Follow runs st.Follow until t ends, and returns once it listens.
+func Follow(t testing.TB, st *store.Store) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); st.Follow(ctx, slog.New(slog.DiscardHandler)) }()
+	t.Cleanup(func() { cancel(); <-done })
+	for i := 0; !st.Following(); i++ {
+		if i == 500 {
+			t.Fatal("the store did not start following its database's changes in 5 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func setup() {

@@ -1,0 +1,211 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/a-h/templ"
+	"github.com/klauspost/compress/flate"
+
+	"github.com/ecsconsole/ecsconsole/web"
+)
+
+// A fragment is HTML rendered once and served in many responses: a page's
+// content, the same for everyone allowed to see it, inside each viewer's
+// own layout (views keeps them). Compressed responses splice it in without
+// compressing it again: a gzip stream's DEFLATE data is a sequence of
+// blocks, so the layout's head and tail (a few hundred bytes) are
+// compressed per response and the fragment's blocks, compressed once on
+// first use, are copied between them.
+type fragment struct {
+	html []byte
+	once sync.Once
+	// blocks is html as DEFLATE blocks, none of them final, ending at a
+	// byte boundary (a sync flush): what a stream may continue after.
+	blocks []byte
+}
+
+// newFragment renders c once.
+func newFragment(ctx context.Context, c templ.Component) (*fragment, error) {
+	var buf bytes.Buffer
+	if err := c.Render(ctx, &buf); err != nil {
+		return nil, err
+	}
+	return &fragment{html: buf.Bytes()}, nil
+}
+
+func (f *fragment) deflated() []byte {
+	f.once.Do(func() { f.blocks = deflateBlocks(nil, f.html, false) })
+	return f.blocks
+}
+
+// flateWriters are reused DEFLATE compressors (level 1, as compress uses).
+var flateWriters = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(nil, flate.BestSpeed)
+	return w
+}}
+
+// deflateBlocks appends b, compressed from a fresh state so that it refers
+// to nothing before it, to dst: ending with the final block when last, else
+// with a sync flush.
+func deflateBlocks(dst, b []byte, last bool) []byte {
+	buf := bytes.NewBuffer(dst)
+	w := flateWriters.Get().(*flate.Writer)
+	w.Reset(buf)
+	w.Write(b)
+	if last {
+		w.Close()
+	} else {
+		w.Flush()
+	}
+	w.Reset(nil)
+	flateWriters.Put(w)
+	return buf.Bytes()
+}
+
+// contentMarker stands for the fragment in a rendered layout. Rendered
+// text never holds a NUL (input with one is refused), so it cannot occur
+// otherwise.
+const contentMarker = "\x00ecsconsole-fragment\x00"
+
+// A layout is a page's shell around its content, rendered and compressed
+// once per title, navigation item and viewer: head and tail, and each as
+// DEFLATE blocks (the head's ending at a sync flush, the tail's final).
+type layout struct {
+	head, tail             []byte
+	headBlocks, tailBlocks []byte
+}
+
+// layoutKey is what a layout shows that varies: the rest (assets, the
+// sandbox banner) is the server's.
+type layoutKey struct {
+	title, nav, username, role string
+}
+
+// layouts keeps the layouts rendered lately, at most layoutCacheSize.
+type layouts struct {
+	mu sync.Mutex
+	m  map[layoutKey]*layout
+}
+
+const layoutCacheSize = 1024
+
+func (s *Server) layout(ctx context.Context, p web.Page) (*layout, error) {
+	key := layoutKey{title: p.Title, nav: p.Nav}
+	if p.Viewer != nil {
+		key.username, key.role = p.Viewer.Username, p.Viewer.Role
+	}
+	s.layouts.mu.Lock()
+	l, ok := s.layouts.m[key]
+	s.layouts.mu.Unlock()
+	if ok {
+		return l, nil
+	}
+	var buf bytes.Buffer
+	if err := web.Layout(p).Render(templ.WithChildren(ctx, templ.Raw(contentMarker)), &buf); err != nil {
+		return nil, err
+	}
+	head, tail, found := bytes.Cut(buf.Bytes(), []byte(contentMarker))
+	if !found {
+		return nil, errors.New("the layout has no place for its content")
+	}
+	l = &layout{head: head, tail: tail, headBlocks: deflateBlocks(nil, head, false), tailBlocks: deflateBlocks(nil, tail, true)}
+	s.layouts.mu.Lock()
+	if s.layouts.m == nil || len(s.layouts.m) >= layoutCacheSize {
+		s.layouts.m = map[layoutKey]*layout{}
+	}
+	s.layouts.m[key] = l
+	s.layouts.mu.Unlock()
+	return l, nil
+}
+
+// bareLayout frames a fragment served alone (htmx's live parts).
+var bareLayout = &layout{headBlocks: deflateBlocks(nil, nil, false), tailBlocks: deflateBlocks(nil, nil, true)}
+
+// renderFragment answers with f inside p's layout, or alone when p is nil.
+func (s *Server) renderFragment(w http.ResponseWriter, r *http.Request, status int, p *web.Page, f *fragment) {
+	l := bareLayout
+	if p != nil {
+		var err error
+		if l, err = s.layout(r.Context(), *p); err != nil {
+			s.logger.Error("rendering page", "request_id", requestID(r.Context()), "path", r.URL.Path, "error", err.Error())
+			http.Error(w, "Something went wrong.", http.StatusInternalServerError)
+			return
+		}
+	}
+	writeSpliced(w, r, status, "text/html; charset=utf-8", l, f)
+}
+
+// writeSpliced answers with f in l, gzipped when the client accepts it.
+func writeSpliced(w http.ResponseWriter, r *http.Request, status int, contentType string, l *layout, f *fragment) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Add("Vary", "Accept-Encoding")
+	if !acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		h.Set("Content-Length", strconv.Itoa(len(l.head)+len(f.html)+len(l.tail)))
+		w.WriteHeader(status)
+		w.Write(l.head)
+		w.Write(f.html)
+		w.Write(l.tail)
+		return
+	}
+	body := gzipSpliced(l, f)
+	// Already encoded: the compress middleware passes it through.
+	h.Set("Content-Encoding", "gzip")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// gzipHeader is a gzip member's header (RFC 1952): DEFLATE, no name, no
+// time, unknown OS.
+var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255}
+
+// gzipSpliced is f in l as one gzip member.
+func gzipSpliced(l *layout, f *fragment) []byte {
+	blocks := f.deflated()
+	out := make([]byte, 0, len(gzipHeader)+len(l.headBlocks)+len(blocks)+len(l.tailBlocks)+8)
+	out = append(out, gzipHeader...)
+	out = append(out, l.headBlocks...)
+	out = append(out, blocks...)
+	out = append(out, l.tailBlocks...)
+	crc := crc32.Update(crc32.Update(crc32.ChecksumIEEE(l.head), crc32.IEEETable, f.html), crc32.IEEETable, l.tail)
+	out = binary.LittleEndian.AppendUint32(out, crc)
+	return binary.LittleEndian.AppendUint32(out, uint32(len(l.head)+len(f.html)+len(l.tail)))
+}
+
+// acceptsGzip reports whether Accept-Encoding values admit gzip (RFC 9110
+// 12.5.3): named with a q above 0, or else covered by "*" with one.
+func acceptsGzip(values []string) bool {
+	gzip, star := -1.0, -1.0
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			coding, params, _ := strings.Cut(part, ";")
+			q := 1.0
+			for _, p := range strings.Split(params, ";") {
+				if v, ok := strings.CutPrefix(strings.ToLower(strings.TrimSpace(p)), "q="); ok {
+					if f, err := strconv.ParseFloat(v, 64); err == nil {
+						q = f
+					}
+				}
+			}
+			switch strings.ToLower(strings.TrimSpace(coding)) {
+			case "gzip", "x-gzip":
+				gzip = max(gzip, q)
+			case "*":
+				star = max(star, q)
+			}
+		}
+	}
+	if gzip >= 0 {
+		return gzip > 0
+	}
+	return star > 0
+}

@@ -1,0 +1,282 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Table names a table whose writes cached reads follow (ReadCache).
+type Table uint8
+
+// The tables pages read. Each announces its writes (migration 0010).
+const (
+	Deployments Table = iota
+	DeploymentSteps
+	Services
+	Users
+	Sessions
+	APITokens
+	AuditEvents
+	numTables
+)
+
+var tableNames = [numTables]string{"deployments", "deployment_steps", "services", "users", "sessions", "api_tokens", "audit_events"}
+
+// changeChannel is the channel the tables' triggers notify on.
+const changeChannel = "ecsconsole_changes"
+
+// changes counts, per table, the writes this console knows of: its own,
+// counted when they commit, and every console's, counted when Postgres
+// delivers their notice. A read tagged with the counts it started under is
+// current while they have not moved.
+type changes struct {
+	counts [numTables]atomic.Uint64
+	// following is set while the listening connection is up: only then
+	// does a count move for every write, so only then may reads be reused.
+	following atomic.Bool
+
+	mu    sync.Mutex
+	syncs map[string]chan struct{} // Sync's markers, until heard
+}
+
+func (c *changes) wrote(tables ...Table) {
+	for _, t := range tables {
+		c.counts[t].Add(1)
+	}
+}
+
+func (c *changes) wroteAll() {
+	for i := range c.counts {
+		c.counts[i].Add(1)
+	}
+}
+
+// version sums the tables' counts; ok is false when writes may go unseen.
+// Counts only grow, so the sum moves whenever one of them does.
+func (c *changes) version(tables []Table) (v uint64, ok bool) {
+	if !c.following.Load() {
+		return 0, false
+	}
+	for _, t := range tables {
+		v += c.counts[t].Load()
+	}
+	return v, true
+}
+
+func (c *changes) releaseSyncs() {
+	c.mu.Lock()
+	for marker, ch := range c.syncs {
+		close(ch)
+		delete(c.syncs, marker)
+	}
+	c.mu.Unlock()
+}
+
+func (c *changes) noticed(payload string) {
+	if marker, ok := strings.CutPrefix(payload, syncPrefix); ok {
+		c.mu.Lock()
+		if ch, ok := c.syncs[marker]; ok {
+			close(ch)
+			delete(c.syncs, marker)
+		}
+		c.mu.Unlock()
+		return
+	}
+	for i, name := range tableNames {
+		if name == payload {
+			c.counts[i].Add(1)
+			return
+		}
+	}
+	c.wroteAll() // a table this console does not know: assume the worst
+}
+
+// Follow listens for the writes every console on the database announces
+// and lets ReadCaches reuse reads until their tables change. It returns
+// when ctx ends. While its connection is down (and until Follow runs),
+// every read goes to the database; each reconnection forgets every read
+// cached before it, since notices may have been missed meanwhile.
+func (s *Store) Follow(ctx context.Context, logger *slog.Logger) {
+	delay := 100 * time.Millisecond
+	for {
+		err := s.listen(ctx)
+		s.changes.following.Store(false)
+		s.changes.wroteAll()
+		s.changes.releaseSyncs() // nothing is reused until the next listen
+		if ctx.Err() != nil {
+			return
+		}
+		logger.Warn("not following database changes; pages read the database until it is back", "error", err.Error(), "retry_in", delay.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
+}
+
+// syncPrefix marks Sync's notices.
+const syncPrefix = "sync:"
+
+// Sync returns once every write committed before it was called, by any
+// client of the database, has been heard (Postgres delivers notices in
+// commit order, and Sync waits for one of its own): after it, no
+// ReadCache returns what such a write changed. For writes made by other
+// means than this Store's methods, e.g. SQL in tests; the Store's own are
+// heard at once.
+func (s *Store) Sync(ctx context.Context) error {
+	if !s.changes.following.Load() {
+		return nil // nothing is reused
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	marker := hex.EncodeToString(b[:])
+	heard := make(chan struct{})
+	c := s.changes
+	c.mu.Lock()
+	if c.syncs == nil {
+		c.syncs = map[string]chan struct{}{}
+	}
+	c.syncs[marker] = heard
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.syncs, marker)
+		c.mu.Unlock()
+	}()
+	if _, err := s.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, changeChannel, syncPrefix+marker); err != nil {
+		return fmt.Errorf("syncing with the database's changes: %w", err)
+	}
+	select {
+	case <-heard:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("syncing with the database's changes: %w", ctx.Err())
+	}
+}
+
+// Following reports whether Follow is listening: whether ReadCaches may
+// reuse reads.
+func (s *Store) Following() bool { return s.changes.following.Load() }
+
+// followCheck is how long the listening connection may stay silent before
+// it is checked with a query: a connection that died without a word (no
+// TCP reset) stops the reuse within this long.
+const followCheck = 5 * time.Second
+
+func (s *Store) listen(ctx context.Context) error {
+	cfg := s.pool.Config().ConnConfig.Copy()
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	conn, err := pgx.ConnectConfig(cctx, cfg)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+changeChannel); err != nil {
+		return err
+	}
+	s.changes.wroteAll()
+	s.changes.following.Store(true)
+	for {
+		wctx, cancel := context.WithTimeout(ctx, followCheck)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		switch {
+		case err == nil:
+			s.changes.noticed(n.Payload)
+			continue
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case !errors.Is(err, context.DeadlineExceeded):
+			return err
+		}
+		pctx, cancel := context.WithTimeout(ctx, followCheck)
+		_, err = conn.Exec(pctx, "SELECT 1")
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// cacheMaxAge bounds how long a read is reused even when no write was
+// announced: a bound on what a lost notice could cost.
+const cacheMaxAge = time.Minute
+
+// ReadCache keeps reads that depend on some tables and reuses them until
+// one of those tables is written by any console on the database. Values
+// are shared between requests: callers must not modify them. It holds at
+// most its size in entries, dropping arbitrary ones past that.
+type ReadCache[K comparable, V any] struct {
+	changes *changes
+	tables  []Table
+	size    int
+	maxAge  time.Duration
+
+	mu      sync.Mutex
+	entries map[K]cacheEntry[V]
+}
+
+type cacheEntry[V any] struct {
+	version uint64
+	at      time.Time
+	value   V
+}
+
+// NewReadCache returns a cache of up to size reads of tables.
+func NewReadCache[K comparable, V any](s *Store, size int, tables ...Table) *ReadCache[K, V] {
+	return &ReadCache[K, V]{changes: s.changes, tables: tables, size: size, maxAge: cacheMaxAge, entries: make(map[K]cacheEntry[V])}
+}
+
+// MaxAge bounds how long a read is reused (else a minute), for values that
+// also hold what the database does not know (AWS's state). It returns c.
+func (c *ReadCache[K, V]) MaxAge(d time.Duration) *ReadCache[K, V] {
+	c.maxAge = min(d, cacheMaxAge)
+	return c
+}
+
+// Get returns key's value, from the cache if none of the tables has been
+// written since it was read, else from load, whose result is kept unless
+// it is an error.
+func (c *ReadCache[K, V]) Get(ctx context.Context, key K, load func(context.Context) (V, error)) (V, error) {
+	version, ok := c.changes.version(c.tables)
+	if !ok {
+		return load(ctx)
+	}
+	now := time.Now()
+	c.mu.Lock()
+	e, hit := c.entries[key]
+	c.mu.Unlock()
+	if hit && e.version == version && now.Sub(e.at) < c.maxAge {
+		return e.value, nil
+	}
+	v, err := load(ctx)
+	if err != nil {
+		return v, err
+	}
+	c.mu.Lock()
+	if _, had := c.entries[key]; !had && len(c.entries) >= c.size {
+		for k := range c.entries {
+			delete(c.entries, k)
+			break
+		}
+	}
+	// Tagged with the version from before the read: a write that landed
+	// during it has moved the version already, or will when its notice
+	// arrives, and the entry is then never used.
+	c.entries[key] = cacheEntry[V]{version: version, at: now, value: v}
+	c.mu.Unlock()
+	return v, nil
+}
