@@ -17,6 +17,9 @@ var compressedTypes = map[string]bool{
 	"text/css": true, "text/javascript": true, "application/javascript": true, "image/svg+xml": true,
 }
 
+// minCompressed is the smallest body worth compressing.
+const minCompressed = 1024
+
 // compressible reports whether a response of content type ct is compressed.
 func compressible(ct string) bool {
 	mt, _, err := mime.ParseMediaType(ct)
@@ -32,7 +35,7 @@ func compressible(ct string) bool {
 func (s *Server) compress(next http.Handler) http.Handler {
 	wrap, err := gzhttp.NewWrapper(
 		gzhttp.CompressionLevel(gzip.BestSpeed),
-		gzhttp.MinSize(1024),
+		gzhttp.MinSize(minCompressed),
 		gzhttp.ContentTypeFilter(compressible),
 	)
 	if err != nil { // the options above are constants

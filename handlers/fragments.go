@@ -148,38 +148,35 @@ func writeSpliced(w http.ResponseWriter, r *http.Request, status int, contentTyp
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Add("Vary", "Accept-Encoding")
-	if !acceptsGzip(r.Header.Values("Accept-Encoding")) {
-		h.Set("Content-Length", strconv.Itoa(len(l.head)+len(f.html)+len(l.tail)))
+	size := len(l.head) + len(f.html) + len(l.tail)
+	if size < minCompressed || !acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		h.Set("Content-Length", strconv.Itoa(size))
 		w.WriteHeader(status)
 		w.Write(l.head)
 		w.Write(f.html)
 		w.Write(l.tail)
 		return
 	}
-	body := gzipSpliced(l, f)
+	blocks := f.deflated()
+	crc := crc32.Update(crc32.Update(crc32.ChecksumIEEE(l.head), crc32.IEEETable, f.html), crc32.IEEETable, l.tail)
+	var trailer [8]byte
+	binary.LittleEndian.PutUint32(trailer[:4], crc)
+	binary.LittleEndian.PutUint32(trailer[4:], uint32(size))
 	// Already encoded: the compress middleware passes it through.
 	h.Set("Content-Encoding", "gzip")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Content-Length", strconv.Itoa(len(gzipHeader)+len(l.headBlocks)+len(blocks)+len(l.tailBlocks)+len(trailer)))
 	w.WriteHeader(status)
-	w.Write(body)
+	w.Write(gzipHeader)
+	w.Write(l.headBlocks)
+	w.Write(blocks)
+	w.Write(l.tailBlocks)
+	w.Write(trailer[:])
 }
 
 // gzipHeader is a gzip member's header (RFC 1952): DEFLATE, no name, no
-// time, unknown OS.
+// time, unknown OS. A member is this header, DEFLATE data and a trailer
+// (the CRC-32 and the length of what it holds).
 var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255}
-
-// gzipSpliced is f in l as one gzip member.
-func gzipSpliced(l *layout, f *fragment) []byte {
-	blocks := f.deflated()
-	out := make([]byte, 0, len(gzipHeader)+len(l.headBlocks)+len(blocks)+len(l.tailBlocks)+8)
-	out = append(out, gzipHeader...)
-	out = append(out, l.headBlocks...)
-	out = append(out, blocks...)
-	out = append(out, l.tailBlocks...)
-	crc := crc32.Update(crc32.Update(crc32.ChecksumIEEE(l.head), crc32.IEEETable, f.html), crc32.IEEETable, l.tail)
-	out = binary.LittleEndian.AppendUint32(out, crc)
-	return binary.LittleEndian.AppendUint32(out, uint32(len(l.head)+len(f.html)+len(l.tail)))
-}
 
 // acceptsGzip reports whether Accept-Encoding values admit gzip (RFC 9110
 // 12.5.3): named with a q above 0, or else covered by "*" with one.

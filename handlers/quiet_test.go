@@ -214,29 +214,3 @@ func (q *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.T
 }
 
 func (q *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
-// TestHistoryPageQueries: a signed-in history page view asks the database
-// twice: its session with its user, and the page of deployments.
-func TestHistoryPageQueries(t *testing.T) {
-	cfg, err := pgxpool.ParseConfig(storetest.NewURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	counter := &queryCounter{}
-	cfg.ConnConfig.Tracer = counter
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	c := serveConsole(t, store.New(pool))
-	c.addUser("ada", store.RoleViewer)
-	b := c.browser()
-	wantStatus(t, b.login("ada", testPassword), http.StatusSeeOther)
-	wantStatus(t, b.get("/deployments"), http.StatusOK)
-	before := counter.n.Load()
-	wantStatus(t, b.get("/deployments"), http.StatusOK)
-	if n := counter.n.Load() - before; n != 2 {
-		t.Errorf("a history page view made %d queries, want 2", n)
-	}
-}

@@ -22,8 +22,8 @@ type views struct {
 
 func newViews(st *store.Store) *views {
 	return &views{
-		history: store.NewReadCache[historyKey, *fragment](st, 1024, store.Deployments),
-		apiList: store.NewReadCache[historyKey, *fragment](st, 1024, store.Deployments),
+		history: store.NewReadCache[historyKey, *fragment](st, 256, store.Deployments),
+		apiList: store.NewReadCache[historyKey, *fragment](st, 256, store.Deployments),
 		detail:  store.NewReadCache[detailKey, detailView](st, 256, store.Deployments, store.DeploymentSteps, store.Services),
 		// A Services page also shows AWS's view of each service, read
 		// through Server.live: it is kept no longer than that (so AWS's

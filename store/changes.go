@@ -6,8 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -170,6 +170,10 @@ func (s *Store) Sync(ctx context.Context) error {
 // reuse reads.
 func (s *Store) Following() bool { return s.changes.following.Load() }
 
+// followerName is the listening connection's application_name, as
+// pg_stat_activity shows it.
+const followerName = "ecsconsole changes"
+
 // followCheck is how long the listening connection may stay silent before
 // it is checked with a query: a connection that died without a word (no
 // TCP reset) stops the reuse within this long.
@@ -177,6 +181,8 @@ const followCheck = 5 * time.Second
 
 func (s *Store) listen(ctx context.Context) error {
 	cfg := s.pool.Config().ConnConfig.Copy()
+	cfg.Tracer = nil // the pool's tracing is for the pool's statements
+	cfg.RuntimeParams["application_name"] = followerName
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	conn, err := pgx.ConnectConfig(cctx, cfg)
 	cancel()

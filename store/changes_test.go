@@ -1,0 +1,155 @@
+package store_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole/store/storetest"
+)
+
+// counting is a ReadCache load that counts its calls.
+type counting struct{ n atomic.Int64 }
+
+func (c *counting) load(context.Context) (int64, error) { return c.n.Add(1), nil }
+
+func TestReadCacheReusesUntilAnyoneWrites(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.NewURL(t)
+	open := func() *store.Store {
+		pool, err := pgxpool.New(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		st := store.New(pool)
+		storetest.Follow(t, st)
+		return st
+	}
+	mine, other := open(), open()
+	cache := store.NewReadCache[string, int64](mine, 10, store.Users)
+	var loads counting
+	get := func() int64 {
+		t.Helper()
+		v, err := cache.Get(ctx, "k", loads.load)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if get() != 1 || get() != 1 || get() != 1 {
+		t.Fatalf("three reads loaded %d times, want once", loads.n.Load())
+	}
+	// A write through this store is seen at once.
+	if _, err := mine.CreateUser(ctx, "ada", store.RoleViewer, "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	if v := get(); v != 2 {
+		t.Fatalf("after this store's write the read was reused (load %d)", v)
+	}
+	// Another console's write, once heard.
+	if _, err := other.CreateUser(ctx, "bob", store.RoleViewer, "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	if err := mine.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v := get(); v != 3 {
+		t.Fatalf("after another console's write the read was reused (load %d)", v)
+	}
+	// A write to a table the read does not depend on changes nothing.
+	if err := other.Audit(ctx, store.AuditEvent{Actor: "system", Action: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := mine.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v := get(); v != 3 {
+		t.Fatalf("an audit event made a read of users load again (load %d)", v)
+	}
+	// Plain SQL from any client is heard too (the tables' triggers).
+	if _, err := other.Pool().Exec(ctx, `UPDATE users SET role = 'admin' WHERE username = 'bob'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := mine.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v := get(); v != 4 {
+		t.Fatalf("after an UPDATE by plain SQL the read was reused (load %d)", v)
+	}
+	// Errors are not kept.
+	fails := 0
+	for range 2 {
+		if _, err := cache.Get(ctx, "bad", func(context.Context) (int64, error) { fails++; return 0, context.Canceled }); err == nil {
+			t.Fatal("a failed load returned no error")
+		}
+	}
+	if fails != 2 {
+		t.Errorf("a failed load was kept: %d loads for two reads", fails)
+	}
+}
+
+func TestReadCacheReusesNothingWithoutFollowing(t *testing.T) {
+	st := store.New(storetest.NewPool(t)) // not following
+	cache := store.NewReadCache[string, int64](st, 10, store.Users)
+	var loads counting
+	for range 3 {
+		if _, err := cache.Get(context.Background(), "k", loads.load); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if loads.n.Load() != 3 {
+		t.Errorf("a store that does not follow the database reused reads: %d loads for 3 reads", loads.n.Load())
+	}
+	if err := st.Sync(context.Background()); err != nil {
+		t.Errorf("Sync without following: %v", err)
+	}
+}
+
+// TestFollowForgetsWhatItReadWhenItsConnectionDies: notices sent while the
+// listening connection is down are lost, so reads from before are not
+// reused after it; meanwhile every read goes to the database.
+func TestFollowForgetsWhatItReadWhenItsConnectionDies(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.NewStore(t)
+	cache := store.NewReadCache[string, int64](st, 10, store.Users)
+	var loads counting
+	get := func() int64 {
+		v, err := cache.Get(ctx, "k", loads.load)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	get()
+	if get() != 1 {
+		t.Fatal("not reused while following")
+	}
+	var killed int
+	if err := st.Pool().QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = 'ecsconsole changes' AND datname = current_database()`).Scan(&killed); err != nil || killed != 1 {
+		t.Fatalf("terminating the listening connection: %d, %v", killed, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for st.Following() && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	// Down or back already: either way the old read is gone.
+	if v := get(); v == 1 {
+		t.Fatal("a read from before the connection died was reused")
+	}
+	for !st.Following() {
+		if time.Now().After(deadline) {
+			t.Fatal("the store did not listen again within 5 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	n := get()
+	if get() != n {
+		t.Error("reads are not reused once the store listens again")
+	}
+}
