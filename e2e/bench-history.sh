@@ -24,7 +24,7 @@ psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE
 DATABASE_URL=$url "$tmp/ecsconsole" migrate up >/dev/null
 spec=$(jq -c . deploy/testdata/spec-journey.json)
 echo "seeding $n deployments…"
-psql "$url" -q -v spec="$spec" -v n="$n" -f e2e/bench-seed.sql
+psql "$url" -q -v spec="$spec" -v n="$n" -v services=1000 -f e2e/bench-seed.sql
 
 echo 'a long benchmark password' | DATABASE_URL=$url "$tmp/ecsconsole" user add --username bench --role viewer --password-stdin >/dev/null
 DATABASE_URL=$url "$tmp/ecsconsole" serve --addr "$addr" --sandbox --log-level warn >/dev/null 2>"$tmp/log" &

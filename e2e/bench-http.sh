@@ -2,24 +2,29 @@
 # make bench-http: every page of the console under load from a second
 # process (wrk), next to a bare net/http handler (e2e/benchbare) measured in
 # the same run, on a fresh database seeded with N deployments (default
-# 1,000,000) over 1,000 services and 100,000 audit events. Each page is
-# measured at 1 connection (wrk -t1 -c1) and 32 connections (wrk -t2 -c32),
+# 1,000,000) over BENCH_SERVICES services (default 1,000) and 100,000
+# audit events. Each page is measured at 1 connection (wrk -t1 -c1) and 32
+# connections (wrk -t2 -c32),
 # BENCH_RUNS times (default 3) for BENCH_DURATION each (default 10s), the
 # runs interleaved so that the bare handler and the pages share the
 # machine's moods. It prints one table: min/median/max req/s and p99, the
 # median req/s as a share of the bare handler's, and the median p99 as a
-# multiple of the bare handler's.
+# multiple of the bare handler's. Pages asked again are served from memory
+# (handlers' views); "history, a random page each time" asks for a page
+# of the history at a random cursor on every request, so that each one
+# reads the database and renders: what a page costs the first time.
 #   e2e/bench-http.sh [N]
 # Environment: ECSCONSOLE_BENCH_POSTGRES (admin URL, default the server on
 # 127.0.0.1:5432), ECSCONSOLE_BENCH_DB (database, dropped and recreated),
 # ECSCONSOLE_BENCH_PORT (console; the bare handler listens on the next port),
 # BENCH_ACCEPT_ENCODING (sent by wrk, default gzip as browsers do),
 # BENCH_KEEP_DB=1 (keep the seeded database, and reuse it when it already
-# holds N deployments).
+# holds N deployments over BENCH_SERVICES services).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 n=${1:-1000000}
+services=${BENCH_SERVICES:-1000}
 runs=${BENCH_RUNS:-3}
 dur=${BENCH_DURATION:-10s}
 admin=${ECSCONSOLE_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -38,16 +43,16 @@ command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"
 go build -o "$tmp/ecsconsole" ./cmd/ecsconsole
 go build -o "$tmp/benchbare" ./e2e/benchbare
 
-have=$(psql "$url" -Atc 'SELECT count(*) FROM deployments' 2>/dev/null || true)
-if [ "${BENCH_KEEP_DB:-}" = 1 ] && [ "$have" = "$n" ]; then
-  echo "reusing $db with $n deployments" >&2
+have=$(psql "$url" -Atc "SELECT count(*) || '/' || (SELECT count(*) FROM services) FROM deployments" 2>/dev/null || true)
+if [ "${BENCH_KEEP_DB:-}" = 1 ] && [ "$have" = "$n/$services" ]; then
+  echo "reusing $db with $n deployments over $services services" >&2
   DATABASE_URL=$url "$tmp/ecsconsole" migrate up >/dev/null
 else
   psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
   DATABASE_URL=$url "$tmp/ecsconsole" migrate up >/dev/null
   spec=$(jq -c . deploy/testdata/spec-journey.json)
   echo "seeding $n deployments…" >&2
-  psql "$url" -q -v spec="$spec" -v n="$n" -f e2e/bench-seed.sql
+  psql "$url" -q -v spec="$spec" -v n="$n" -v services="$services" -f e2e/bench-seed.sql
   echo 'a long benchmark password' | DATABASE_URL=$url "$tmp/ecsconsole" user add --username bench --role admin --password-stdin >/dev/null
   psql "$url" -qc 'VACUUM ANALYZE'
 fi
@@ -62,10 +67,14 @@ curl -sf -c "$tmp/jar" -o /dev/null -d 'username=bench&password=a long benchmark
 cookie="ecsconsole_session=$(awk '/ecsconsole_session/ {print $7}' "$tmp/jar")"
 
 latest=$(psql "$url" -Atc 'SELECT max(id) FROM deployments')
-# label|path|auth: the pages, in the order of the table.
+# A wrk script asking for the history at a random cursor on each request.
+printf '%s\n' 'math.randomseed(os.time())' \
+  "request = function() return wrk.format(nil, \"/deployments?cursor=\" .. math.random(2, $latest)) end" >"$tmp/random-cursor.lua"
+# label|path|auth[|wrk script]: the pages, in the order of the table.
 pages=(
   "bare net/http hello|http://$bare/|none"
   "history first page|http://$addr/deployments|cookie"
+  "history, a random page each time|http://$addr/deployments|cookie|$tmp/random-cursor.lua"
   "history deep cursor|http://$addr/deployments?cursor=$((latest / 2))|cookie"
   "history by service|http://$addr/deployments?service=c7/s7|cookie"
   "history by status|http://$addr/deployments?status=failed|cookie"
@@ -75,7 +84,7 @@ pages=(
   "audit|http://$addr/audit|cookie"
 )
 for p in "${pages[@]}"; do # every page answers 200 before it is measured
-  IFS='|' read -r label target auth <<<"$p"
+  IFS='|' read -r label target auth _ <<<"$p"
   h=(); [ "$auth" = cookie ] && h=(-H "Cookie: $cookie"); [ "$auth" = token ] && h=(-H "Authorization: Bearer $token")
   code=$(curl -s -o /dev/null -w '%{http_code}' "${h[@]}" "$target")
   [ "$code" = 200 ] || { echo "$label ($target) answered $code" >&2; exit 1; }
@@ -83,9 +92,10 @@ done
 
 # One wrk run: prints "req/s p99_ms non2xx".
 measure() {
-  local threads=$1 conns=$2 target=$3 auth=$4 h=(-H "Accept-Encoding: $enc")
+  local threads=$1 conns=$2 target=$3 auth=$4 script=$5 h=(-H "Accept-Encoding: $enc")
   [ "$auth" = cookie ] && h+=(-H "Cookie: $cookie")
   [ "$auth" = token ] && h+=(-H "Authorization: Bearer $token")
+  [ -n "$script" ] && h+=(-s "$script")
   wrk -t"$threads" -c"$conns" -d"$dur" --latency "${h[@]}" "$target" | awk '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /m$/) return v * 60000; return v * 1000 }
     /Requests\/sec/ {rps = $2} /^ +99%/ {p99 = ms($2)} /Non-2xx/ {bad = $NF}
@@ -98,14 +108,14 @@ for run in $(seq 1 "$runs"); do
   for tc in "1 1" "2 32"; do
     read -r threads conns <<<"$tc"
     for p in "${pages[@]}"; do
-      IFS='|' read -r label target auth <<<"$p"
-      echo "$conns|$label|$(measure "$threads" "$conns" "$target" "$auth")" >>"$tmp/results"
+      IFS='|' read -r label target auth script <<<"$p"
+      echo "$conns|$label|$(measure "$threads" "$conns" "$target" "$auth" "$script")" >>"$tmp/results"
     done
   done
 done
 
 # The table: per page and concurrency, min/median/max over the runs.
-printf '# %s deployments, %s runs of %s, Accept-Encoding: %s, %s, nproc %s\n' "$n" "$runs" "$dur" "$enc" "$(date -u +%FT%TZ)" "$(nproc)"
+printf '# %s deployments over %s services, %s runs of %s, Accept-Encoding: %s, %s, nproc %s\n' "$n" "$services" "$runs" "$dur" "$enc" "$(date -u +%FT%TZ)" "$(nproc)"
 awk -F'|' '
   function sort3(a, k,   i, j, t) { for (i = 2; i <= k; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t } }
   { split($3, f, " "); key = $1 "|" $2; if (!(key in cnt)) order[++nk] = key
