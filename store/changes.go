@@ -233,6 +233,7 @@ type ReadCache[K comparable, V any] struct {
 
 	mu      sync.Mutex
 	entries map[K]cacheEntry[V]
+	loading map[flightKey[K]]*flight[V]
 }
 
 type cacheEntry[V any] struct {
@@ -241,9 +242,24 @@ type cacheEntry[V any] struct {
 	value   V
 }
 
+// A flight is a load under way; requests for the same key at the same
+// version wait for it instead of loading too (a page whose entry just
+// went stale, asked by 32 people at once, is read once).
+type flight[V any] struct {
+	done  chan struct{}
+	value V
+	err   error
+}
+
+type flightKey[K comparable] struct {
+	key     K
+	version uint64
+}
+
 // NewReadCache returns a cache of up to size reads of tables.
 func NewReadCache[K comparable, V any](s *Store, size int, tables ...Table) *ReadCache[K, V] {
-	return &ReadCache[K, V]{changes: s.changes, tables: tables, size: size, maxAge: cacheMaxAge, entries: make(map[K]cacheEntry[V])}
+	return &ReadCache[K, V]{changes: s.changes, tables: tables, size: size, maxAge: cacheMaxAge,
+		entries: make(map[K]cacheEntry[V]), loading: make(map[flightKey[K]]*flight[V])}
 }
 
 // MaxAge bounds how long a read is reused (else a minute), for values that
@@ -262,13 +278,38 @@ func (c *ReadCache[K, V]) Get(ctx context.Context, key K, load func(context.Cont
 		return load(ctx)
 	}
 	now := time.Now()
+	fk := flightKey[K]{key, version}
 	c.mu.Lock()
 	e, hit := c.entries[key]
-	c.mu.Unlock()
 	if hit && e.version == version && now.Sub(e.at) < c.maxAge {
+		c.mu.Unlock()
 		return e.value, nil
 	}
-	v, err := load(ctx)
+	if f, ok := c.loading[fk]; ok {
+		c.mu.Unlock()
+		select {
+		case <-f.done:
+			if f.err == nil {
+				return f.value, nil
+			}
+			// Its error may be its own (a request gone): try ours.
+			return load(ctx)
+		case <-ctx.Done():
+			var zero V
+			return zero, ctx.Err()
+		}
+	}
+	f := &flight[V]{done: make(chan struct{}), err: errors.New("the load did not finish")}
+	c.loading[fk] = f
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.loading, fk)
+		c.mu.Unlock()
+		close(f.done)
+	}()
+	f.value, f.err = load(ctx)
+	v, err := f.value, f.err
 	if err != nil {
 		return v, err
 	}

@@ -153,3 +153,36 @@ func TestFollowForgetsWhatItReadWhenItsConnectionDies(t *testing.T) {
 		t.Error("reads are not reused once the store listens again")
 	}
 }
+
+// TestReadCacheLoadsOnceForConcurrentMisses: requests missing the same key
+// at once share one load.
+func TestReadCacheLoadsOnceForConcurrentMisses(t *testing.T) {
+	st := storetest.NewStore(t)
+	cache := store.NewReadCache[string, int64](st, 10, store.Users)
+	var loads atomic.Int64
+	release := make(chan struct{})
+	slow := func(context.Context) (int64, error) {
+		<-release
+		return loads.Add(1), nil
+	}
+	results := make(chan int64, 20)
+	for range 20 {
+		go func() {
+			v, err := cache.Get(context.Background(), "k", slow)
+			if err != nil {
+				t.Error(err)
+			}
+			results <- v
+		}()
+	}
+	time.Sleep(50 * time.Millisecond) // let them all miss
+	close(release)
+	for range 20 {
+		if v := <-results; v != 1 {
+			t.Errorf("a request got load %d, want the first", v)
+		}
+	}
+	if n := loads.Load(); n != 1 {
+		t.Errorf("20 concurrent misses loaded %d times, want once", n)
+	}
+}
