@@ -77,6 +77,15 @@ func historyQuery(q url.Values) string {
 	return kept.Encode()
 }
 
+// typedFilter is the filter's inputs as typed, which the page shows back.
+func typedFilter(q url.Values) string {
+	typed := url.Values{}
+	for _, k := range historyFields {
+		typed[k] = q[k]
+	}
+	return typed.Encode()
+}
+
 func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	d := web.DeploymentsList{Filter: web.FilterForm(), Statuses: statusNames(), Query: historyQuery(q)}
@@ -90,7 +99,7 @@ func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 		})
 	}
 	me, _ := userFrom(r.Context())
-	key := historyKey{filter: f, cursor: q.Get("cursor"), limit: 50, canDeploy: me.Role.AtLeast(store.RoleDeployer)}
+	key := historyKey{filter: f, typed: typedFilter(q), cursor: q.Get("cursor"), limit: 50, canDeploy: me.Role.AtLeast(store.RoleDeployer)}
 	content, err := s.views.history.Get(r.Context(), key, func(ctx context.Context) (*fragment, error) {
 		list, next, err := s.store.ListDeploymentSummaries(ctx, key.filter, key.cursor, key.limit)
 		if err != nil {

@@ -35,9 +35,11 @@ func newViews(st *store.Store) *views {
 }
 
 // historyKey is one page of a filtered history, for a viewer who may
-// deploy or not.
+// deploy or not. A page shows its filter's inputs back as they were typed
+// (typedFilter): " web" and "web" filter alike but are two pages.
 type historyKey struct {
 	filter    store.DeploymentFilter
+	typed     string
 	cursor    string
 	limit     int
 	canDeploy bool

@@ -111,6 +111,12 @@ func TestPagesServedFromMemory(t *testing.T) {
 		}
 	}
 
+	// A filter is shown back as typed, though " web" and "web" filter alike.
+	wantStatus(t, ada.get("/deployments?service=web"), http.StatusOK)
+	if page := body(t, ada.get("/deployments?service=+web")); !strings.Contains(page, `value=" web"`) {
+		t.Error(`a history filtered by " web" shows another page's filter (asked after "web")`)
+	}
+
 	// The other console deploys: the first one's next view reads again and
 	// shows it, to everyone.
 	insertDeployment(t, b, "worker", "written by the other console")
