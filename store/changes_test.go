@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ecsconsole/ecsconsole/store"
@@ -184,5 +185,79 @@ func TestReadCacheLoadsOnceForConcurrentMisses(t *testing.T) {
 	}
 	if n := loads.Load(); n != 1 {
 		t.Errorf("20 concurrent misses loaded %d times, want once", n)
+	}
+}
+
+// TestOwnWritesCountAtOnce: every write method counts its tables when it
+// returns, before (and without) the database's notice, so that a request
+// after a write on the same console never sees what it replaced.
+func TestOwnWritesCountAtOnce(t *testing.T) {
+	ctx := context.Background()
+	st := store.New(storetest.NewPool(t))
+	store.Deafen(st)
+	u, err := st.CreateUser(ctx, "ada", store.RoleDeployer, "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := st.CreateToken(ctx, u.ID, "ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep, err := st.CreateDeployment(ctx, store.NewDeployment{ServiceKey: "us-east-1/demo/web", Region: "us-east-1",
+		Cluster: "demo", Service: "web", Spec: []byte(`{}`), CreatedBy: "ada"}, func(context.Context, pgx.Tx, store.Deployment) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions := st.Sessions(time.Hour)
+	for _, w := range []struct {
+		name  string
+		table store.Table
+		write func() error
+	}{
+		{"CreateUser", store.Users, func() error {
+			_, err := st.CreateUser(ctx, "bob", store.RoleViewer, "correct horse battery")
+			return err
+		}},
+		{"SetRole", store.Users, func() error { return st.SetRole(ctx, u.ID, store.RoleAdmin) }},
+		{"SetDisabled", store.Users, func() error { return st.SetDisabled(ctx, u.ID, false) }},
+		{"CreateToken", store.APITokens, func() error { _, _, err := st.CreateToken(ctx, u.ID, "other"); return err }},
+		{"RevokeToken", store.APITokens, func() error { return st.RevokeToken(ctx, tok.ID) }},
+		{"session commit", store.Sessions, func() error { return sessions.CommitCtx(ctx, "tok", []byte("x"), time.Now().Add(time.Hour)) }},
+		{"session delete", store.Sessions, func() error { return sessions.DeleteCtx(ctx, "tok") }},
+		{"Audit", store.AuditEvents, func() error { return st.Audit(ctx, store.AuditEvent{Actor: "ada", Action: "test"}) }},
+		{"CreateDeployment", store.Deployments, func() error {
+			_, err := st.CreateDeployment(ctx, store.NewDeployment{ServiceKey: "us-east-1/demo/api", Region: "us-east-1",
+				Cluster: "demo", Service: "api", Spec: []byte(`{}`), CreatedBy: "ada"}, func(context.Context, pgx.Tx, store.Deployment) error { return nil })
+			return err
+		}},
+		{"CreateDeployment (services)", store.Services, func() error {
+			_, err := st.CreateDeployment(ctx, store.NewDeployment{ServiceKey: "us-east-1/demo/jobs", Region: "us-east-1",
+				Cluster: "demo", Service: "jobs", Spec: []byte(`{}`), CreatedBy: "ada"}, func(context.Context, pgx.Tx, store.Deployment) error { return nil })
+			return err
+		}},
+		{"StartDeployment", store.Deployments, func() error { _, err := st.StartDeployment(ctx, dep.ID); return err }},
+		{"SetDeploymentOutputs", store.Deployments, func() error { return st.SetDeploymentOutputs(ctx, dep.ID, store.Outputs{URL: "https://x"}) }},
+		{"StartStep", store.DeploymentSteps, func() error { return st.StartStep(ctx, dep.ID, "cluster") }},
+		{"SetStepProgress", store.DeploymentSteps, func() error { return st.SetStepProgress(ctx, dep.ID, "cluster", "1 of 2") }},
+		{"FinishStep", store.DeploymentSteps, func() error {
+			return st.FinishStep(ctx, dep.ID, "cluster", store.StepResult{Status: store.StepSucceeded})
+		}},
+		{"FinishDeployment", store.Deployments, func() error {
+			return st.FinishDeployment(ctx, dep.ID, store.DeploymentResult{Status: store.StatusSucceeded})
+		}},
+		{"FinishDeployment (services)", store.Services, func() error {
+			return st.FinishDeployment(ctx, dep.ID, store.DeploymentResult{Status: store.StatusSucceeded})
+		}},
+	} {
+		cache := store.NewReadCache[string, int64](st, 10, w.table)
+		var loads counting
+		cache.Get(ctx, "k", loads.load)
+		cache.Get(ctx, "k", loads.load)
+		if err := w.write(); err != nil {
+			t.Fatalf("%s: %v", w.name, err)
+		}
+		if v, _ := cache.Get(ctx, "k", loads.load); v != 2 {
+			t.Errorf("after %s a read of its table was reused", w.name)
+		}
 	}
 }
