@@ -21,7 +21,7 @@ import (
 // content, the same for everyone allowed to see it, inside each viewer's
 // own layout (views keeps them). Compressed responses splice it in without
 // compressing it again: a gzip stream's DEFLATE data is a sequence of
-// blocks, so the layout's head and tail (a few hundred bytes) are
+// blocks, so the layout's head and tail (a few KB, per viewer) are
 // compressed per response and the fragment's blocks, compressed once on
 // first use, are copied between them.
 type fragment struct {
