@@ -83,6 +83,9 @@ func (c *changes) releaseSyncs() {
 }
 
 func (c *changes) noticed(payload string) {
+	if strings.HasPrefix(payload, probePrefix) {
+		return // another console's probe
+	}
 	if marker, ok := strings.CutPrefix(payload, syncPrefix); ok {
 		c.mu.Lock()
 		if ch, ok := c.syncs[marker]; ok {
@@ -108,15 +111,23 @@ func (c *changes) noticed(payload string) {
 // cached before it, since notices may have been missed meanwhile.
 func (s *Store) Follow(ctx context.Context, logger *slog.Logger) {
 	delay := 100 * time.Millisecond
-	for {
+	for failures := 0; ; failures++ {
 		err := s.listen(ctx)
+		if s.changes.following.Load() {
+			failures, delay = 0, 100*time.Millisecond // it had worked
+		}
 		s.changes.following.Store(false)
 		s.changes.wroteAll()
 		s.changes.releaseSyncs() // nothing is reused until the next listen
 		if ctx.Err() != nil {
 			return
 		}
-		logger.Warn("not following database changes; pages read the database until it is back", "error", err.Error(), "retry_in", delay.String())
+		// Said once per outage, not at every retry.
+		level := slog.LevelDebug
+		if failures == 0 {
+			level = slog.LevelWarn
+		}
+		logger.Log(ctx, level, "not following database changes; pages read the database until it is back", "error", err.Error(), "retry_in", delay.String())
 		select {
 		case <-ctx.Done():
 			return
@@ -174,10 +185,16 @@ func (s *Store) Following() bool { return s.changes.following.Load() }
 // pg_stat_activity shows it.
 const followerName = "ecsconsole changes"
 
-// followCheck is how long the listening connection may stay silent before
-// it is checked with a query: a connection that died without a word (no
-// TCP reset) stops the reuse within this long.
+// followCheck is how long the listening connection may stay silent
+// before a probe checks that notices still reach it, and how long the
+// probe may take. A notice is sent through the pool, as writes are, and
+// must come back on the listening connection: a connection that died
+// without a word, or a pooler that drops LISTEN (PgBouncer in transaction
+// mode), stops the reuse within two checks.
 const followCheck = 5 * time.Second
+
+// probePrefix marks Follow's own probes.
+const probePrefix = "probe:"
 
 func (s *Store) listen(ctx context.Context) error {
 	cfg := s.pool.Config().ConnConfig.Copy()
@@ -193,14 +210,25 @@ func (s *Store) listen(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+changeChannel); err != nil {
 		return err
 	}
-	s.changes.wroteAll()
-	s.changes.following.Store(true)
+	// Reads are reused only once a probe has made the round trip.
+	probe, err := s.sendProbe(ctx)
+	if err != nil {
+		return err
+	}
 	for {
 		wctx, cancel := context.WithTimeout(ctx, followCheck)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {
 		case err == nil:
+			if probe != "" && n.Payload == probe {
+				probe = ""
+				if !s.changes.following.Load() {
+					s.changes.wroteAll()
+					s.changes.following.Store(true)
+				}
+				continue
+			}
 			s.changes.noticed(n.Payload)
 			continue
 		case ctx.Err() != nil:
@@ -208,13 +236,27 @@ func (s *Store) listen(ctx context.Context) error {
 		case !errors.Is(err, context.DeadlineExceeded):
 			return err
 		}
-		pctx, cancel := context.WithTimeout(ctx, followCheck)
-		_, err = conn.Exec(pctx, "SELECT 1")
-		cancel()
-		if err != nil {
+		if probe != "" {
+			return fmt.Errorf("a notice sent %v ago has not come back: notices do not reach this console", followCheck)
+		}
+		if probe, err = s.sendProbe(ctx); err != nil {
 			return err
 		}
 	}
+}
+
+// sendProbe notifies the changes channel through the pool and returns the
+// payload to expect back.
+func (s *Store) sendProbe(ctx context.Context) (string, error) {
+	var b [8]byte
+	rand.Read(b[:])
+	payload := probePrefix + hex.EncodeToString(b[:])
+	pctx, cancel := context.WithTimeout(ctx, followCheck)
+	defer cancel()
+	if _, err := s.pool.Exec(pctx, `SELECT pg_notify($1, $2)`, s.probeChannel, payload); err != nil {
+		return "", err
+	}
+	return payload, nil
 }
 
 // cacheMaxAge bounds how long a read is reused even when no write was

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -262,5 +263,27 @@ func TestOwnWritesCountAtOnce(t *testing.T) {
 		if v, _ := cache.Get(ctx, "k", loads.load); v != 2 {
 			t.Errorf("after %s a read of its table was reused", w.name)
 		}
+	}
+}
+
+// TestFollowNeedsItsProbesBack: a console whose notices do not come back
+// (a pooler that drops LISTEN) never reuses a read.
+func TestFollowNeedsItsProbesBack(t *testing.T) {
+	st := store.New(storetest.NewPool(t))
+	store.ProbeElsewhere(st)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); st.Follow(ctx, slog.New(slog.DiscardHandler)) }()
+	t.Cleanup(func() { cancel(); <-done })
+	cache := store.NewReadCache[string, int64](st, 10, store.Users)
+	var loads counting
+	for deadline := time.Now().Add(6 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if st.Following() {
+			t.Fatal("the store follows changes though its probes never come back")
+		}
+		cache.Get(ctx, "k", loads.load)
+	}
+	if n := loads.n.Load(); n < 50 {
+		t.Errorf("%d loads for %d reads", n, 60)
 	}
 }

@@ -23,12 +23,15 @@ type Store struct {
 	pool    *pgxpool.Pool
 	changes *changes
 	tokens  *ReadCache[string, tokenUse]
+	// probeChannel is where Follow sends its probes: changeChannel, but
+	// for a test of probes that never come back.
+	probeChannel string
 }
 
 // New returns a Store on pool. Its ReadCaches reuse nothing until Follow
 // runs.
 func New(pool *pgxpool.Pool) *Store {
-	s := &Store{pool: pool, changes: &changes{}}
+	s := &Store{pool: pool, changes: &changes{}, probeChannel: changeChannel}
 	s.tokens = NewReadCache[string, tokenUse](s, tokenCacheSize, APITokens, Users)
 	return s
 }
