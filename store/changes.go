@@ -41,8 +41,9 @@ const changeChannel = "ecsconsole_changes"
 // current while they have not moved.
 type changes struct {
 	counts [numTables]atomic.Uint64
-	// following is set while the listening connection is up: only then
-	// does a count move for every write, so only then may reads be reused.
+	// following is set while the listening connection is up and its
+	// probes come back: only then does a count move for every write, so
+	// only then may reads be reused.
 	following atomic.Bool
 
 	mu    sync.Mutex
