@@ -209,20 +209,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		http.Error(w, `{"error":{"code":"internal","message":"Something went wrong."}}`, http.StatusInternalServerError)
 		return
 	}
-	writeEncodedJSON(w, status, buf)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(buf)
 }
 
 // encodeJSON is a response body: v as JSON and a newline.
 func encodeJSON(v any) ([]byte, error) {
 	buf, err := json.Marshal(v)
 	return append(buf, '\n'), err
-}
-
-// writeEncodedJSON answers with a body encodeJSON made.
-func writeEncodedJSON(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(body)
 }
 
 // render renders c into a buffer first, so a template failure is a clean 500.
