@@ -201,7 +201,7 @@ func (s *Server) unmanagedServices(ctx context.Context, list []store.ServiceSumm
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var out []string
+	var candidates []string
 	for _, k := range keys {
 		rc := clusters[k]
 		names, err := s.clusters.get(ctx, k, func(ctx context.Context) ([]string, error) {
@@ -212,10 +212,17 @@ func (s *Server) unmanagedServices(ctx context.Context, list []store.ServiceSumm
 		}
 		for _, n := range names {
 			if key := k + "/" + n; !known[key] {
-				if ok, _ := s.views.known.Get(ctx, key, func(ctx context.Context) (bool, error) { return s.store.HasService(ctx, key) }); !ok {
-					out = append(out, key)
-				}
+				candidates = append(candidates, key)
 			}
+		}
+	}
+	// Services on other pages of this list are deployed too: one query
+	// for all of them. Unread, every candidate is shown.
+	deployed, _ := s.store.DeployedServices(ctx, candidates)
+	var out []string
+	for _, key := range candidates {
+		if !deployed[key] {
+			out = append(out, key)
 		}
 	}
 	return out

@@ -16,7 +16,6 @@ type views struct {
 	apiList  *store.ReadCache[historyKey, *fragment]
 	detail   *store.ReadCache[detailKey, detailView]
 	services *store.ReadCache[servicesKey, *fragment]
-	known    *store.ReadCache[string, bool]
 	audit    *store.ReadCache[int64, *fragment]
 }
 
@@ -29,7 +28,6 @@ func newViews(st *store.Store) *views {
 		// through Server.live: it is kept no longer than that (so AWS's
 		// state shows at most 2 × liveTTL late).
 		services: store.NewReadCache[servicesKey, *fragment](st, 256, store.Deployments, store.Services).MaxAge(liveTTL),
-		known:    store.NewReadCache[string, bool](st, 10000, store.Services),
 		audit:    store.NewReadCache[int64, *fragment](st, 256, store.AuditEvents),
 	}
 }

@@ -133,12 +133,22 @@ func (s *Store) Specs(ctx context.Context, ids []int64) (map[int64][]byte, error
 	return out, nil
 }
 
-// HasService reports whether the console has deployed serviceKey.
-func (s *Store) HasService(ctx context.Context, serviceKey string) (bool, error) {
-	var ok bool
-	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM services WHERE service_key = $1)`, serviceKey).Scan(&ok)
-	if err != nil {
-		return false, fmt.Errorf("looking up service %s: %w", serviceKey, err)
+// DeployedServices reports which of serviceKeys the console has deployed.
+func (s *Store) DeployedServices(ctx context.Context, serviceKeys []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(serviceKeys) == 0 {
+		return out, nil
 	}
-	return ok, nil
+	rows, err := s.pool.Query(ctx, `SELECT service_key FROM services WHERE service_key = ANY($1)`, serviceKeys)
+	if err != nil {
+		return nil, fmt.Errorf("looking up services: %w", err)
+	}
+	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("looking up services: %w", err)
+	}
+	for _, k := range keys {
+		out[k] = true
+	}
+	return out, nil
 }

@@ -236,6 +236,10 @@ func TestListServicesPagesByKey(t *testing.T) {
 	if d, err := s.ServingDeployment(ctx, "us-east-1/c/b"); err != nil || d.Service != "b" || len(d.Spec) == 0 {
 		t.Errorf("ServingDeployment = %+v, %v", d, err)
 	}
+	deployed, err := s.DeployedServices(ctx, []string{"us-east-1/c/a", "us-east-1/c/legacy", "us-east-1/c/e"})
+	if err != nil || fmt.Sprint(deployed) != "map[us-east-1/c/a:true us-east-1/c/e:true]" {
+		t.Errorf("DeployedServices = %v, %v", deployed, err)
+	}
 	if _, err := s.ServingDeployment(ctx, "us-east-1/c/zz"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown service: %v", err)
 	}
