@@ -47,7 +47,7 @@ type changes struct {
 	following atomic.Bool
 
 	mu    sync.Mutex
-	syncs map[string]chan struct{} // Sync's markers, until heard
+	syncs map[string]chan struct{} // Sync's notices, by payload, until heard
 }
 
 func (c *changes) wrote(tables ...Table) {
@@ -87,11 +87,11 @@ func (c *changes) noticed(payload string) {
 	if strings.HasPrefix(payload, probePrefix) {
 		return // another console's probe
 	}
-	if marker, ok := strings.CutPrefix(payload, syncPrefix); ok {
+	if strings.HasPrefix(payload, syncPrefix) {
 		c.mu.Lock()
-		if ch, ok := c.syncs[marker]; ok {
+		if ch, ok := c.syncs[payload]; ok {
 			close(ch)
-			delete(c.syncs, marker)
+			delete(c.syncs, payload)
 		}
 		c.mu.Unlock()
 		return
@@ -151,23 +151,21 @@ func (s *Store) Sync(ctx context.Context) error {
 	if !s.changes.following.Load() {
 		return nil // nothing is reused
 	}
-	var b [8]byte
-	rand.Read(b[:])
-	marker := hex.EncodeToString(b[:])
+	payload := marker(syncPrefix)
 	heard := make(chan struct{})
 	c := s.changes
 	c.mu.Lock()
 	if c.syncs == nil {
 		c.syncs = map[string]chan struct{}{}
 	}
-	c.syncs[marker] = heard
+	c.syncs[payload] = heard
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
-		delete(c.syncs, marker)
+		delete(c.syncs, payload)
 		c.mu.Unlock()
 	}()
-	if _, err := s.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, changeChannel, syncPrefix+marker); err != nil {
+	if err := s.notify(ctx, changeChannel, payload); err != nil {
 		return fmt.Errorf("syncing with the database's changes: %w", err)
 	}
 	select {
@@ -249,15 +247,24 @@ func (s *Store) listen(ctx context.Context) error {
 // sendProbe notifies the changes channel through the pool and returns the
 // payload to expect back.
 func (s *Store) sendProbe(ctx context.Context) (string, error) {
-	var b [8]byte
-	rand.Read(b[:])
-	payload := probePrefix + hex.EncodeToString(b[:])
+	payload := marker(probePrefix)
 	pctx, cancel := context.WithTimeout(ctx, followCheck)
 	defer cancel()
-	if _, err := s.pool.Exec(pctx, `SELECT pg_notify($1, $2)`, s.probeChannel, payload); err != nil {
-		return "", err
-	}
-	return payload, nil
+	return payload, s.notify(pctx, s.probeChannel, payload)
+}
+
+// marker is a notice's payload no other notice has: prefix and 16 random
+// hex digits.
+func marker(prefix string) string {
+	var b [8]byte
+	rand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}
+
+// notify sends payload on channel through the pool, as writes' notices go.
+func (s *Store) notify(ctx context.Context, channel, payload string) error {
+	_, err := s.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, channel, payload)
+	return err
 }
 
 // cacheMaxAge bounds how long a read is reused even when no write was
