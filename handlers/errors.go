@@ -220,6 +220,13 @@ func encodeJSON(v any) ([]byte, error) {
 	return append(buf, '\n'), err
 }
 
+// renderFailed answers a page that could not be rendered: a programming
+// error, logged, and a plain 500.
+func (s *Server) renderFailed(w http.ResponseWriter, r *http.Request, err error) {
+	s.logger.Error("rendering page", "request_id", requestID(r.Context()), "path", r.URL.Path, "error", err.Error())
+	http.Error(w, "Something went wrong.", http.StatusInternalServerError)
+}
+
 // render renders c into a buffer first, so a template failure is a clean 500.
 //
 // A page that answers a boosted form's POST (a refused form shown again, a
@@ -232,8 +239,7 @@ func encodeJSON(v any) ([]byte, error) {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
-		s.logger.Error("rendering page", "request_id", requestID(r.Context()), "path", r.URL.Path, "error", err.Error())
-		http.Error(w, "Something went wrong.", http.StatusInternalServerError)
+		s.renderFailed(w, r, err)
 		return
 	}
 	h := w.Header()

@@ -89,12 +89,7 @@ type layoutKey struct {
 	title, nav, username, role string
 }
 
-// layouts keeps the layouts rendered lately, at most layoutCacheSize.
-type layouts struct {
-	mu sync.Mutex
-	m  map[layoutKey]*layout
-}
-
+// layoutCacheSize bounds the layouts kept (Server.layouts).
 const layoutCacheSize = 1024
 
 func (s *Server) layout(ctx context.Context, p web.Page) (*layout, error) {
@@ -102,10 +97,7 @@ func (s *Server) layout(ctx context.Context, p web.Page) (*layout, error) {
 	if p.Viewer != nil {
 		key.username, key.role = p.Viewer.Username, p.Viewer.Role
 	}
-	s.layouts.mu.Lock()
-	l, ok := s.layouts.m[key]
-	s.layouts.mu.Unlock()
-	if ok {
+	if l, ok := s.layouts.get(key); ok {
 		return l, nil
 	}
 	var buf bytes.Buffer
@@ -116,13 +108,8 @@ func (s *Server) layout(ctx context.Context, p web.Page) (*layout, error) {
 	if !found {
 		return nil, errors.New("the layout has no place for its content")
 	}
-	l = &layout{head: head, tail: tail, headBlocks: deflateBlocks(nil, head, false), tailBlocks: deflateBlocks(nil, tail, true)}
-	s.layouts.mu.Lock()
-	if s.layouts.m == nil || len(s.layouts.m) >= layoutCacheSize {
-		s.layouts.m = map[layoutKey]*layout{}
-	}
-	s.layouts.m[key] = l
-	s.layouts.mu.Unlock()
+	l := &layout{head: head, tail: tail, headBlocks: deflateBlocks(nil, head, false), tailBlocks: deflateBlocks(nil, tail, true)}
+	s.layouts.put(key, l)
 	return l, nil
 }
 
@@ -135,8 +122,7 @@ func (s *Server) renderFragment(w http.ResponseWriter, r *http.Request, status i
 	if p != nil {
 		var err error
 		if l, err = s.layout(r.Context(), *p); err != nil {
-			s.logger.Error("rendering page", "request_id", requestID(r.Context()), "path", r.URL.Path, "error", err.Error())
-			http.Error(w, "Something went wrong.", http.StatusInternalServerError)
+			s.renderFailed(w, r, err)
 			return
 		}
 	}

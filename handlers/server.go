@@ -66,7 +66,7 @@ type Server struct {
 	catalog  Catalog
 	lookups  *lookups
 	views    *views
-	layouts  layouts
+	layouts  memo[layoutKey, *layout] // rendered layouts (fragments.go)
 	// live caches AWS's view of services and clusters (liveTTL).
 	live     *ttlCache[deploy.LiveService]
 	clusters *ttlCache[[]string]
@@ -85,7 +85,7 @@ func New(opts Options, deps Deps) *Server {
 		opts.SessionLifetime = 12 * time.Hour
 	}
 	sm := scs.New()
-	sm.Codec = &memoCodec{}
+	sm.Codec = newMemoCodec()
 	if deps.Sessions != nil {
 		sm.Store = deps.Sessions
 		sm.IdleTimeout = opts.SessionIdleTimeout
@@ -123,6 +123,7 @@ func New(opts Options, deps Deps) *Server {
 		catalog:  deps.Catalog,
 		lookups:  newLookups(deps.Catalog, lookupTTL),
 		views:    newViews(deps.Store),
+		layouts:  memo[layoutKey, *layout]{size: layoutCacheSize},
 	}
 	srv.live = newTTLCache[deploy.LiveService](liveTTL)
 	srv.clusters = newTTLCache[[]string](liveTTL)

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"maps"
-	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -16,8 +15,11 @@ import (
 // themselves are scalars (a user id, a flash message).
 type memoCodec struct {
 	scs.GobCodec
-	mu sync.Mutex
-	m  map[string]decodedSession
+	decoded memo[string, decodedSession]
+}
+
+func newMemoCodec() *memoCodec {
+	return &memoCodec{decoded: memo[string, decodedSession]{size: memoCodecSize}}
 }
 
 type decodedSession struct {
@@ -30,21 +32,13 @@ type decodedSession struct {
 const memoCodecSize = 10000
 
 func (c *memoCodec) Decode(b []byte) (time.Time, map[string]any, error) {
-	c.mu.Lock()
-	d, ok := c.m[string(b)]
-	c.mu.Unlock()
-	if ok {
+	if d, ok := c.decoded.get(string(b)); ok {
 		return d.deadline, maps.Clone(d.values), nil
 	}
 	deadline, values, err := c.GobCodec.Decode(b)
 	if err != nil {
 		return deadline, values, err
 	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= memoCodecSize {
-		c.m = map[string]decodedSession{}
-	}
-	c.m[string(b)] = decodedSession{deadline: deadline, values: maps.Clone(values)}
-	c.mu.Unlock()
+	c.decoded.put(string(b), decodedSession{deadline: deadline, values: maps.Clone(values)})
 	return deadline, values, nil
 }
