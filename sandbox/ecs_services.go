@@ -497,7 +497,7 @@ func withDefaultPublicIP(nc *networkConfiguration) *networkConfiguration {
 }
 
 // checkLoadBalancers validates a service's load balancers against its task
-// definition and ELBv2 (reference §3.7, §3.10).
+// definition and ELBv2 (docs/aws-api.md §3.7, §3.10).
 func (w *world) checkLoadBalancers(td *taskDefinition, lbs []loadBalancer) error {
 	for _, lb := range lbs {
 		if lb.TargetGroupArn == "" {

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// iamVersion is IAM's awsQuery API version (reference §9.2).
+// iamVersion is IAM's awsQuery API version (docs/aws-api.md §9.2).
 const iamVersion = "2010-05-08"
 
 // registerIAM adds ListRoles, for the wizard's role pickers. IAM is global,
@@ -17,7 +17,7 @@ func (s *Server) registerIAM() {
 	s.queryOps[iamVersion+":ListRoles"] = iamListRoles
 }
 
-// iamRole is one ListRoles member (reference §9.2).
+// iamRole is one ListRoles member (docs/aws-api.md §9.2).
 type iamRole struct {
 	Path                     string
 	RoleName                 string
