@@ -184,6 +184,7 @@ func (s *Server) registerELB() {
 		"CreateRule":                    elbCreateRule,
 		"DescribeRules":                 elbDescribeRules,
 		"DeleteRule":                    elbDeleteRule,
+		"ModifyRule":                    elbModifyRule,
 		"AddListenerCertificates":       elbAddListenerCertificates,
 		"DescribeListenerCertificates":  elbDescribeListenerCertificates,
 		"AddTags":                       elbAddTags,
