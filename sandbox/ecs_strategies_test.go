@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -626,4 +627,33 @@ func TestStrategySwitchRollingToBlueGreenAndBack(t *testing.T) {
 	if svc := describeService(t, f.env, f.cluster, f.service); aws.ToString(svc.TaskDefinition) != f.oldTD || svc.DeploymentConfiguration.Strategy != types.DeploymentStrategyRolling {
 		t.Errorf("after switching back: %s, %s", aws.ToString(svc.TaskDefinition), svc.DeploymentConfiguration.Strategy)
 	}
+}
+
+func TestStrategyResumesAfterCheckpointAndLoad(t *testing.T) {
+	// A sandbox restarted from its state file mid-deployment carries on:
+	// the pause still awaits its answer, and the bake still ends.
+	f := newStrategyFixture(t, "php:8.4")
+	f.createService(t, pauseConf(60, types.DeploymentLifecycleHookActionRollback))
+	arn := f.deployNew(t)
+	hook := f.awaitPause(t, arn)
+	restart := func() {
+		var buf bytes.Buffer
+		if err := f.env.Server.Checkpoint(&buf); err != nil {
+			t.Fatalf("Checkpoint: %v", err)
+		}
+		f.env = newTestEnv(t)
+		if err := f.env.Server.Load(&buf); err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+	}
+	restart()
+	if _, err := f.env.ECS.ContinueServiceDeployment(t.Context(), &ecs.ContinueServiceDeploymentInput{ServiceDeploymentArn: aws.String(arn), HookId: aws.String(hook)}); err != nil {
+		t.Fatalf("ContinueServiceDeployment after Load: %v", err)
+	}
+	advanceUntil(t, f.env, 10*time.Second, time.Hour, "bake time", func() bool {
+		return f.describe(t, arn).LifecycleStage == types.ServiceDeploymentLifecycleStageBakeTime
+	})
+	restart()
+	_, sd := f.followShifts(t, arn, time.Hour)
+	f.checkSucceeded(t, sd)
 }
