@@ -468,6 +468,7 @@ func TestStrategyCircuitBreakerRollsBackACrashingImage(t *testing.T) {
 		DeploymentCircuitBreaker: &types.DeploymentCircuitBreaker{Enable: true, Rollback: true},
 	}
 	f.createService(t, conf)
+	blueDeployment := aws.ToString(describeService(t, f.env, f.cluster, f.service).Deployments[0].Id)
 	arn := f.deployNew(t)
 	shifts, sd := f.followShifts(t, arn, time.Hour)
 	if got := percents(shifts); !slices.Equal(got, []float64{0}) {
@@ -489,8 +490,10 @@ func TestStrategyCircuitBreakerRollsBackACrashingImage(t *testing.T) {
 	advanceUntil(t, f.env, 5*time.Second, 5*time.Minute, "the service to settle", func() bool {
 		return serviceSettled(describeService(t, f.env, f.cluster, f.service))
 	})
-	if svc := describeService(t, f.env, f.cluster, f.service); aws.ToString(svc.Deployments[0].TaskDefinition) != f.oldTD {
-		t.Errorf("service runs %s, want the old revision", aws.ToString(svc.Deployments[0].TaskDefinition))
+	// The old tasks never stopped: the blue deployment is PRIMARY again,
+	// not a new deployment of the old revision.
+	if svc := describeService(t, f.env, f.cluster, f.service); aws.ToString(svc.Deployments[0].TaskDefinition) != f.oldTD || aws.ToString(svc.Deployments[0].Id) != blueDeployment {
+		t.Errorf("service runs %s in deployment %s, want the old revision in the original deployment %s", aws.ToString(svc.Deployments[0].TaskDefinition), aws.ToString(svc.Deployments[0].Id), blueDeployment)
 	}
 }
 
