@@ -137,11 +137,7 @@ func (w *world) beginServiceDeployment(cl *clusterRecord, svc *serviceRecord, no
 	if h.RevisionOf == nil {
 		h.RevisionOf = map[string]string{}
 	}
-	for _, old := range h.Deployments {
-		if old.Status == sdInProgress {
-			old.finish(sdStopped, "A newer service deployment started.", now)
-		}
-	}
+	h.stopInProgress("A newer service deployment started.", now)
 	d := svc.primary()
 	sd := &serviceDeploymentRecord{
 		Arn:              w.ecsARN(fmt.Sprintf("service-deployment/%s/%s/%s", cl.Name, svc.ServiceName, randomID(21))),
@@ -258,6 +254,16 @@ func (sd *serviceDeploymentRecord) finish(status, reason string, now time.Time) 
 		sd.StoppedAt = &at
 	}
 	sd.FinishedAt = &at
+}
+
+// stopInProgress ends every service deployment still in progress as
+// STOPPED with reason.
+func (h *serviceHistory) stopInProgress(reason string, now time.Time) {
+	for _, sd := range h.Deployments {
+		if sd.Status == sdInProgress || sd.Status == sdRollbackInProgress {
+			sd.finish(sdStopped, reason, now)
+		}
+	}
 }
 
 // current is the service's newest service deployment, or nil.

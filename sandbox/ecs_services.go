@@ -824,6 +824,7 @@ func deleteService(c *call, in *deleteServiceInput) (any, error) {
 		}
 		svc.Status = "DRAINING"
 		svc.DesiredCount = 0
+		svc.History.stopInProgress("The service was deleted.", c.now)
 		for _, d := range svc.DeploymentRecords {
 			d.DesiredCount = 0
 		}

@@ -660,3 +660,18 @@ func TestStrategyResumesAfterCheckpointAndLoad(t *testing.T) {
 	_, sd := f.followShifts(t, arn, time.Hour)
 	f.checkSucceeded(t, sd)
 }
+
+func TestStrategyDeleteServiceStopsItsDeployment(t *testing.T) {
+	f := newStrategyFixture(t, "php:8.4")
+	f.createService(t, pauseConf(60, types.DeploymentLifecycleHookActionRollback))
+	arn := f.deployNew(t)
+	hook := f.awaitPause(t, arn)
+	if _, err := f.env.ECS.DeleteService(t.Context(), &ecs.DeleteServiceInput{Cluster: aws.String(f.cluster), Service: aws.String(f.service), Force: aws.Bool(true)}); err != nil {
+		t.Fatalf("DeleteService: %v", err)
+	}
+	if sd := f.describe(t, arn); sd.Status != types.ServiceDeploymentStatusStopped || sd.StoppedAt == nil {
+		t.Fatalf("after DeleteService the service deployment is %s", sd.Status)
+	}
+	_, err := f.env.ECS.ContinueServiceDeployment(t.Context(), &ecs.ContinueServiceDeploymentInput{ServiceDeploymentArn: aws.String(arn), HookId: aws.String(hook)})
+	wantAPIError(t, err, "ConflictException")
+}
