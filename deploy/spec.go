@@ -1,5 +1,5 @@
 // Package deploy turns a deployment Spec into running AWS resources. This file
-// holds the Spec itself: its JSON format (DESIGN.md §3), strict parsing, and
+// holds the Spec itself: its JSON format (docs/design.md §3), strict parsing, and
 // the problem report that parsing and validation return.
 package deploy
 
@@ -29,7 +29,7 @@ const (
 
 // Spec is one deployment's desired state: everything apply needs to take a
 // task definition to a running, load-balanced ECS service. Its JSON field
-// names are a public contract (DESIGN.md §3).
+// names are a public contract (docs/design.md §3).
 type Spec struct {
 	// Region is the AWS region. Empty means the console's configured region;
 	// ParseWithDefaultRegion fills it in.

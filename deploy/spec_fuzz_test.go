@@ -96,7 +96,7 @@ func checkRegistrable(t *testing.T, tdef *ecs.RegisterTaskDefinitionInput) {
 	}
 }
 
-// fargateAllows is the Fargate cpu/memory table (reference §3.5).
+// fargateAllows is the Fargate cpu/memory table (docs/aws-api.md §3.5).
 func fargateAllows(cpu, memory int) bool {
 	gib := func(from, to, step int) bool { return memory >= from && memory <= to && memory%step == 0 }
 	switch cpu {

@@ -26,7 +26,7 @@ func readTestdata(t testing.TB, name string) []byte {
 	return b
 }
 
-// journeyDoc returns the DESIGN.md §1 journey spec as generic JSON to edit.
+// journeyDoc returns the docs/design.md §1 journey spec as generic JSON to edit.
 func journeyDoc(t testing.TB) map[string]any {
 	t.Helper()
 	var doc map[string]any

@@ -125,7 +125,7 @@ func hasHTTPS(s *Spec) bool        { return s.LoadBalancer != nil && s.LoadBalan
 func hasTaskSG(s *Spec) bool       { return s.Service.NewSecurityGroup != nil }
 func redirectsHTTP(s *Spec) bool   { return hasHTTPS(s) && s.LoadBalancer.HTTPS.RedirectHTTP }
 
-// stepDefs is every step, dependencies first: the graph of DESIGN.md §5.
+// stepDefs is every step, dependencies first: the graph of docs/design.md §5.
 func stepDefs() []stepDef {
 	return []stepDef{
 		{name: stepLoadBalancerSG, title: "Load balancer security group", resource: "security group", field: "loadBalancer.name", when: hasLoadBalancer,

@@ -1,7 +1,7 @@
 package deploy
 
 // The semantic rules a spec must satisfy. They cover every rule AWS (and the
-// sandbox, which follows shared/reference/aws-api.md) enforces for the calls
+// sandbox, which follows docs/aws-api.md) enforces for the calls
 // apply makes, so an accepted spec is not refused for these reasons, plus a
 // few of the console's own (a service always has a security group; rollback
 // needs the circuit breaker enabled). Services run on Fargate: the spec's
@@ -212,7 +212,7 @@ func parseTaskSize(s, unit string) (int, bool) {
 }
 
 // fargateMemoryChoices returns the task memory values (MiB) Fargate accepts
-// for a task cpu value, or nil when cpu is not a Fargate size (reference §3.5).
+// for a task cpu value, or nil when cpu is not a Fargate size (docs/aws-api.md §3.5).
 func fargateMemoryChoices(cpu int) []int {
 	switch cpu {
 	case 256:
@@ -319,7 +319,7 @@ func containerMemory(def types.ContainerDefinition) int32 {
 }
 
 // imageProblem says what is wrong with a container image reference by
-// ECS's rule (aws-api.md §9.1), or "": repository/image:tag of at most 255
+// ECS's rule (docs/aws-api.md §9.1), or "": repository/image:tag of at most 255
 // letters, digits and -_:./#, optionally followed by @sha256: and 64 hex
 // digits (the length limit is for what precedes the @).
 func imageProblem(image string) string {
@@ -584,7 +584,7 @@ func (c *checker) volumes() {
 	}
 }
 
-// tags checks AWS's tag rules (reference §3.2).
+// tags checks AWS's tag rules (docs/aws-api.md §3.2).
 func (c *checker) tags(path string, tags []types.Tag) {
 	if len(tags) > maxTags {
 		c.add(path, "has %d tags; AWS allows at most %d", len(tags), maxTags)
@@ -740,7 +740,7 @@ func (c *checker) loadBalancer() {
 	}
 }
 
-// elbName checks load balancer and target group names (reference §4.3).
+// elbName checks load balancer and target group names (docs/aws-api.md §4.3).
 func (c *checker) elbName(path, what, name string) {
 	switch {
 	case name == "":
@@ -879,7 +879,7 @@ func hasKey[V any](m map[string]V, k string) bool {
 
 func validPort(p int32) bool { return p >= 1 && p <= 65535 }
 
-// isECSName: 1-255 letters, digits, hyphens and underscores (reference §3.2).
+// isECSName: 1-255 letters, digits, hyphens and underscores (docs/aws-api.md §3.2).
 func isECSName(s string) bool {
 	return len(s) >= 1 && len(s) <= 255 && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == ""
 }
@@ -939,7 +939,7 @@ func acmCertificateRegion(arn string) (string, bool) {
 	return parts[3], true
 }
 
-// domainProblem explains why ACM would refuse a domain name (reference §6.0,
+// domainProblem explains why ACM would refuse a domain name (docs/aws-api.md §6.1,
 // §6.3), or returns "" when it is acceptable.
 func domainProblem(d string) string {
 	switch {

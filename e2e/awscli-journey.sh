@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Drives the standalone sandbox (`ecsconsole sandbox`) with Debian's awscli,
 # an independent client (botocore's own serializers and parsers), through
-# the user journey of DESIGN.md §1 and through AWS's rejections with their
+# the user journey of docs/design.md §1 and through AWS's rejections with their
 # exact error codes. Prints each step with its duration; exits non-zero on
 # the first mismatch.
 #

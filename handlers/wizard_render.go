@@ -13,7 +13,7 @@ import (
 	"github.com/ecsconsole/ecsconsole/web"
 )
 
-// fargateSizes are the task sizes Fargate accepts (reference §3.5), as the
+// fargateSizes are the task sizes Fargate accepts (docs/aws-api.md §3.5), as the
 // size control offers them: only valid cpu/memory pairs.
 var fargateSizes = func() []web.Option {
 	var out []web.Option

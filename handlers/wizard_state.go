@@ -306,7 +306,7 @@ func stringsDoc(xs []string) []any {
 	return out
 }
 
-// specDoc builds the whole spec (DESIGN §3) from the form, with the
+// specDoc builds the whole spec (docs/design.md §3) from the form, with the
 // wizard's own problems.
 func (st *wizardState) specDoc() (map[string]any, problemList) {
 	var ps problemList

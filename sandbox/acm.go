@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// ACM certificate statuses and validation statuses (reference §6.4, §6.6).
+// ACM certificate statuses and validation statuses (docs/aws-api.md §6.4, §6.6).
 const (
 	certPendingValidation = "PENDING_VALIDATION"
 	certIssued            = "ISSUED"
@@ -20,11 +20,11 @@ const (
 )
 
 // acmRecordDelay is how long after RequestCertificate the DNS validation
-// records stay absent from DescribeCertificate, as on AWS (reference §6.4).
+// records stay absent from DescribeCertificate, as on AWS (docs/aws-api.md §6.4).
 const acmRecordDelay = 5 * time.Second
 
 // acmIdempotencyWindow is how long an IdempotencyToken maps to the
-// certificate it first requested (reference §6.3).
+// certificate it first requested (docs/aws-api.md §6.3).
 const acmIdempotencyWindow = time.Hour
 
 // acmState is the ACM part of a region.
@@ -257,7 +257,7 @@ func (s *Server) acmRequestCertificate(c *call, body []byte) (any, error) {
 
 // newCertificate builds a pending certificate with one validation per name.
 // Each certificate gets its own random records; a wildcard shares the record
-// of its base domain, as on AWS (reference §6.5).
+// of its base domain, as on AWS (docs/aws-api.md §6.5).
 func newCertificate(w *world, in *requestCertificateInput, names []string, now time.Time, delay time.Duration) *certificate {
 	cert := &certificate{
 		ARN:                     fmt.Sprintf("arn:aws:acm:%s:%s:certificate/%s", w.region, w.account, newUUID()),
@@ -369,7 +369,7 @@ func serialNumber() string {
 }
 
 // lookupCertificate resolves a CertificateArn: malformed → InvalidArnException,
-// unknown → ResourceNotFoundException (reference §6.2).
+// unknown → ResourceNotFoundException (docs/aws-api.md §6.2).
 func (st *acmState) lookupCertificate(arn string) (*certificate, error) {
 	if len(arn) < 20 || len(arn) > 2048 || !acmARNPattern.MatchString(arn) {
 		return nil, clientErr("InvalidArnException", "String '%s' is not a valid ARN.", arn)
@@ -583,7 +583,7 @@ func (in *listCertificatesInput) validate() error {
 }
 
 // matches applies the status filter and the key-type filter, which by
-// default admits only RSA_2048 (reference §6.7).
+// default admits only RSA_2048 (docs/aws-api.md §6.7).
 func (in *listCertificatesInput) matches(c *certificate) bool {
 	if len(in.CertificateStatuses) > 0 && !slices.Contains(in.CertificateStatuses, c.Status) {
 		return false

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// EC2 Describe operations (reference §5.3). Wire shapes use the XML names
+// EC2 Describe operations (docs/aws-api.md §5.3). Wire shapes use the XML names
 // of the ec2 model; lists are <item>s.
 
 type ec2VPCOut struct {

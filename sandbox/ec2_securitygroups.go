@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// Security groups and CreateTags (reference §5.3).
+// Security groups and CreateTags (docs/aws-api.md §5.3).
 
 // sgNamePattern is the character set EC2 allows in VPC security group
 // names and descriptions.

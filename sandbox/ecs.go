@@ -41,6 +41,11 @@ func (s *Server) registerECS() {
 		"TagResource":                 ecsOp(tagResource),
 		"UntagResource":               ecsOp(untagResource),
 		"ListTagsForResource":         ecsOp(listTagsForResource),
+		"ListServiceDeployments":      ecsOp(listServiceDeployments),
+		"DescribeServiceDeployments":  ecsOp(describeServiceDeployments),
+		"DescribeServiceRevisions":    ecsOp(describeServiceRevisions),
+		"StopServiceDeployment":       ecsOp(stopServiceDeployment),
+		"ContinueServiceDeployment":   ecsOp(continueServiceDeployment),
 	}
 	for name, op := range ops {
 		s.jsonOps[ecsTargetPrefix+name] = op
@@ -165,6 +170,7 @@ func (e *ecsState) restore(w *world) {
 			svc.ReconcilePending = false
 			if svc.Status != "INACTIVE" {
 				w.scheduleReconcile(cl, svc, time.Time(svc.primary().UpdatedAt))
+				w.restoreServiceDeployment(cl, svc)
 			}
 		}
 	}

@@ -49,6 +49,7 @@ func (w *world) reconcile(cl *clusterRecord, svc *serviceRecord, now time.Time) 
 		w.drainOldDeployments(cl, svc, now)
 		svc.pruneDeployments(cl, now)
 		svc.checkSteadyState(cl, now)
+		w.progressServiceDeployment(cl, svc, now)
 	}
 }
 
@@ -90,7 +91,8 @@ func percentOf(desired int32, pct *int32, roundUp bool) int {
 // within maximumPercent.
 func (w *world) scalePrimary(cl *clusterRecord, svc *serviceRecord, now time.Time) {
 	p := svc.primary()
-	if p.RolloutState == "FAILED" || p.GaveUp {
+	hold := svc.strategyHold()
+	if p.RolloutState == "FAILED" || p.GaveUp || (hold != nil && hold.holdsScaleUp()) {
 		return
 	}
 	live := liveTasks(cl, p.ID)
@@ -104,6 +106,9 @@ func (w *world) scalePrimary(cl *clusterRecord, svc *serviceRecord, now time.Tim
 			return
 		}
 		room := percentOf(svc.DesiredCount, svc.DeploymentConfiguration.MaximumPercent, false) - svc.occupying(cl)
+		if hold != nil {
+			room = want - len(live) // the new revision scales up beside the old one
+		}
 		if n := min(want-len(live), room); n > 0 {
 			w.launchTasks(cl, svc, p, n, now)
 		}
@@ -130,7 +135,7 @@ func pickSurplus(live []*taskRecord, n int) []*taskRecord {
 // Nothing is drained behind a FAILED primary: the old tasks are all the
 // service has.
 func (w *world) drainOldDeployments(cl *clusterRecord, svc *serviceRecord, now time.Time) {
-	if svc.primary().RolloutState == "FAILED" {
+	if svc.primary().RolloutState == "FAILED" || svc.strategyHold() != nil {
 		return
 	}
 	minHealthy := percentOf(svc.DesiredCount, svc.DeploymentConfiguration.MinimumHealthyPercent, true)
@@ -486,6 +491,9 @@ func (w *world) recordFailure(svc *serviceRecord, d *deploymentRecord, now time.
 	d.RolloutState = "FAILED"
 	d.RolloutStateReason = "ECS deployment circuit breaker: tasks failed to start."
 	svc.addEvent(now, "(deployment %s) deployment failed: tasks failed to start.", d.ID)
+	if w.serviceDeploymentFailed(svc, d, cb.Rollback, now) {
+		return
+	}
 	if cb.Rollback && svc.LastCompleted != nil && !d.Rollback {
 		last := svc.LastCompleted
 		svc.TaskDefinition = last.TaskDefinition

@@ -78,6 +78,9 @@ type loadBalancer struct {
 	LoadBalancerName string `json:"loadBalancerName,omitempty"`
 	ContainerName    string `json:"containerName,omitempty"`
 	ContainerPort    *int32 `json:"containerPort,omitempty"`
+	// AdvancedConfiguration is what blue/green, canary and linear
+	// deployments shift traffic with (ecs_strategy_config.go).
+	AdvancedConfiguration *advancedConfiguration `json:"advancedConfiguration,omitempty"`
 }
 
 type networkConfiguration struct {
@@ -94,6 +97,7 @@ type deploymentConfiguration struct {
 	DeploymentCircuitBreaker *circuitBreaker `json:"deploymentCircuitBreaker,omitempty"`
 	MaximumPercent           *int32          `json:"maximumPercent,omitempty"`
 	MinimumHealthyPercent    *int32          `json:"minimumHealthyPercent,omitempty"`
+	strategyConfiguration
 }
 
 type circuitBreaker struct {
@@ -122,6 +126,9 @@ type serviceRecord struct {
 	Steady bool
 	// ReconcilePending is set while a reconcile pass is queued.
 	ReconcilePending bool
+	// History is ECS's own record of the service's deployments and
+	// revisions (ecs_service_deployments.go).
+	History serviceHistory
 }
 
 // deploymentRecord is a deployment with what its tasks are launched with.
@@ -241,6 +248,7 @@ func createService(c *call, in *createServiceInput) (any, error) {
 	dep := svc.newDeployment(c.now, td.TaskDefinitionArn, in.LoadBalancers)
 	svc.DeploymentRecords = []*deploymentRecord{dep}
 	cl.Services[svc.ServiceName] = svc
+	c.w.beginServiceDeployment(cl, svc, c.now)
 	c.w.scheduleReconcile(cl, svc, c.now)
 	return serviceOutput{Service: svc.view(cl, true)}, nil
 }
@@ -273,6 +281,9 @@ func checkCreateService(c *call, cl *clusterRecord, in *createServiceInput, td *
 	if err := checkScheduling(p.strategy, onFargate, in.DesiredCount); err != nil {
 		return p, err
 	}
+	if err := checkController(in.DeploymentController, in.DeploymentConfiguration, in.LoadBalancers); err != nil {
+		return p, err
+	}
 	if in.DeploymentController != nil && in.DeploymentController.Type != "ECS" {
 		return p, invalid("The sandbox supports only the ECS deployment controller.")
 	}
@@ -286,6 +297,9 @@ func checkCreateService(c *call, cl *clusterRecord, in *createServiceInput, td *
 		return p, err
 	}
 	if p.conf, err = mergeDeploymentConfiguration(defaultDeploymentConfiguration(), in.DeploymentConfiguration); err != nil {
+		return p, err
+	}
+	if err := c.w.checkStrategy(p.conf, in.LoadBalancers); err != nil {
 		return p, err
 	}
 	if err := validateTags(in.Tags); err != nil {
@@ -497,7 +511,7 @@ func withDefaultPublicIP(nc *networkConfiguration) *networkConfiguration {
 }
 
 // checkLoadBalancers validates a service's load balancers against its task
-// definition and ELBv2 (reference §3.7, §3.10).
+// definition and ELBv2 (docs/aws-api.md §3.7, §3.10).
 func (w *world) checkLoadBalancers(td *taskDefinition, lbs []loadBalancer) error {
 	for _, lb := range lbs {
 		if lb.TargetGroupArn == "" {
@@ -565,6 +579,7 @@ func mergeDeploymentConfiguration(base deploymentConfiguration, req *deploymentC
 	if req.MinimumHealthyPercent != nil {
 		base.MinimumHealthyPercent = req.MinimumHealthyPercent
 	}
+	mergeStrategy(&base.strategyConfiguration, req.strategyConfiguration)
 	if minPct := *base.MinimumHealthyPercent; minPct < 0 || minPct > 100 {
 		return base, invalid("minimumHealthyPercent must be between 0 and 100.")
 	}
@@ -632,6 +647,7 @@ func updateService(c *call, in *updateServiceInput) (any, error) {
 			svc.PlatformVersion = in.PlatformVersion
 		}
 		c.w.startDeployment(svc, c.now)
+		c.w.beginServiceDeployment(cl, svc, c.now)
 	}
 	svc.Steady = false
 	c.w.scheduleReconcile(cl, svc, c.now)
@@ -692,7 +708,13 @@ func planUpdate(c *call, svc *serviceRecord, in *updateServiceInput) (updatePlan
 	if p.conf, err = mergeDeploymentConfiguration(svc.DeploymentConfiguration, in.DeploymentConfiguration); err != nil {
 		return p, err
 	}
+	if err := c.w.checkStrategy(p.conf, p.lbs); err != nil {
+		return p, err
+	}
 	p.propagate, err = checkPropagateTags(in.PropagateTags, svc.PropagateTags)
+	if err == nil && p.redeploy {
+		err = svc.checkNoShiftInProgress()
+	}
 	return p, err
 }
 
@@ -802,6 +824,7 @@ func deleteService(c *call, in *deleteServiceInput) (any, error) {
 		}
 		svc.Status = "DRAINING"
 		svc.DesiredCount = 0
+		svc.History.stopInProgress("The service was deleted.", c.now)
 		for _, d := range svc.DeploymentRecords {
 			d.DesiredCount = 0
 		}

@@ -9,7 +9,7 @@ import (
 )
 
 // ecsNamePattern is what ECS allows for cluster, service, family and
-// container names (reference §3.2); the model itself has no pattern, so this
+// container names (docs/aws-api.md §3.2); the model itself has no pattern, so this
 // is checked server-side.
 var ecsNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`)
 
@@ -28,7 +28,7 @@ type ecsTag struct {
 	Value string `json:"value"`
 }
 
-// validateTags applies the Tag shape's constraints (reference §3.2).
+// validateTags applies the Tag shape's constraints (docs/aws-api.md §3.2).
 func validateTags(tags []ecsTag) error {
 	if len(tags) > 50 {
 		return clientErr("InvalidParameterException", "The number of tags exceeds the limit of 50.")
@@ -66,7 +66,7 @@ func mergeTags(tags, add []ecsTag) []ecsTag {
 }
 
 // fargateMemory lists, per task cpu (units), the memory sizes (MiB) Fargate
-// offers (reference §3.5).
+// offers (docs/aws-api.md §3.5).
 func fargateMemory(cpu int) []int {
 	steps := func(from, to, step int) []int {
 		var out []int
@@ -128,7 +128,7 @@ func normaliseUnit(v string, units []string, factor float64) string {
 }
 
 // tdErr is a RegisterTaskDefinition validation failure: AWS reports all of
-// them as ClientException (reference §3.4).
+// them as ClientException (docs/aws-api.md §3.4).
 func tdErr(format string, args ...any) error {
 	return clientErr("ClientException", format, args...)
 }
@@ -204,10 +204,10 @@ func validateTaskSize(td *taskDefinition) error {
 }
 
 // portNamePattern is a port mapping's name (Service Connect): lowercase
-// letters, digits, _ and -, not starting with - (reference §3.4).
+// letters, digits, _ and -, not starting with - (docs/aws-api.md §3.4).
 var portNamePattern = regexp.MustCompile(`^[a-z0-9_][a-z0-9_-]*$`)
 
-// imageNamePattern is what may precede an image's @digest (aws-api.md
+// imageNamePattern is what may precede an image's @digest (docs/aws-api.md
 // §9.1); imageDigestPattern is the digest.
 var (
 	imageNamePattern   = regexp.MustCompile(`^[a-zA-Z0-9\-_:./#]+$`)
@@ -355,7 +355,7 @@ func validateFargate(td *taskDefinition) error {
 }
 
 // fargateLinuxParameters are the members of linuxParameters Fargate
-// refuses (reference §3.4).
+// refuses (docs/aws-api.md §3.4).
 type fargateLinuxParameters struct {
 	SharedMemorySize *int32            `json:"sharedMemorySize"`
 	Devices          []json.RawMessage `json:"devices"`

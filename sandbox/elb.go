@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// elbState is the ELBv2 part of a region (reference §4): application load
+// elbState is the ELBv2 part of a region (docs/aws-api.md §4): application load
 // balancers, target groups with their targets, listeners and rules. Plain
 // data, so the world can be saved as JSON; which load balancers use a target
 // group is derived from listeners and rules, never stored.
@@ -85,7 +85,7 @@ type elbTarget struct {
 }
 
 // Target health states and the reasons DescribeTargetHealth gives
-// (reference §4.5).
+// (docs/aws-api.md §4.5).
 const (
 	targetInitial  = "initial"
 	targetHealthy  = "healthy"
@@ -130,7 +130,7 @@ type elbAttribute struct {
 	Value string
 }
 
-// ALB quotas (reference §4.9).
+// ALB quotas (docs/aws-api.md §4.9).
 const (
 	maxLoadBalancers     = 50
 	maxTargetGroups      = 3000
@@ -184,6 +184,7 @@ func (s *Server) registerELB() {
 		"CreateRule":                    elbCreateRule,
 		"DescribeRules":                 elbDescribeRules,
 		"DeleteRule":                    elbDeleteRule,
+		"ModifyRule":                    elbModifyRule,
 		"AddListenerCertificates":       elbAddListenerCertificates,
 		"DescribeListenerCertificates":  elbDescribeListenerCertificates,
 		"AddTags":                       elbAddTags,

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Listener and rule actions (reference §4.6 "Actions"). The same structs
+// Listener and rule actions (docs/aws-api.md §4.6 "Actions"). The same structs
 // are state and wire shape.
 
 // elbAction is an Action.

@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// Listeners, rules and listener certificates (reference §4.6–§4.8).
+// Listeners, rules and listener certificates (docs/aws-api.md §4.6–§4.8).
 
 // defaultSSLPolicy is what AWS applies to an HTTPS listener created
 // through the API without one.

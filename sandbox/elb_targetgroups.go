@@ -198,7 +198,7 @@ func checkPort(member string, port int) error {
 }
 
 // defaultHealthCheck is AWS's default for the group's protocol
-// (reference §4.5).
+// (docs/aws-api.md §4.5).
 func defaultHealthCheck(tg *elbTargetGroup) elbHealthCheck {
 	hc := elbHealthCheck{Enabled: tg.TargetType != "lambda", Port: "traffic-port", Interval: 30, Timeout: 5, Healthy: 5, Unhealthy: 2}
 	switch {
@@ -379,7 +379,7 @@ func elbDeleteTargetGroup(c *call, form url.Values) (any, error) {
 }
 
 // defaultTargetGroupAttributes are an ALB target group's attributes as
-// created (reference §4.5).
+// created (docs/aws-api.md §4.5).
 func defaultTargetGroupAttributes() []elbAttribute {
 	return []elbAttribute{
 		{"deregistration_delay.timeout_seconds", "300"},

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Targets and their health (reference §4.5). A registered target is
+// Targets and their health (docs/aws-api.md §4.5). A registered target is
 // initial until its group serves a load balancer and it has passed
 // HealthyThresholdCount checks, one interval apart; deregistered, it drains
 // for the group's deregistration delay, then is gone.

@@ -203,7 +203,7 @@ func TestELBTargetGroups(t *testing.T) {
 	if !tgARNPattern.MatchString(aws.ToString(tg.TargetGroupArn)) {
 		t.Errorf("ARN %s does not match %s", aws.ToString(tg.TargetGroupArn), tgARNPattern)
 	}
-	// AWS's defaults for an HTTP target group (reference §4.5).
+	// AWS's defaults for an HTTP target group (docs/aws-api.md §4.5).
 	defaults := map[string]string{
 		"protocol": string(tg.HealthCheckProtocol), "port": aws.ToString(tg.HealthCheckPort), "path": aws.ToString(tg.HealthCheckPath),
 		"enabled": fmt.Sprint(aws.ToBool(tg.HealthCheckEnabled)), "interval": fmt.Sprint(aws.ToInt32(tg.HealthCheckIntervalSeconds)),

@@ -132,7 +132,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // throttlingError is the error each service answers when it throttles,
-// all of which the SDK's retryer treats as throttling (reference §1.3,
+// all of which the SDK's retryer treats as throttling (docs/aws-api.md §1.3,
 // §4.2). service is "ecs", "acm" or "logs" for the JSON services and the
 // signing name ("elasticloadbalancing", "ec2", "sts") for the query ones.
 func throttlingError(service string) (code string, status int, message string) {

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// iamVersion is IAM's awsQuery API version (reference §9.2).
+// iamVersion is IAM's awsQuery API version (docs/aws-api.md §9.2).
 const iamVersion = "2010-05-08"
 
 // registerIAM adds ListRoles, for the wizard's role pickers. IAM is global,
@@ -17,7 +17,7 @@ func (s *Server) registerIAM() {
 	s.queryOps[iamVersion+":ListRoles"] = iamListRoles
 }
 
-// iamRole is one ListRoles member (reference §9.2).
+// iamRole is one ListRoles member (docs/aws-api.md §9.2).
 type iamRole struct {
 	Path                     string
 	RoleName                 string
@@ -43,7 +43,9 @@ const ecsTasksTrust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","P
 var rolesCreated = time.Date(2024, 1, 15, 9, 30, 0, 0, time.UTC)
 
 // seededRoles are the account's roles: the execution role the sandbox
-// seeds, a task role, and ECS's service-linked role.
+// seeds, a task role, ECS's infrastructure role for load balancers (what
+// blue/green, canary and linear deployments name) and ECS's service-linked
+// role.
 func seededRoles(account string, created time.Time) []iamRole {
 	role := func(path, name, id, trust, desc string) iamRole {
 		return iamRole{
@@ -57,6 +59,7 @@ func seededRoles(account string, created time.Time) []iamRole {
 	return []iamRole{
 		role("/", "ecsTaskExecutionRole", "AROASANDBOXEXECROLE01", ecsTasksTrust, "Lets ECS pull images and write logs for tasks"),
 		role("/", "php-app-task-role", "AROASANDBOXTASKROLE01", ecsTasksTrust, ""),
+		role("/", "ecsInfrastructureRoleForLoadBalancers", "AROASANDBOXINFRAROLE1", linkedTrust, "Lets ECS change load balancers for blue/green, canary and linear deployments"),
 		role("/aws-service-role/ecs.amazonaws.com/", "AWSServiceRoleForECS", "AROASANDBOXECSLINKED1", linkedTrust, "Role to enable Amazon ECS to manage your cluster."),
 	}
 }

@@ -18,7 +18,7 @@ type logsState struct {
 }
 
 // logGroup is a log group and its streams. Times are epoch milliseconds,
-// as CloudWatch Logs puts them on the wire (reference §7.2).
+// as CloudWatch Logs puts them on the wire (docs/aws-api.md §7.2).
 type logGroup struct {
 	Name         string
 	CreationTime int64
@@ -458,7 +458,7 @@ func (r timeRange) contains(ts int64) bool {
 // GetLogEvents tokens are positions in a stream: "f/<n>" reads forward from
 // event n, "b/<n>" backward from just before it, n in 56 digits as AWS's
 // tokens look. At either end the caller's own token comes back, which is
-// how a tailing client knows it has caught up (reference §1.4).
+// how a tailing client knows it has caught up (docs/aws-api.md §1.4).
 func streamToken(dir byte, pos int) string { return fmt.Sprintf("%c/%056d", dir, pos) }
 
 func parseStreamToken(token string, n int) (dir byte, pos int, err error) {

@@ -22,7 +22,7 @@ type queryService struct {
 	ec2       bool
 }
 
-// queryServiceFor maps the form's Version to its service (reference §1.1).
+// queryServiceFor maps the form's Version to its service (docs/aws-api.md §1.1).
 func queryServiceFor(version string) (queryService, bool) {
 	switch version {
 	case elbVersion:

@@ -70,14 +70,14 @@ func (s *Server) worldFor(region string) *world {
 	return w
 }
 
-// JSON target prefixes (reference §1.1).
+// JSON target prefixes (docs/aws-api.md §1.1).
 const (
 	ecsTargetPrefix  = "AmazonEC2ContainerServiceV20141113."
 	acmTargetPrefix  = "CertificateManager."
 	logsTargetPrefix = "Logs_20140328."
 )
 
-// Query API versions (reference §1.1).
+// Query API versions (docs/aws-api.md §1.1).
 const (
 	elbVersion = "2015-12-01"
 	ec2Version = "2016-11-15"

@@ -10,7 +10,7 @@ func (s *Server) registerSTS() {
 	s.queryOps[stsVersion+":GetCallerIdentity"] = stsGetCallerIdentity
 }
 
-// callerIdentity is GetCallerIdentityResult (reference §7.1). The caller is
+// callerIdentity is GetCallerIdentityResult (docs/aws-api.md §7.1). The caller is
 // always the account's "sandbox" IAM user, whatever keys signed the call.
 type callerIdentity struct {
 	Arn     string

@@ -117,7 +117,7 @@ func TestDeployRollbackStatusCommands(t *testing.T) {
 	}
 }
 
-// journeySpec is the DESIGN.md §1 spec with the sandbox's real subnets.
+// journeySpec is the docs/design.md §1 spec with the sandbox's real subnets.
 func journeySpec(t *testing.T, base, token string) string {
 	t.Helper()
 	data, err := os.ReadFile("../../deploy/testdata/spec-journey.json")
