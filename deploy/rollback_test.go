@@ -2,13 +2,16 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/ecsconsole/ecsconsole/store"
 )
@@ -168,5 +171,50 @@ func TestCheckRollbackExplainsWhyNot(t *testing.T) {
 	}
 	if _, _, err := env.engine.CheckRollback(ctx, failed.ID+100); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("CheckRollback of a missing deployment: %v, want ErrNotFound", err)
+	}
+}
+
+// TestOnlyASucceededDeploymentCanBeRestored refuses a rollback to a
+// deployment in every other status, each with its status in the reason.
+func TestOnlyASucceededDeploymentCanBeRestored(t *testing.T) {
+	ctx := context.Background()
+	env := newTestEnv(t, envOptions{})
+	spec := env.spec(withoutHTTPS)
+	raw, err := json.Marshal(spec)
+	check(t, err)
+	td := []byte(`{"family":"php-app","containerDefinitions":[{"name":"web","image":"php:8.3-apache"}]}`)
+	statuses := []store.DeploymentStatus{store.StatusQueued, store.StatusRunning, store.StatusWaitingForDNS,
+		store.StatusFailed, store.StatusRolledBackByECS, store.StatusSuperseded, store.StatusInterrupted}
+	for i, status := range statuses {
+		t.Run(string(status), func(t *testing.T) {
+			d, err := env.store.CreateDeployment(ctx, store.NewDeployment{ServiceKey: fmt.Sprintf("us-east-1/demo/app-%d", i),
+				Region: "us-east-1", Cluster: "demo", Service: fmt.Sprintf("app-%d", i), Spec: raw, TaskDefinition: td,
+				TaskDefinitionARN: "arn:aws:ecs:us-east-1:000000000000:task-definition/php-app:1", CreatedBy: "bob"},
+				func(context.Context, pgx.Tx, store.Deployment) error { return nil })
+			check(t, err)
+			switch {
+			case status == store.StatusQueued:
+			case !status.Finished():
+				_, err = env.store.StartDeployment(ctx, d.ID)
+				check(t, err)
+				if status != store.StatusRunning {
+					check(t, env.store.SetDeploymentStatus(ctx, d.ID, status))
+				}
+			default:
+				check(t, env.store.FinishDeployment(ctx, d.ID, store.DeploymentResult{Status: status, ErrorCode: "X", ErrorMessage: "x"}))
+			}
+			if got, err := env.store.Deployment(ctx, d.ID); err != nil || got.Status != status {
+				t.Fatalf("deployment is %s (%v), want %s", got.Status, err, status)
+			}
+			ok, why, err := env.engine.CheckRollback(ctx, d.ID)
+			if err != nil || ok || !strings.Contains(why, string(status)) {
+				t.Fatalf("CheckRollback of a %s deployment: %t %q %v", status, ok, why, err)
+			}
+			_, err = env.engine.Rollback(ctx, d.ID, SubmitOptions{Username: "bob", Force: true})
+			var nr *NotRollbackableError
+			if !errors.As(err, &nr) || nr.ID != d.ID {
+				t.Fatalf("Rollback of a %s deployment: %v, want *NotRollbackableError", status, err)
+			}
+		})
 	}
 }
