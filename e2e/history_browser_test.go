@@ -411,9 +411,10 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 		t.Errorf("viewer: %d rollback/deploy controls, POST answered %d", buttons, status)
 	}
 	for _, p := range problems() {
-		// The refused filter (400) and the viewer's refused POST (403) are
-		// logged by the browser; nothing else may be.
-		if !strings.Contains(p, "status of 400") && !strings.Contains(p, "status of 403") {
+		// The refused filter (400), the replayed confirmation (409) and the
+		// viewer's refused POST (403) are logged by the browser; nothing
+		// else may be.
+		if !strings.Contains(p, "status of 400") && !strings.Contains(p, "status of 403") && !strings.Contains(p, "status of 409") {
 			t.Errorf("browser console: %s", p)
 		}
 	}
