@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // A rollback's confirmation page is bound to the service's deployment
@@ -32,4 +35,22 @@ func (s *Store) RollbackSince(ctx context.Context, serviceKey string, target, af
 		return 0, fmt.Errorf("reading rollbacks of deployment %d: %w", target, err)
 	}
 	return id, nil
+}
+
+// DeploymentWithRevision returns the id and status of the newest
+// deployment of serviceKey after afterID that recorded task definition
+// revision arn (id 0 when none): which of the console's own deployments
+// set a revision the service runs.
+func (s *Store) DeploymentWithRevision(ctx context.Context, serviceKey, arn string, afterID int64) (int64, DeploymentStatus, error) {
+	var id int64
+	var status DeploymentStatus
+	err := s.pool.QueryRow(ctx, `SELECT id, status FROM deployments
+		WHERE service_key = $1 AND id > $3 AND task_definition_arn = $2 ORDER BY id DESC LIMIT 1`, serviceKey, arn, afterID).Scan(&id, &status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, "", nil
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("reading which deployment of %s set %s: %w", serviceKey, arn, err)
+	}
+	return id, status, nil
 }
