@@ -184,3 +184,32 @@ type (
 )
 
 func ecsRollout(s string) ecstypes.DeploymentRolloutState { return ecstypes.DeploymentRolloutState(s) }
+
+// Reads after the service is stable never change the outcome: a refused
+// or unanswered read of the tasks leaves the deployment succeeded, and the
+// step says what it could not read.
+func TestTaskReadsAfterStableNeverChangeTheOutcome(t *testing.T) {
+	env := newTestEnv(t, envOptions{})
+	env.startWorker("w1")
+	for _, c := range []struct{ code, words string }{
+		{"AccessDeniedException", "AWS answered AccessDeniedException"},
+		{"ServiceUnavailableException", "AWS answered ServiceUnavailableException"},
+	} {
+		// A server fault is retried by the SDK: fail every attempt.
+		for range 50 {
+			env.sandbox.FailCall("ListTasks", 1, c.code, "injected")
+		}
+		d := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusSucceeded, store.StatusFailed, store.StatusInterrupted)
+		env.sandbox.ClearFaults()
+		if d.Status != store.StatusSucceeded {
+			t.Fatalf("%s reading the tasks after stable: deployment %s (%s: %s)", c.code, d.Status, d.ErrorCode, d.ErrorMessage)
+		}
+		st := env.steps(d.ID)[stepTaskAddresses]
+		if st.Status != store.StepSucceeded || !strings.Contains(st.Progress, "could not be read") || !strings.Contains(st.Progress, c.words) {
+			t.Errorf("%s: task-addresses step %s, says %q", c.code, st.Status, st.Progress)
+		}
+		if strings.Contains(st.Progress+st.ErrorMessage, "will try again") {
+			t.Errorf("%s: a finished step promises another try: %q", c.code, st.Progress+st.ErrorMessage)
+		}
+	}
+}
