@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -211,5 +213,37 @@ func TestTaskReadsAfterStableNeverChangeTheOutcome(t *testing.T) {
 		if strings.Contains(st.Progress+st.ErrorMessage, "will try again") {
 			t.Errorf("%s: a finished step promises another try: %q", c.code, st.Progress+st.ErrorMessage)
 		}
+	}
+}
+
+// A step the console cannot finish promises another try only when the job
+// has one left.
+func TestInterruptedStepPromisesARetryOnlyWhenOneIsLeft(t *testing.T) {
+	cut := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("X-Amz-Target") == "AmazonEC2ContainerServiceV20141113.CreateCluster" {
+				panic(http.ErrAbortHandler) // the connection drops: not an answer from AWS
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	env := newTestEnv(t, envOptions{wrap: cut})
+	for _, c := range []struct {
+		last bool
+		want string
+	}{{false, "will try again"}, {true, "has no attempt left"}} {
+		d := env.submit(env.spec(withoutHTTPS))
+		ctx := context.Background()
+		if c.last {
+			ctx = withLastAttempt(ctx)
+		}
+		if err := env.engine.apply(ctx, d.ID); err == nil {
+			t.Fatal("apply succeeded though CreateCluster never answered")
+		}
+		st := env.steps(d.ID)[stepCluster]
+		if st.ErrorCode != "Interrupted" || !strings.Contains(st.ErrorMessage, c.want) {
+			t.Errorf("last attempt %t: cluster step %s %q, want …%s…", c.last, st.ErrorCode, st.ErrorMessage, c.want)
+		}
+		env.engine.interrupt(ctx, d.ID, errors.New("test")) // frees the service for the next case
 	}
 }

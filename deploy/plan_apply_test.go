@@ -253,6 +253,9 @@ func TestSubmitRefusesWhatThePlanRefuses(t *testing.T) {
 			found := false
 			for _, p := range ve.Problems {
 				found = found || p.Path == c.path && strings.Contains(p.Message, c.words)
+				if strings.Contains(p.Message, "→") || strings.HasSuffix(p.Message, "refuse") {
+					t.Errorf("a refusal carries the plan's internal action: %q", p.Message)
+				}
 			}
 			if !found {
 				t.Fatalf("problems %+v, want %s: …%s…", ve.Problems, c.path, c.words)
