@@ -134,7 +134,10 @@ func (s *Server) checkRollbackNeeds(r *http.Request, target store.Deployment, c 
 			}
 			if slices.ContainsFunc(listed, func(role deploy.Role) bool { return role.ARN == arn }) {
 				c.Checked = append(c.Checked, fmt.Sprintf("IAM role %s still exists.", arn))
-			} else if why == "" {
+				continue
+			}
+			c.Checked = append(c.Checked, fmt.Sprintf("IAM role %s no longer exists: tasks that need it cannot start.", arn))
+			if why == "" {
 				why = fmt.Sprintf("IAM role %s, which its task definition names, no longer exists", arn)
 			}
 		}

@@ -129,3 +129,42 @@ func okOrFatal(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// The confirmation names the digests that will run, what the console
+// checked (IAM roles) and, plainly, what it cannot check (Docker Hub,
+// secrets).
+func TestRollbackConfirmationSaysWhatRunsAndWhatWasChecked(t *testing.T) {
+	c := newConsole(t)
+	c.addUser("ada", store.RoleAdmin)
+	td := `{"family":"web","executionRoleArn":"arn:aws:iam::000000000000:role/ecsTaskExecutionRole",
+		"taskRoleArn":"arn:aws:iam::000000000000:role/gone-role",
+		"containerDefinitions":[{"name":"web","image":"php:8.3-apache","secrets":[{"name":"DB","valueFrom":"arn:aws:secretsmanager:us-east-1:000000000000:secret:db"}]},
+		{"name":"side","image":"registry.example.com/team/side:1"}]}`
+	outputs := `{"tasks":[{"taskArn":"t1","images":[{"container":"web","image":"php:8.3-apache","digest":"sha256:0123abcd"}]}]}`
+	_, err := c.Store.Pool().Exec(context.Background(), `INSERT INTO deployments (service_key, region, cluster, service, spec, status, created_by_name, finished_at, task_definition, outputs)
+		VALUES ('us-east-1/demo/web', 'us-east-1', 'demo', 'web', $1, 'succeeded', 'old-timer', now(), $2, $3)`,
+		`{"region":"us-east-1","cluster":{"name":"demo"},"service":{"name":"web"},"taskDefinition":{"containerDefinitions":[{"name":"web","image":"php:8.3-apache"}]}}`, td, outputs)
+	okOrFatal(t, err)
+	b := c.browser()
+	wantStatus(t, b.login("ada", testPassword), http.StatusSeeOther)
+	d := doc(t, b.get("/deployments/1/rollback"))
+	images := d.Find("table.rollback-images").Text()
+	if !strings.Contains(images, "php@sha256:0123abcd") || !strings.Contains(images, "registry.example.com/team/side:1") || !strings.Contains(images, "no digest was recorded") {
+		t.Errorf("images that will run: %q", images)
+	}
+	checks := d.Find("ul.rollback-checks").Text()
+	for _, want := range []string{
+		"IAM role arn:aws:iam::000000000000:role/ecsTaskExecutionRole still exists.",
+		"IAM role arn:aws:iam::000000000000:role/gone-role no longer exists",
+		"Not checked: Image php@sha256:0123abcd (web): a Docker Hub image",
+		"Not checked: Image registry.example.com/team/side:1 (side): the console cannot ask the registry registry.example.com",
+		"Not checked: Secret arn:aws:secretsmanager:us-east-1:000000000000:secret:db",
+	} {
+		if !strings.Contains(checks, want) {
+			t.Errorf("the confirmation's checks lack %q:\n%s", want, checks)
+		}
+	}
+	if strings.Contains(checks, "gone-role still exists") {
+		t.Error("a role IAM does not know is said to exist")
+	}
+}
