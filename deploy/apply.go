@@ -340,11 +340,14 @@ func (r *run) runStep(ctx context.Context, gn *graphNode) error {
 			res, err = gn.def.apply(sctx, sc, dec)
 		}
 	}
-	if errors.Is(err, errWaitingForDNS) || errors.Is(err, errYield) {
-		return err // still running: continued when the job wakes
-	}
-	if err != nil && ctx.Err() != nil {
-		return err // the worker is stopping: left running, resumed later
+	if errors.Is(err, errWaitingForDNS) || errors.Is(err, errYield) || err != nil && ctx.Err() != nil {
+		// Still running: continued when the job wakes (or, the worker
+		// stopping, resumed later). The calls this slice made still count.
+		n, retries, _ := calls.totals()
+		if cerr := r.e.store.AddStepCalls(context.WithoutCancel(ctx), r.d.ID, name, n, retries); cerr != nil {
+			r.e.opts.Logger.Error("counting a step's calls", "deployment_id", r.d.ID, "step", name, "err", cerr)
+		}
+		return err
 	}
 	out := store.StepResult{Status: store.StepSucceeded, Action: dec.Action, ResourceARN: res.resource()}
 	if out.ResourceARN == "" {
@@ -365,6 +368,9 @@ func (r *run) runStep(ctx context.Context, gn *graphNode) error {
 		} else {
 			r.e.opts.Logger.Error("step interrupted", "deployment_id", r.d.ID, "step", name, "err", err)
 			out.ErrorCode, out.ErrorMessage = "Interrupted", "the console could not finish this step and will try again; see its log"
+			if isLastAttempt(ctx) {
+				out.ErrorMessage = "the console could not finish this step and has no attempt left; see its log"
+			}
 		}
 	default:
 		r.setResult(name, res)

@@ -1,9 +1,9 @@
 package deploy
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,12 +14,11 @@ import (
 
 // Exact images: a task definition names images by tag, and a tag can be
 // moved to another image after a deployment. The task-addresses step
-// records each container's digest as ECS reports it, and a rollback
-// registers the restored task definition with image@digest when a tag has
-// moved since, so it runs the images that ran then, not whatever the tag
-// points at now. A tag is known to have moved when a later deployment of
-// the service ran the same image reference under another digest; without
-// that evidence an ACTIVE revision is reused as it is.
+// records each container's digest as ECS reports it, and a rollback always
+// registers the restored task definition with image@digest for every
+// container recorded with one (or reuses the family's latest revision when
+// it is identical), so it runs the images that ran then, not whatever the
+// tag points at now, whether the old revision is ACTIVE or deregistered.
 
 // containerImages reads a described task's containers' images and digests.
 func containerImages(t ecstypes.Task) []store.ContainerImage {
@@ -44,29 +43,6 @@ func RanImages(o store.Outputs) []store.ContainerImage {
 		}
 	}
 	return out
-}
-
-// movedImages returns, of the images deployment d ran, those whose tag a
-// later deployment of the service saw resolve to another digest.
-func (e *Engine) movedImages(ctx context.Context, d store.Deployment) ([]store.ContainerImage, error) {
-	ran := RanImages(d.Outputs)
-	if len(ran) == 0 {
-		return nil, nil
-	}
-	later, err := e.store.ImagesRunSince(ctx, d.ServiceKey, d.ID)
-	if err != nil {
-		return nil, err
-	}
-	var moved []store.ContainerImage
-	for _, im := range ran {
-		for _, l := range later {
-			if l.Image == im.Image && l.Digest != "" && l.Digest != im.Digest {
-				moved = append(moved, im)
-				break
-			}
-		}
-	}
-	return moved, nil
 }
 
 // pinImages rewrites a stored task definition (RegisterTaskDefinition input
@@ -115,4 +91,78 @@ func pinnedImage(image, digest string) string {
 		repo = image[:i]
 	}
 	return repo + "@" + digest
+}
+
+// RollbackImage is one container's image as a rollback will run it, and
+// what the console could or could not check about it.
+type RollbackImage struct {
+	Container string
+	Image     string // as the stored task definition names it
+	Runs      string // what the rollback's task definition names: image@sha256:… when pinned
+	Pinned    bool   // Runs names the digest the deployment's tasks ran
+	// Unchecked says why the image's existence could not be checked.
+	Unchecked string
+}
+
+// RollbackImages lists, for each container of deployment d's stored task
+// definition, the image a rollback to d will run.
+func RollbackImages(d store.Deployment) []RollbackImage {
+	in, err := decodeTaskDefinition(d.TaskDefinition)
+	if err != nil {
+		return nil
+	}
+	digests := map[string]store.ContainerImage{}
+	for _, im := range RanImages(d.Outputs) {
+		digests[im.Container] = im
+	}
+	var out []RollbackImage
+	for _, cd := range in.ContainerDefinitions {
+		ri := RollbackImage{Container: aws.ToString(cd.Name), Image: aws.ToString(cd.Image)}
+		ri.Runs = ri.Image
+		switch im, ok := digests[ri.Container]; {
+		case strings.Contains(ri.Image, "@"):
+			ri.Pinned = true // named by digest in the spec itself
+		case ok && im.Image == ri.Image:
+			ri.Runs, ri.Pinned = pinnedImage(ri.Image, im.Digest), true
+		}
+		ri.Unchecked = imageUnchecked(ri.Image)
+		out = append(out, ri)
+	}
+	return out
+}
+
+// imageUnchecked says plainly why the console cannot check that an image
+// (its digest) still exists in its registry.
+func imageUnchecked(image string) string {
+	host, _, _ := strings.Cut(image, "/")
+	switch {
+	case strings.Contains(host, ".dkr.ecr.") && strings.HasSuffix(host, ".amazonaws.com"):
+		return "an Amazon ECR image: the console has no ECR client (nor does its sandbox), so it cannot ask whether this digest still exists"
+	case !strings.ContainsAny(host, ".:") && host != "localhost" || !strings.Contains(image, "/"):
+		return "a Docker Hub image: the console cannot ask Docker Hub whether this digest still exists"
+	}
+	return "the console cannot ask the registry " + host + " whether this digest still exists"
+}
+
+// RollbackNeeds lists what deployment d's task definition names besides
+// images that must still exist for its tasks to start: the execution and
+// task roles (ARNs) and the secrets (valueFrom ARNs or names).
+func RollbackNeeds(d store.Deployment) (roles, secrets []string) {
+	in, err := decodeTaskDefinition(d.TaskDefinition)
+	if err != nil {
+		return nil, nil
+	}
+	for _, r := range []*string{in.ExecutionRoleArn, in.TaskRoleArn} {
+		if v := aws.ToString(r); v != "" && !slices.Contains(roles, v) {
+			roles = append(roles, v)
+		}
+	}
+	for _, cd := range in.ContainerDefinitions {
+		for _, sec := range cd.Secrets {
+			if v := aws.ToString(sec.ValueFrom); v != "" && !slices.Contains(secrets, v) {
+				secrets = append(secrets, v)
+			}
+		}
+	}
+	return roles, secrets
 }

@@ -150,6 +150,9 @@ type SubmitOptions struct {
 	// after its job is enqueued: an error rolls back both (the wizard marks
 	// its draft deployed this way, so a draft deploys once).
 	InTx store.EnqueueFunc
+	// Force, for a rollback, restores a deployment even when what it
+	// restores is what the service runs now (see RunsNowError).
+	Force bool
 }
 
 // Submit plans spec, then stores a queued deployment of it and enqueues

@@ -81,16 +81,16 @@ func TestPlanOnAnEmptyAccountCreatesEverything(t *testing.T) {
 	want := map[string]string{
 		"security group php-app-alb":   "security group php-app-alb does not exist",
 		"security group php-app-tasks": "security group php-app-tasks does not exist",
-		"task definition php-app":      "family php-app has no active revision → create",
-		"cluster demo":                 "cluster demo does not exist → create",
-		"target group php-app":         "target group php-app does not exist → create",
-		"load balancer php-app":        "load balancer php-app does not exist → create",
-		"listener HTTPS:443":           "a new load balancer has no listeners → create",
-		"listener HTTP:80":             "a new load balancer has no listeners → create",
-		"service php-app":              "service php-app does not exist in cluster demo → create",
-		"certificate app.example.com":  "no certificate for app.example.com: request one, validated by DNS → create",
+		"task definition php-app":      "family php-app has no active revision",
+		"cluster demo":                 "cluster demo does not exist",
+		"target group php-app":         "target group php-app does not exist",
+		"load balancer php-app":        "load balancer php-app does not exist",
+		"listener HTTPS:443":           "a new load balancer has no listeners",
+		"listener HTTP:80":             "a new load balancer has no listeners",
+		"service php-app":              "service php-app does not exist in cluster demo",
+		"certificate app.example.com":  "no certificate for app.example.com: request one, validated by DNS",
 		// The redirect changes the port 80 listener once 443 serves.
-		"listener HTTP:80 redirect": "port 80 will redirect to HTTPS once port 443 serves → update",
+		"listener HTTP:80 redirect": "port 80 will redirect to HTTPS once port 443 serves",
 	}
 	if len(plan.Items) != len(want) {
 		t.Fatalf("plan has %d items, want %d: %+v", len(plan.Items), len(want), plan.Items)

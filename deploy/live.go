@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+
+	"github.com/ecsconsole/ecsconsole/store"
 )
 
 // LiveService is what AWS says about one ECS service now: the Services
@@ -178,4 +180,16 @@ func (e *Engine) ClusterServices(ctx context.Context, region, cluster string) ([
 		names = append(names, arn[strings.LastIndex(arn, "/")+1:])
 	}
 	return names, nil
+}
+
+// RevisionSetBy names which of the console's own deployments of
+// serviceKey, made after the serving one (servingID), recorded the
+// revision the service runs (liveARN): a later deployment that did not
+// succeed may have left it running. It returns 0 when none did, so the
+// revision was set outside the console.
+func (e *Engine) RevisionSetBy(ctx context.Context, serviceKey string, servingID int64, liveARN string) (int64, store.DeploymentStatus, error) {
+	if liveARN == "" {
+		return 0, "", nil
+	}
+	return e.store.DeploymentWithRevision(ctx, serviceKey, liveARN, servingID)
 }

@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -184,3 +186,64 @@ type (
 )
 
 func ecsRollout(s string) ecstypes.DeploymentRolloutState { return ecstypes.DeploymentRolloutState(s) }
+
+// Reads after the service is stable never change the outcome: a refused
+// or unanswered read of the tasks leaves the deployment succeeded, and the
+// step says what it could not read.
+func TestTaskReadsAfterStableNeverChangeTheOutcome(t *testing.T) {
+	env := newTestEnv(t, envOptions{})
+	env.startWorker("w1")
+	for _, c := range []struct{ code, words string }{
+		{"AccessDeniedException", "AWS answered AccessDeniedException"},
+		{"ServiceUnavailableException", "AWS answered ServiceUnavailableException"},
+	} {
+		// A server fault is retried by the SDK: fail every attempt.
+		for range 50 {
+			env.sandbox.FailCall("ListTasks", 1, c.code, "injected")
+		}
+		d := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusSucceeded, store.StatusFailed, store.StatusInterrupted)
+		env.sandbox.ClearFaults()
+		if d.Status != store.StatusSucceeded {
+			t.Fatalf("%s reading the tasks after stable: deployment %s (%s: %s)", c.code, d.Status, d.ErrorCode, d.ErrorMessage)
+		}
+		st := env.steps(d.ID)[stepTaskAddresses]
+		if st.Status != store.StepSucceeded || !strings.Contains(st.Progress, "could not be read") || !strings.Contains(st.Progress, c.words) {
+			t.Errorf("%s: task-addresses step %s, says %q", c.code, st.Status, st.Progress)
+		}
+		if strings.Contains(st.Progress+st.ErrorMessage, "will try again") {
+			t.Errorf("%s: a finished step promises another try: %q", c.code, st.Progress+st.ErrorMessage)
+		}
+	}
+}
+
+// A step the console cannot finish promises another try only when the job
+// has one left.
+func TestInterruptedStepPromisesARetryOnlyWhenOneIsLeft(t *testing.T) {
+	cut := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("X-Amz-Target") == "AmazonEC2ContainerServiceV20141113.CreateCluster" {
+				panic(http.ErrAbortHandler) // the connection drops: not an answer from AWS
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	env := newTestEnv(t, envOptions{wrap: cut})
+	for _, c := range []struct {
+		last bool
+		want string
+	}{{false, "will try again"}, {true, "has no attempt left"}} {
+		d := env.submit(env.spec(withoutHTTPS))
+		ctx := context.Background()
+		if c.last {
+			ctx = withLastAttempt(ctx)
+		}
+		if err := env.engine.apply(ctx, d.ID); err == nil {
+			t.Fatal("apply succeeded though CreateCluster never answered")
+		}
+		st := env.steps(d.ID)[stepCluster]
+		if st.ErrorCode != "Interrupted" || !strings.Contains(st.ErrorMessage, c.want) {
+			t.Errorf("last attempt %t: cluster step %s %q, want …%s…", c.last, st.ErrorCode, st.ErrorMessage, c.want)
+		}
+		env.engine.interrupt(ctx, d.ID, errors.New("test")) // frees the service for the next case
+	}
+}

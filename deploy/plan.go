@@ -19,7 +19,7 @@ type PlanItem struct {
 	Resource string `json:"resource"` // e.g. "target group"
 	Name     string `json:"name"`
 	Action   string `json:"action"` // store.ActionCreate, ActionReuse, ActionUpdate or ActionRefuse
-	Reason   string `json:"reason"` // e.g. "target group php-app exists with port 8080 → reuse"
+	Reason   string `json:"reason"` // a sentence, e.g. "target group php-app exists with port 8080"
 }
 
 // Refused returns the items the plan refuses.
@@ -59,7 +59,7 @@ func (e *Engine) Plan(ctx context.Context, spec *Spec) (Plan, error) {
 			return Plan{}, fmt.Errorf("planning %s of %s: %w", n.name, spec.ServiceKey(), asSpecProblem(err))
 		}
 		plan.Items = append(plan.Items, PlanItem{Step: n.name, Resource: n.def.resource, Name: d.Name, Action: d.Action,
-			Reason: d.Reason + " → " + d.Action})
+			Reason: d.Reason}) // the action is its own field: no "→ refuse" in a sentence shown to people
 		results[n.name] = d.Found
 	}
 	return plan, nil

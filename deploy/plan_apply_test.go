@@ -1,8 +1,11 @@
 package deploy
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 
@@ -209,6 +212,11 @@ func TestSubmitRefusesWhatThePlanRefuses(t *testing.T) {
 	_, err := env.aws.ELB.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("php-app"),
 		Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(8080), VpcId: aws.String(env.vpc()), TargetType: elbtypes.TargetTypeEnumIp})
 	check(t, err)
+	cert, err := env.aws.ACM.RequestCertificate(ctx, &acm.RequestCertificateInput{DomainName: aws.String("pending.example.com"),
+		ValidationMethod: acmtypes.ValidationMethodDns})
+	check(t, err)
+	pending := aws.ToString(cert.CertificateArn)
+	sameZone := env.addSubnetBeside(env.subnets[0])
 	cases := []struct {
 		name, path, words string
 		spec              *Spec
@@ -226,6 +234,14 @@ func TestSubmitRefusesWhatThePlanRefuses(t *testing.T) {
 			s.LoadBalancer.HTTPS.RequestDomain = ""
 			s.LoadBalancer.HTTPS.CertificateArn = "arn:aws:acm:us-east-1:000000000000:certificate/00000000-0000-0000-0000-000000000000"
 		})},
+		{"certificate not issued", "loadBalancer.https.certificateArn", "is PENDING_VALIDATION; an HTTPS listener needs an issued certificate", env.spec(func(s *Spec) {
+			s.LoadBalancer.HTTPS.RequestDomain = ""
+			s.LoadBalancer.HTTPS.CertificateArn = pending
+		})},
+		{"two load balancer subnets in one zone", "loadBalancer.subnets[1]", "a load balancer takes at most one subnet per Availability Zone", env.spec(func(s *Spec) {
+			withoutHTTPS(s)
+			s.LoadBalancer.Subnets = []string{env.subnets[0], sameZone}
+		})},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -237,6 +253,9 @@ func TestSubmitRefusesWhatThePlanRefuses(t *testing.T) {
 			found := false
 			for _, p := range ve.Problems {
 				found = found || p.Path == c.path && strings.Contains(p.Message, c.words)
+				if strings.Contains(p.Message, "→") || strings.HasSuffix(p.Message, "refuse") {
+					t.Errorf("a refusal carries the plan's internal action: %q", p.Message)
+				}
 			}
 			if !found {
 				t.Fatalf("problems %+v, want %s: …%s…", ve.Problems, c.path, c.words)
@@ -285,4 +304,31 @@ func (env *testEnv) issuedCertificate(domain string) string {
 	check(env.t, err)
 	env.issueCertificates()
 	return aws.ToString(out.CertificateArn)
+}
+
+// addSubnetBeside adds a subnet to the sandbox in the same VPC and
+// Availability Zone as subnet id (the sandbox has no CreateSubnet: its
+// state is edited and loaded back) and returns its id.
+func (env *testEnv) addSubnetBeside(id string) string {
+	env.t.Helper()
+	var buf bytes.Buffer
+	check(env.t, env.sandbox.Checkpoint(&buf))
+	var snap map[string]any
+	check(env.t, json.Unmarshal(buf.Bytes(), &snap))
+	region := snap["regions"].(map[string]any)["us-east-1"].(map[string]any)
+	ec2State := region["ec2"].(map[string]any)
+	const added = "subnet-0a0a0a0a0a0a0a0a1"
+	for _, sn := range ec2State["Subnets"].([]any) {
+		if m := sn.(map[string]any); m["ID"] == id {
+			c := maps.Clone(m)
+			c["ID"], c["CIDR"], c["DefaultForAz"], c["UsedIPs"] = added, "172.31.200.0/24", false, nil
+			ec2State["Subnets"] = append(ec2State["Subnets"].([]any), c)
+			out, err := json.Marshal(snap)
+			check(env.t, err)
+			check(env.t, env.sandbox.Load(bytes.NewReader(out)))
+			return added
+		}
+	}
+	env.t.Fatalf("no subnet %s in the sandbox", id)
+	return ""
 }

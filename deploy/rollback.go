@@ -2,9 +2,11 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+	"maps"
+	"reflect"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -30,10 +32,27 @@ func (e *NotRollbackableError) Error() string {
 // Is makes the error match ErrNotRollbackable.
 func (e *NotRollbackableError) Is(target error) bool { return target == ErrNotRollbackable }
 
-// Rollback submits a new deployment (kind rollback) restoring the spec of
-// deployment id: its task definition revision while ACTIVE, else its stored
-// task definition registered again. It fails with a *NotRollbackableError when
-// CheckRollback says no, and like Submit when the service is busy.
+// RunsNowError refuses a rollback to deployment Target whose spec and
+// images are what the service runs now (deployment Serving): it would
+// change nothing. SubmitOptions.Force rolls back anyway.
+type RunsNowError struct {
+	Target, Serving int64
+}
+
+func (e *RunsNowError) Error() string {
+	if e.Target == e.Serving {
+		return fmt.Sprintf("deployment %d is what the service runs now", e.Target)
+	}
+	return fmt.Sprintf("deployment %d's spec and images are what the service runs now (deployment %d)", e.Target, e.Serving)
+}
+
+// Rollback submits a new deployment (kind rollback) restoring deployment
+// id: its spec, and its task definition with each image pinned to the
+// digest its tasks ran (image@sha256:…), so that the rollback runs exactly
+// what ran then whether the revision is still ACTIVE, deregistered, or its
+// tags have moved. It fails with a *NotRollbackableError when CheckRollback
+// says no, with a *RunsNowError when the service runs that spec and those
+// images now (unless opts.Force), and like Submit when the service is busy.
 func (e *Engine) Rollback(ctx context.Context, id int64, opts SubmitOptions) (store.Deployment, error) {
 	ok, why, err := e.CheckRollback(ctx, id)
 	if err != nil {
@@ -46,13 +65,18 @@ func (e *Engine) Rollback(ctx context.Context, id int64, opts SubmitOptions) (st
 	if err != nil {
 		return store.Deployment{}, err
 	}
-	td, arn := target.TaskDefinition, target.TaskDefinitionARN
-	moved, err := e.movedImages(ctx, target)
+	if !opts.Force {
+		serving, runs, err := e.RunsNow(ctx, target)
+		if err != nil {
+			return store.Deployment{}, err
+		}
+		if runs {
+			return store.Deployment{}, &RunsNowError{Target: id, Serving: serving}
+		}
+	}
+	td, arn, err := restoredTaskDefinition(target)
 	if err != nil {
 		return store.Deployment{}, err
-	}
-	if pinned, ok, err := pinImages(td, moved); err == nil && ok {
-		td, arn = pinned, "" // registered with image@digest (apply reuses an identical revision)
 	}
 	return e.create(ctx, store.NewDeployment{
 		ServiceKey: target.ServiceKey, Region: target.Region, Cluster: target.Cluster, Service: target.Service,
@@ -60,6 +84,65 @@ func (e *Engine) Rollback(ctx context.Context, id int64, opts SubmitOptions) (st
 		TaskDefinition: td, TaskDefinitionARN: arn,
 		CreatedByID: opts.UserID, CreatedBy: opts.Username, Reason: opts.Reason,
 	}, opts.InTx)
+}
+
+// restoredTaskDefinition is the task definition a rollback to target
+// registers or reuses: target's stored one with every image its tasks ran
+// pinned to the digest they ran (the revision ARN is then dropped: the
+// task-definition step reuses an identical revision or registers one), or,
+// when nothing needed pinning, target's own revision.
+func restoredTaskDefinition(target store.Deployment) (json.RawMessage, string, error) {
+	pinned, ok, err := pinImages(target.TaskDefinition, RanImages(target.Outputs))
+	if err != nil {
+		return nil, "", err
+	}
+	if ok {
+		return pinned, "", nil
+	}
+	return target.TaskDefinition, target.TaskDefinitionARN, nil
+}
+
+// RunsNow reports whether what a rollback to target would run is what
+// target's service runs now, as far as the console knows: the serving
+// deployment is target, or has the same spec and ran the same image
+// digests. It returns the serving deployment's id.
+func (e *Engine) RunsNow(ctx context.Context, target store.Deployment) (int64, bool, error) {
+	serving, err := e.store.ServingDeployment(ctx, target.ServiceKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	if serving.ID == target.ID {
+		return serving.ID, true, nil
+	}
+	if !sameJSON(serving.Spec, target.Spec) {
+		return serving.ID, false, nil
+	}
+	return serving.ID, sameImages(RanImages(serving.Outputs), RanImages(target.Outputs)), nil
+}
+
+// sameJSON reports whether two JSON documents hold the same values.
+func sameJSON(a, b json.RawMessage) bool {
+	var va, vb any
+	if json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
+		return false
+	}
+	return reflect.DeepEqual(va, vb)
+}
+
+// sameImages reports whether two deployments ran the same digest in each
+// container (both recorded nothing counts as the same).
+func sameImages(a, b []store.ContainerImage) bool {
+	digest := func(ims []store.ContainerImage) map[string]string {
+		m := map[string]string{}
+		for _, im := range ims {
+			m[im.Container] = im.Digest
+		}
+		return m
+	}
+	return maps.Equal(digest(a), digest(b))
 }
 
 // CheckRollback says whether deployment id can be restored, and why (not)
@@ -102,17 +185,8 @@ func (e *Engine) CheckRollback(ctx context.Context, id int64) (ok bool, why stri
 			return false, fmt.Sprintf("target group %s no longer exists", lb.TargetGroup.Name), err
 		}
 	}
-	moved, err := e.movedImages(ctx, d)
-	if err != nil {
-		return false, "", err
-	}
-	if _, pinned, err := pinImages(d.TaskDefinition, moved); err == nil && pinned {
-		names := make([]string, len(moved))
-		for i, im := range moved {
-			names[i] = im.Image
-		}
-		revision = fmt.Sprintf("the tag of %s has moved since, so its task definition will be registered again with each image pinned to the digest that ran then (image@sha256:…)",
-			strings.Join(names, ", "))
+	if _, pinned, err := pinImages(d.TaskDefinition, RanImages(d.Outputs)); err == nil && pinned {
+		revision = "its task definition will be registered with each image pinned to the digest that ran then (image@sha256:…), or an identical revision reused"
 	}
 	return true, revision, nil
 }

@@ -74,35 +74,33 @@ func yieldedAttempt(metadata []byte) int {
 	return n
 }
 
-type stepStartKey struct{}
-
-// withStepStart tells a step's waits when the step first started, so that
-// their timeouts count from then across slices.
-func withStepStart(ctx context.Context, t time.Time) context.Context {
-	return context.WithValue(ctx, stepStartKey{}, t)
-}
-
-// stepStart is when the running step first started (now if unknown).
-func stepStart(ctx context.Context) time.Time {
-	if t, ok := ctx.Value(stepStartKey{}).(time.Time); ok {
-		return t
-	}
-	return time.Now()
-}
-
 // startStep records that a step starts and returns the context its
 // function runs in. A step the yielded attempt before this one left running
-// continues: it keeps its start and run count. After the slice's end no new
+// continues: it keeps its start and run count (a wait's start and backoff
+// are kept across crashes too: see poll). After the slice's end no new
 // step starts: the attempt yields.
 func (r *run) startStep(ctx context.Context, name string) (context.Context, error) {
 	if left, ok := sliceLeft(ctx); ok && left <= 0 {
 		return ctx, errYield
 	}
-	if t, ok := r.running[name]; ok && isContinuation(ctx) {
-		return withStepStart(ctx, t), nil
+	if _, ok := r.running[name]; ok && isContinuation(ctx) {
+		return ctx, nil
 	}
 	if err := r.e.store.StartStep(ctx, r.d.ID, name); err != nil {
 		return ctx, err
 	}
-	return withStepStart(ctx, time.Now()), nil
+	return ctx, nil
+}
+
+type lastAttemptKey struct{}
+
+// withLastAttempt marks the job's last allowed attempt: a step it cannot
+// finish must not promise another try.
+func withLastAttempt(ctx context.Context) context.Context {
+	return context.WithValue(ctx, lastAttemptKey{}, true)
+}
+
+func isLastAttempt(ctx context.Context) bool {
+	l, _ := ctx.Value(lastAttemptKey{}).(bool)
+	return l
 }

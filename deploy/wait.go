@@ -16,11 +16,16 @@ import (
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
-// wait bounds one poll: its step (for progress; "" records none), its
-// deadline and what happens at it, and the channel that parks it.
+// wait bounds one poll: its step (for progress and its durable state; ""
+// records none), its deadline (or its timeout, counted from when the
+// step's wait first began) and what happens at it, and the channel that
+// parks it.
 type wait struct {
 	step     string
 	deadline time.Time
+	// timeout, when set, replaces deadline: the wait ends timeout after it
+	// first began, whatever slices ended and consoles died since.
+	timeout time.Duration
 	// timedOut is the error past the deadline, given the last progress.
 	timedOut func(progress string) error
 	// park, once closed, ends the wait with errWaitingForDNS.
@@ -32,8 +37,27 @@ type wait struct {
 // (PollInterval up to MaxPollInterval), recording each new progress report
 // on the step, and ending at the deadline with w.timedOut. A sibling's
 // failure ends it with errStopped, the worker stopping with ctx's error.
+//
+// A step's wait is durable: when it began and the interval it has grown to
+// are stored on the step (store.BeginWait), so that a wait continued in
+// the next work slice, or resumed after a crash, keeps its limit and its
+// backoff instead of starting both again.
 func (s *stepCtx) poll(ctx context.Context, w wait, check func(context.Context) (done bool, progress string, err error)) error {
 	interval := s.e.opts.PollInterval
+	if w.step != "" {
+		stored, err := s.e.store.BeginWait(ctx, s.d.ID, w.step)
+		if err != nil {
+			return err
+		}
+		if w.timeout > 0 {
+			w.deadline = stored.StartedAt.Add(w.timeout)
+		}
+		if stored.PollInterval > 0 {
+			interval = min(stored.PollInterval, s.e.opts.MaxPollInterval)
+		}
+	} else if w.timeout > 0 {
+		w.deadline = time.Now().Add(w.timeout)
+	}
 	recorded := ""
 	for {
 		done, progress, err := check(ctx)
@@ -75,7 +99,14 @@ func (s *stepCtx) poll(ctx context.Context, w wait, check func(context.Context) 
 			return context.Cause(ctx)
 		}
 		t.Stop()
-		interval = min(2*interval, s.e.opts.MaxPollInterval)
+		if next := min(2*interval, s.e.opts.MaxPollInterval); next != interval {
+			interval = next
+			if w.step != "" {
+				if err := s.e.store.SetPollInterval(ctx, s.d.ID, w.step, interval); err != nil {
+					return err
+				}
+			}
+		}
 	}
 }
 
@@ -93,7 +124,7 @@ func waitLoadBalancerActive(ctx context.Context, s *stepCtx, _ decision) (result
 	lb := s.dep(stepLoadBalancer)
 	name := s.spec.LoadBalancer.Name
 	timeout := s.e.opts.LoadBalancerTimeout
-	err := s.poll(ctx, wait{step: stepLoadBalancerActive, deadline: stepStart(ctx).Add(timeout), timedOut: interrupted(timeout)}, func(ctx context.Context) (bool, string, error) {
+	err := s.poll(ctx, wait{step: stepLoadBalancerActive, timeout: timeout, timedOut: interrupted(timeout)}, func(ctx context.Context) (bool, string, error) {
 		out, err := s.aws.ELB.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{lb.ARN}})
 		if err != nil {
 			return false, "", err
@@ -123,7 +154,7 @@ func waitServiceStable(ctx context.Context, s *stepCtx, _ decision) (result, err
 	timeout := s.e.opts.StableTimeout
 	ours := rolloutOf{id: svcRes.ECSDeploymentID, taskDefinition: s.dep(stepTaskDefinition).ARN, since: svcRes.Since,
 		rollback: s.spec.Service.CircuitBreaker != nil && s.spec.Service.CircuitBreaker.Rollback}
-	err := s.poll(ctx, wait{step: stepServiceStable, deadline: stepStart(ctx).Add(timeout), timedOut: interrupted(timeout)}, func(ctx context.Context) (bool, string, error) {
+	err := s.poll(ctx, wait{step: stepServiceStable, timeout: timeout, timedOut: interrupted(timeout)}, func(ctx context.Context) (bool, string, error) {
 		svc, err := s.l().service(ctx, s.spec.Cluster.Name, s.spec.Service.Name)
 		if err != nil {
 			return false, "", err
@@ -259,12 +290,36 @@ func (s *stepCtx) targetsHealthy(ctx context.Context, want int32) (bool, string,
 	return healthy >= want && other == 0, progress, nil
 }
 
-// collectTaskAddresses reads the running tasks' private and public IPs.
+// collectTaskAddresses reads the running tasks' private and public IPs and
+// image digests. It runs after the service is stable, so what it cannot
+// read never changes the outcome: the step succeeds and says what it could
+// not read (only the worker stopping leaves it to be resumed).
 func collectTaskAddresses(ctx context.Context, s *stepCtx, _ decision) (result, error) {
 	res := result{ARN: s.dep(stepService).ARN}
-	var err error
-	res.Tasks, err = s.taskAddresses(ctx)
-	return res, err
+	tasks, err := s.taskAddresses(ctx)
+	switch {
+	case err == nil:
+		res.Tasks = tasks
+	case ctx.Err() != nil:
+		return res, err
+	default:
+		s.e.opts.Logger.Warn("reading task addresses after the service was stable", "deployment_id", s.d.ID, "err", err)
+		note := "The service is stable, but its tasks could not be read (" + unreadReason(err) +
+			"): their addresses and image digests are not recorded"
+		if err := s.e.store.SetStepProgress(ctx, s.d.ID, stepTaskAddresses, note); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// unreadReason says in a few words why a read failed: AWS's error code, or
+// that AWS did not answer.
+func unreadReason(err error) string {
+	if code := apiErrorCode(err); code != "" {
+		return "AWS answered " + code
+	}
+	return "AWS did not answer"
 }
 
 func (s *stepCtx) taskAddresses(ctx context.Context) ([]store.TaskAddress, error) {

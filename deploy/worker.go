@@ -49,6 +49,9 @@ func (w *ApplyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 		return nil
 	}
 	ctx = withSlice(ctx, time.Now().Add(w.engine.opts.AttemptSlice))
+	if job.Attempt >= applyAttempts {
+		ctx = withLastAttempt(ctx)
+	}
 	if yieldedAttempt(job.Metadata) == job.Attempt {
 		ctx = withContinuation(ctx)
 	}

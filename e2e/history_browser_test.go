@@ -200,8 +200,9 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#rollback.confirm #rollback-form`))); err != nil {
 		t.Fatalf("opening the rollback confirmation: %v", err)
 	}
-	if confirm := text(t, ctx, `main`); !strings.Contains(confirm, "php:8.3-apache") || !strings.Contains(confirm, "will be reused") {
-		t.Errorf("confirmation = %q", confirm)
+	if confirm := text(t, ctx, `main`); !strings.Contains(confirm, "php@"+digest1) || !strings.Contains(confirm, "pinned to the digest") ||
+		!strings.Contains(confirm, "Not checked: Image php@"+digest1) || !strings.Contains(confirm, "Docker Hub") {
+		t.Errorf("confirmation does not name the digest that will run, or what it cannot check: %q", confirm)
 	}
 	checkWidths(t, ctx, "rollback-confirm")
 	if err := do(ctx,
@@ -219,6 +220,34 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 	third := finished(api, id3)
 	if got := ranDigest(third, "web"); got != digest1 {
 		t.Errorf("the rollback runs %s, want the first deployment's %s", got, digest1)
+	}
+
+	// Back to the confirmation, confirm again: the confirmation is spent,
+	// nothing new starts, and the page links to the rollback it made.
+	if err := do(ctx, chromedp.NavigateBack(), chromedp.WaitVisible(chromedp.CSS(`#rollback.confirm button.contrast`)),
+		chromedp.Click(chromedp.CSS(`#rollback.confirm button.contrast`)),
+		chromedp.WaitVisible(chromedp.CSS(`#rollback-form-error`))); err != nil {
+		t.Fatalf("replaying the confirmation: %v", err)
+	}
+	if msg := text(t, ctx, `#rollback-form`); !strings.Contains(msg, fmt.Sprintf("already used: it made rollback #%d", id3)) {
+		t.Errorf("a replayed confirmation says %q", msg)
+	}
+	if href, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`#rollback-form a[href^="/deployments/"]`), "href")); err != nil || href.Value != fmt.Sprintf("/deployments/%d", id3) {
+		t.Errorf("the refusal links to %q (%v), want rollback #%d", href.Value, err, id3)
+	}
+	if list := api.call(http.MethodGet, "/api/v1/deployments?service=us-east-1/demo/php-app", nil); len(list["deployments"].([]any)) != 3 {
+		t.Errorf("after the replay the service has %d deployments, want 3", len(list["deployments"].([]any)))
+	}
+
+	// The API refuses a rollback to what runs now, naming it, unless forced.
+	for _, target := range []int64{id1, id3} {
+		status, out := api.answer(http.MethodPost, fmt.Sprintf("/api/v1/deployments/%d/rollback", target), map[string]any{"reason": "again"})
+		if msg := errorMessage(out); status != http.StatusConflict || !strings.Contains(msg, fmt.Sprintf("#%d", target)) || !strings.Contains(msg, `"force": true`) {
+			t.Errorf("a rollback to #%d, which runs now: %d %v", target, status, out)
+		}
+	}
+	if list := api.call(http.MethodGet, "/api/v1/deployments?service=us-east-1/demo/php-app", nil); len(list["deployments"].([]any)) != 3 {
+		t.Errorf("after the refused API rollbacks the service has %d deployments, want 3", len(list["deployments"].([]any)))
 	}
 	if err := do(ctx, chromedp.Navigate(fmt.Sprintf("%s/deployments/%d", c.URL, id1)), chromedp.WaitVisible(chromedp.CSS(`.restored-by`))); err != nil {
 		t.Fatal(err)
@@ -249,8 +278,11 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 	if err := do(ctx, chromedp.Navigate(fmt.Sprintf("%s/deployments/%d/rollback", c.URL, id1)), chromedp.WaitVisible(chromedp.CSS(`#rollback.confirm #rollback-form`))); err != nil {
 		t.Fatal(err)
 	}
-	if how := text(t, ctx, `.how`); !strings.Contains(how, "php:8.3-apache has moved") || !strings.Contains(how, "pinned to the digest") {
+	if how := text(t, ctx, `.how`); !strings.Contains(how, "pinned to the digest") {
 		t.Errorf("the confirmation does not say the image is pinned: %q", how)
+	}
+	if imgs := text(t, ctx, `table.rollback-images`); !strings.Contains(imgs, "php@"+digest1) {
+		t.Errorf("the confirmation does not name the digest that will run: %q", imgs)
 	}
 	rb := api.call(http.MethodPost, fmt.Sprintf("/api/v1/deployments/%d/rollback", id1), map[string]any{"reason": "tag moved"})
 	fifth := finished(api, int64(rb["id"].(float64)))
@@ -379,9 +411,10 @@ func TestHistoryDiffRollbackAndServicesInTheBrowser(t *testing.T) {
 		t.Errorf("viewer: %d rollback/deploy controls, POST answered %d", buttons, status)
 	}
 	for _, p := range problems() {
-		// The refused filter (400) and the viewer's refused POST (403) are
-		// logged by the browser; nothing else may be.
-		if !strings.Contains(p, "status of 400") && !strings.Contains(p, "status of 403") {
+		// The refused filter (400), the replayed confirmation (409) and the
+		// viewer's refused POST (403) are logged by the browser; nothing
+		// else may be.
+		if !strings.Contains(p, "status of 400") && !strings.Contains(p, "status of 403") && !strings.Contains(p, "status of 409") {
 			t.Errorf("browser console: %s", p)
 		}
 	}

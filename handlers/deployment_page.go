@@ -98,7 +98,7 @@ func (s *Server) deploymentDetail(ctx context.Context, dep store.Deployment, can
 	}
 	d := web.DeploymentDetail{
 		Row: deploymentRow(dep), Finished: dep.Status.Finished(),
-		ErrorStep: dep.ErrorStep, ErrorCode: dep.ErrorCode, ErrorMessage: dep.ErrorMessage,
+		ErrorStep: dep.ErrorStep, ErrorCode: awsCode(dep.ErrorCode), ErrorMessage: dep.ErrorMessage,
 		CanDeploy: canDeploy, ALBDNS: dep.Outputs.LoadBalancerDNS,
 		Rollback: web.RollbackForm(),
 	}
@@ -118,7 +118,7 @@ func (s *Server) deploymentDetail(ctx context.Context, dep store.Deployment, can
 			Action: st.Action, ResourceARN: st.ResourceARN, AWSRequestID: st.AWSRequestID, Progress: st.Progress,
 			Retries: st.Retries, Runs: st.Runs}
 		switch {
-		case st.ErrorCode != "":
+		case awsCode(st.ErrorCode) != "":
 			row.Error = "AWS said (" + st.ErrorCode + "): " + st.ErrorMessage
 		case st.ErrorMessage != "":
 			row.Error = st.ErrorMessage
@@ -332,4 +332,13 @@ func (s *Server) diffWith(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, fmt.Sprintf("/deployments/%d/diff/%d", with, id), http.StatusSeeOther)
 	return nil
+}
+
+// awsCode is code when AWS answered with it, "" for the engine's own codes,
+// whose message is shown in the console's words, not as "AWS said (…)".
+func awsCode(code string) string {
+	if deploy.IsEngineCode(code) {
+		return ""
+	}
+	return code
 }

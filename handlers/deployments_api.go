@@ -99,8 +99,9 @@ func (s *Server) apiRollback(w http.ResponseWriter, r *http.Request) error {
 	}
 	var req struct {
 		Reason string `json:"reason"`
+		Force  bool   `json:"force"` // roll back even to what runs now
 	}
-	if err := readJSON(r, &req, 64<<10, true, `empty or {"reason": "..."}`); err != nil {
+	if err := readJSON(r, &req, 64<<10, true, `empty or {"reason": "...", "force": false}`); err != nil {
 		return err
 	}
 	if len([]rune(req.Reason)) > maxReasonLength {
@@ -110,9 +111,10 @@ func (s *Server) apiRollback(w http.ResponseWriter, r *http.Request) error {
 		return errInvalid("The reason cannot be stored.", FieldError{Path: "reason", Message: problem})
 	}
 	me, _ := userFrom(r.Context())
-	d, err := s.engine.Rollback(r.Context(), id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: strings.TrimSpace(req.Reason)})
+	d, err := s.engine.Rollback(r.Context(), id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username,
+		Reason: strings.TrimSpace(req.Reason), Force: req.Force})
 	if err != nil {
-		return err
+		return rollbackError(err)
 	}
 	s.auditAs(r, "deployment.rollback", d.ServiceKey, map[string]any{"deployment_id": d.ID, "rollback_of": id})
 	w.Header().Set("Location", "/api/v1/deployments/"+strconv.FormatInt(d.ID, 10))
@@ -134,7 +136,7 @@ func (s *Server) apiDeployment(w http.ResponseWriter, r *http.Request) error {
 	for i, st := range steps {
 		out.Steps[i] = stepJSON{
 			Name: st.Name, Status: string(st.Status), Action: st.Action, ResourceARN: st.ResourceARN,
-			AWSRequestID: st.AWSRequestID, ErrorCode: st.ErrorCode, ErrorMessage: st.ErrorMessage,
+			AWSRequestID: st.AWSRequestID, ErrorCode: st.ErrorCode, ErrorMessage: st.ErrorMessage, Progress: st.Progress,
 			Runs: st.Runs, Calls: st.Calls, Retries: st.Retries, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
 		}
 	}
@@ -373,18 +375,21 @@ type deploymentError struct {
 }
 
 type stepJSON struct {
-	Name         string     `json:"name"`
-	Status       string     `json:"status"`
-	Action       string     `json:"action,omitempty"`
-	ResourceARN  string     `json:"resourceArn,omitempty"`
-	AWSRequestID string     `json:"awsRequestId,omitempty"`
-	ErrorCode    string     `json:"errorCode,omitempty"`
-	ErrorMessage string     `json:"errorMessage,omitempty"`
-	Runs         int        `json:"runs"`
-	Calls        int        `json:"calls"`
-	Retries      int        `json:"retries"`
-	StartedAt    *time.Time `json:"startedAt"`
-	FinishedAt   *time.Time `json:"finishedAt"`
+	Name         string `json:"name"`
+	Status       string `json:"status"`
+	Action       string `json:"action,omitempty"`
+	ResourceARN  string `json:"resourceArn,omitempty"`
+	AWSRequestID string `json:"awsRequestId,omitempty"`
+	ErrorCode    string `json:"errorCode,omitempty"`
+	ErrorMessage string `json:"errorMessage,omitempty"`
+	// Progress is a wait's latest observation ("1 of 2 targets healthy"),
+	// or what a read after the service was stable could not read.
+	Progress   string     `json:"progress,omitempty"`
+	Runs       int        `json:"runs"`
+	Calls      int        `json:"calls"`
+	Retries    int        `json:"retries"`
+	StartedAt  *time.Time `json:"startedAt"`
+	FinishedAt *time.Time `json:"finishedAt"`
 }
 
 func deploymentJSON(d store.Deployment) deploymentBody {

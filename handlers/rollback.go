@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,6 +60,10 @@ func (s *Server) rollbackConfirmPage(id int64) formPage {
 	}
 }
 
+// renderRollbackConfirm shows the confirmation page of a rollback to
+// target: what changes, the digests that will run, what was checked and
+// what cannot be, and the form, bound (its "after" token) to the service's
+// newest deployment as it is now.
 func (s *Server) renderRollbackConfirm(w http.ResponseWriter, r *http.Request, target store.Deployment, status int, f web.Form) error {
 	ctx := r.Context()
 	c := web.RollbackConfirm{Target: deploymentRow(target), Form: f}
@@ -72,6 +77,13 @@ func (s *Server) renderRollbackConfirm(w http.ResponseWriter, r *http.Request, t
 	case how != "":
 		c.How = strings.ToUpper(how[:1]) + how[1:]
 	}
+	for _, im := range deploy.RollbackImages(target) {
+		c.Images = append(c.Images, web.RollbackImageRow{Container: im.Container, Image: im.Image, Runs: im.Runs, Pinned: im.Pinned})
+		c.Unchecked = append(c.Unchecked, fmt.Sprintf("Image %s (%s): %s.", im.Runs, im.Container, im.Unchecked))
+	}
+	if why := s.checkRollbackNeeds(r, target, &c); why != "" && c.Why == "" {
+		c.Why = why
+	}
 	current, err := s.store.ServingDeployment(ctx, target.ServiceKey)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -81,7 +93,7 @@ func (s *Server) renderRollbackConfirm(w http.ResponseWriter, r *http.Request, t
 	default:
 		row := deploymentRow(current)
 		c.Current = &row
-		if current.ID == target.ID && c.Why == "" {
+		if _, runs, rerr := s.engine.RunsNow(ctx, target); rerr == nil && runs && c.Why == "" {
 			c.Why = "it is what the service runs now"
 		}
 		c.Sections, err = diffSections(current, target)
@@ -89,15 +101,98 @@ func (s *Server) renderRollbackConfirm(w http.ResponseWriter, r *http.Request, t
 	if err != nil {
 		return err
 	}
+	after, err := s.store.LatestDeploymentID(ctx, target.ServiceKey)
+	if err != nil {
+		return err
+	}
+	if c.Form.Values == nil {
+		c.Form.Values = map[string]string{}
+	}
+	c.Form.Values["after"] = strconv.FormatInt(after, 10)
 	s.render(w, r, status, web.RollbackConfirmPage(s.page(r, fmt.Sprintf("Roll back to #%d", target.ID), "deployments"), c))
 	return nil
+}
+
+// checkRollbackNeeds checks what a rollback to target needs besides its
+// images where an API can tell (its IAM roles still exist), records on c
+// what was checked and what cannot be (secrets), and returns why the
+// rollback cannot work ("" when nothing found says so).
+func (s *Server) checkRollbackNeeds(r *http.Request, target store.Deployment, c *web.RollbackConfirm) string {
+	roles, secrets := deploy.RollbackNeeds(target)
+	why := ""
+	if len(roles) > 0 {
+		listed, err := s.catalog.Roles(r.Context(), target.Region)
+		if err != nil {
+			s.logger.Warn("listing IAM roles for a rollback", "request_id", requestID(r.Context()), "deployment_id", target.ID, "error", err.Error())
+			for _, arn := range roles {
+				c.Unchecked = append(c.Unchecked, fmt.Sprintf("IAM role %s: IAM could not be asked whether it still exists.", arn))
+			}
+		}
+		for _, arn := range roles {
+			if err != nil {
+				break
+			}
+			if slices.ContainsFunc(listed, func(role deploy.Role) bool { return role.ARN == arn }) {
+				c.Checked = append(c.Checked, fmt.Sprintf("IAM role %s still exists.", arn))
+				continue
+			}
+			c.Checked = append(c.Checked, fmt.Sprintf("IAM role %s no longer exists: tasks that need it cannot start.", arn))
+			if why == "" {
+				why = fmt.Sprintf("IAM role %s, which its task definition names, no longer exists", arn)
+			}
+		}
+	}
+	for _, sec := range secrets {
+		c.Unchecked = append(c.Unchecked, fmt.Sprintf("Secret %s: the console has no Secrets Manager or SSM client, so it cannot ask whether it still exists.", sec))
+	}
+	return why
+}
+
+// spentConfirmation refuses (409, starting nothing) a rollback confirmation
+// made before the service's newest deployment: one already used, linking
+// to the rollback it made, or one outdated by a deployment made since it
+// was shown. It reports whether it answered.
+func (s *Server) spentConfirmation(w http.ResponseWriter, r *http.Request, target store.Deployment, after int64, form web.Form) (bool, error) {
+	ctx := r.Context()
+	latest, err := s.store.LatestDeploymentID(ctx, target.ServiceKey)
+	if err != nil || latest == after {
+		return false, err
+	}
+	made, err := s.store.RollbackSince(ctx, target.ServiceKey, target.ID, after)
+	if err != nil {
+		return false, err
+	}
+	if made != 0 {
+		form.Error = fmt.Sprintf("This confirmation was already used: it made rollback #%d. Nothing new was started.", made)
+		form.Link = &web.Link{Href: deploymentPath(made), Label: fmt.Sprintf("See rollback #%d.", made)}
+	} else {
+		form.Error = fmt.Sprintf("Deployment #%d of this service was made since this page was shown, so nothing was started; review what the rollback changes now and confirm again.", latest)
+		form.Link = &web.Link{Href: deploymentPath(latest), Label: fmt.Sprintf("See deployment #%d.", latest)}
+	}
+	return true, s.renderRollbackConfirm(w, r, target, http.StatusConflict, form)
+}
+
+// rollbackError is the API's and the form's answer to a rollback the
+// engine refused because it would change nothing.
+func rollbackError(err error) error {
+	var rn *deploy.RunsNowError
+	if errors.As(err, &rn) {
+		msg := fmt.Sprintf("Deployment #%d is what the service runs now; rolling back to it would change nothing.", rn.Target)
+		if rn.Serving != rn.Target {
+			msg = fmt.Sprintf("Deployment #%d's spec and images are what the service runs now (deployment #%d); rolling back would change nothing.", rn.Target, rn.Serving)
+		}
+		return kindConflict.err(msg + ` To roll back anyway, send "force": true.`)
+	}
+	return err
 }
 
 // rollbackForm is the rollback's two steps. From the deployment page (not
 // confirmed) it checks that the rollback could start and answers with the
 // confirmation page, which shows what changes; confirmed, it starts the
 // rollback and lands on its live progress. Either refusal is shown on the
-// confirmation page, with what was typed.
+// confirmation page, with what was typed. A confirmation is good once: it
+// carries the service's newest deployment when it was shown ("after"), and
+// is refused, starting nothing, once another deployment exists.
 func (s *Server) rollbackForm(w http.ResponseWriter, r *http.Request) error {
 	id, err := deploymentID(r, "id")
 	if err != nil {
@@ -111,11 +206,11 @@ func (s *Server) rollbackForm(w http.ResponseWriter, r *http.Request) error {
 	if problem := reasonProblem(reason); problem != "" {
 		return refuse(errInvalid("The reason cannot be stored.", FieldError{Path: "reason", Message: problem}), form, s.rollbackConfirmPage(id))
 	}
+	target, err := s.deploymentParam(r, "id")
+	if err != nil {
+		return err
+	}
 	if r.PostFormValue("confirmed") != "yes" {
-		target, err := s.deploymentParam(r, "id")
-		if err != nil {
-			return err
-		}
 		ok, why, err := s.engine.CheckRollback(ctx, id)
 		switch {
 		case err != nil:
@@ -128,9 +223,17 @@ func (s *Server) rollbackForm(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.renderRollbackConfirm(w, r, target, http.StatusOK, form)
 	}
+	after, err := strconv.ParseInt(r.PostFormValue("after"), 10, 64)
+	if err != nil || after < 0 {
+		form.Error = "This confirmation is incomplete (it does not say what the service's history was when it was shown); review the rollback below and confirm again."
+		return s.renderRollbackConfirm(w, r, target, http.StatusUnprocessableEntity, form)
+	}
+	if spent, err := s.spentConfirmation(w, r, target, after, form); spent || err != nil {
+		return err
+	}
 	d, err := s.engine.Rollback(ctx, id, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: reason})
 	if err != nil {
-		return refuse(err, form, s.rollbackConfirmPage(id))
+		return refuse(rollbackError(err), form, s.rollbackConfirmPage(id))
 	}
 	s.auditAs(r, "deployment.rollback", d.ServiceKey, map[string]any{"deployment_id": d.ID, "rollback_of": id})
 	s.sessions.Put(ctx, flashKey, fmt.Sprintf("Rolling back to deployment #%d.", id))

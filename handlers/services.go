@@ -150,8 +150,27 @@ func (s *Server) serviceRow(ctx context.Context, sv store.ServiceSummary, specs 
 	}
 	if serving != nil {
 		row.Drift = drift(*serving, specs[serving.ID], live)
+		s.driftSetBy(ctx, &row, *serving, live)
 	}
 	return row
+}
+
+// driftSetBy names the console's own later deployment that set the
+// revision the service runs, when one did: the drift is then the
+// console's, not someone's outside it.
+func (s *Server) driftSetBy(ctx context.Context, row *web.ServiceRow, serving store.Deployment, live deploy.LiveService) {
+	if len(row.Drift) == 0 || live.TaskDefinitionARN == serving.TaskDefinitionARN {
+		return
+	}
+	id, status, err := s.engine.RevisionSetBy(ctx, serving.ServiceKey, serving.ID, live.TaskDefinitionARN)
+	if err != nil {
+		s.logger.Warn("reading which deployment set a revision", "request_id", requestID(ctx), "service", serving.ServiceKey, "error", err.Error())
+		return
+	}
+	if id != 0 {
+		row.DriftSetBy, row.DriftSetByStatus = id, web.StatusLabel(string(status))
+		row.DriftOutside = len(row.Drift) > 1
+	}
 }
 
 // drift lists how the live service differs from the last deployment the
