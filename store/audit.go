@@ -22,6 +22,7 @@ type AuditEvent struct {
 	// Read with the event by ListAuditFiltered: the actor's user id (0 if
 	// none has the name) and the deployment the event is about.
 	ActorID    int64
+	TargetID   int64 // the user named by Target, 0 if none
 	Deployment *AuditDeployment
 }
 
@@ -101,12 +102,16 @@ func (s *Store) ListAuditFiltered(ctx context.Context, f AuditFilter, beforeID i
 	if !f.Until.IsZero() {
 		add("a.at < $%d", f.Until)
 	}
-	sql := `SELECT a.id, a.at, a.actor, a.action, a.target, a.ip, a.detail, COALESCE(u.id, 0),
+	// The deployment is joined by its primary key, cast to bigint only
+	// when the detail holds a plain id (events are written by this code,
+	// but a cast that can fail must not make the whole trail unreadable).
+	sql := `SELECT a.id, a.at, a.actor, a.action, a.target, a.ip, a.detail, COALESCE(u.id, 0), COALESCE(t.id, 0),
 			COALESCE(d.id, 0), COALESCE(d.service, ''), COALESCE(d.kind, ''), COALESCE(d.reason, '')
 		FROM audit_events a
 		LEFT JOIN users u ON u.username = a.actor
-		LEFT JOIN deployments d ON d.id = CASE WHEN jsonb_typeof(a.detail->'deployment_id') = 'number'
-			THEN (a.detail->>'deployment_id')::numeric END`
+		LEFT JOIN users t ON t.username = a.target
+		LEFT JOIN deployments d ON d.id = CASE WHEN (a.detail->>'deployment_id') ~ '^[0-9]{1,18}$'
+			THEN (a.detail->>'deployment_id')::bigint END`
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -118,7 +123,7 @@ func (s *Store) ListAuditFiltered(ctx context.Context, f AuditFilter, beforeID i
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditEvent, error) {
 		var e AuditEvent
 		var dep AuditDeployment
-		err := r.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Target, &e.IP, &e.Detail, &e.ActorID,
+		err := r.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Target, &e.IP, &e.Detail, &e.ActorID, &e.TargetID,
 			&dep.ID, &dep.Service, &dep.Kind, &dep.Reason)
 		if dep.ID != 0 {
 			e.Deployment = &dep
