@@ -172,6 +172,9 @@ func auditRow(e store.AuditEvent) web.AuditRow {
 			row.Words = append(row.Words, text(" to "), target)
 		}
 	}
+	if row.Reason != "" {
+		row.Words = append(row.Words, text(":"))
+	}
 	return row
 }
 

@@ -344,20 +344,27 @@ func (s *Server) applyEdits(spec *deploy.Spec, e changeEdits) (*deploy.Spec, []w
 	if msg := reasonProblem(e.reason); msg != "" {
 		ps = append(ps, web.FieldProblem{Field: "reason", Message: msg})
 	}
-	if len(ps) > 0 {
-		return nil, ps, nil
-	}
 	td, err := json.Marshal(doc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("encoding the task definition: %w", err)
 	}
 	next.TaskDefinition = td
+	// The spec is checked even when the form already has problems, so that
+	// every one is shown at once; a field keeps the form's own message.
 	parsed, err := deploy.ParseWithDefaultRegion(next.JSON(), s.opts.Region)
 	var ve *deploy.ValidationError
 	if errors.As(err, &ve) {
-		return nil, changeProblems(ve.Problems, e), nil
+		for _, p := range changeProblems(ve.Problems, e) {
+			if !slices.ContainsFunc(ps, func(q web.FieldProblem) bool { return q.Field == p.Field }) {
+				ps = append(ps, p)
+			}
+		}
+		return nil, ps, nil
 	}
-	return parsed, nil, err
+	if err != nil || len(ps) > 0 {
+		return nil, ps, err
+	}
+	return parsed, nil, nil
 }
 
 // changeProblems keys the spec's problems to the form's fields; a problem
