@@ -75,6 +75,14 @@ func checkTypography(t *testing.T, ctx context.Context, dir, name string) {
 		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// What the first screen shows, for people to look at quickly.
+		top, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d-top.png", name, width)), top, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		broken, err := chromedp.Run(ctx, chromedp.Evaluate[string](midWordBreaks))
 		if err != nil {
 			t.Fatalf("looking for broken words on %s: %v", name, err)
