@@ -27,13 +27,18 @@ func (s *Server) deploymentPage(w http.ResponseWriter, r *http.Request) error {
 	// that part; boosted navigation (also an htmx request) gets the page.
 	live := r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "deployment-live"
 	key := detailKey{id: id, canDeploy: me.Role.AtLeast(store.RoleDeployer), liveOnly: live}
-	view, err := s.views.detail.Get(r.Context(), key, func(ctx context.Context) (detailView, error) {
+	// The page with a flash message is rendered for this response alone.
+	flash := ""
+	if !live {
+		flash = s.sessions.PopString(r.Context(), flashKey)
+	}
+	var d web.DeploymentDetail
+	load := func(ctx context.Context) (detailView, error) {
 		dep, err := s.deployment(ctx, id)
 		if err != nil {
 			return detailView{}, err
 		}
-		d, err := s.deploymentDetail(ctx, dep, key.canDeploy, key.liveOnly)
-		if err != nil {
+		if d, err = s.deploymentDetail(ctx, dep, key.canDeploy, key.liveOnly); err != nil {
 			return detailView{}, err
 		}
 		c := web.DeploymentDetailContent(d)
@@ -41,8 +46,14 @@ func (s *Server) deploymentPage(w http.ResponseWriter, r *http.Request) error {
 			c = web.DeploymentLive(d)
 		}
 		html, err := newFragment(ctx, c)
-		return detailView{d: d, html: html}, err
-	})
+		return detailView{html: html, finished: dep.Status.Finished()}, err
+	}
+	var view detailView
+	if flash != "" {
+		view, err = load(r.Context())
+	} else {
+		view, err = s.views.detail.Get(r.Context(), key, load)
+	}
 	if err != nil {
 		return err
 	}
@@ -52,8 +63,7 @@ func (s *Server) deploymentPage(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	p := s.page(r, fmt.Sprintf("Deployment #%d", id), "deployments")
-	if flash := s.sessions.PopString(r.Context(), flashKey); flash != "" {
-		d := view.d
+	if flash != "" {
 		d.Flash = flash
 		s.render(w, r, http.StatusOK, web.DeploymentDetailPage(p, d))
 		return nil

@@ -42,6 +42,9 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 	return nil
 }
 
+// AuditReads are the tables ListAudit depends on.
+const AuditReads = Reads(1 << AuditEvents)
+
 // ListAudit returns up to limit events older than beforeID (0: newest), newest first.
 func (s *Store) ListAudit(ctx context.Context, beforeID int64, limit int) ([]AuditEvent, error) {
 	// Two statements, not "$1 = 0 OR id < $1": a generic plan of that would

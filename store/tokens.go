@@ -146,9 +146,6 @@ type tokenUse struct {
 	lastUsed *time.Time
 }
 
-// tokenCacheSize bounds the tokens kept in memory.
-const tokenCacheSize = 10000
-
 // UserByToken returns the enabled user a live token belongs to and records
 // the use (coarsely, see TokenUseResolution), or ErrInvalidCredentials.
 // The token is read again only after a console writes a token or a user
