@@ -75,6 +75,9 @@ type flight[V any] struct {
 	stamp any
 	value V
 	err   error
+	// kept is set when the load's result, an error too, was kept: the
+	// waiters share it.
+	kept bool
 }
 
 // New returns an empty cache.
@@ -115,8 +118,8 @@ func (c *Cache[K, V]) Get(ctx context.Context, key K, load func(context.Context)
 		c.mu.Unlock()
 		select {
 		case <-f.done:
-			if f.err == nil && c.current(f.stamp, key, f.value, nil) {
-				return f.value, nil
+			if f.kept && c.current(f.stamp, key, f.value, f.err) {
+				return f.value, f.err
 			}
 			// Its error may be its own (a request gone), or a write
 			// landed since it started: load for ourselves.
@@ -148,6 +151,7 @@ func (c *Cache[K, V]) Get(ctx context.Context, key K, load func(context.Context)
 		// Kept with the stamp from before the load: a change that landed
 		// during it has moved already, and the entry is then never used.
 		c.keep(&entry[K, V]{key: key, value: v, err: err, stamp: stamp, until: now.Add(ttl)})
+		f.kept = true
 	}
 	return v, err
 }
