@@ -316,7 +316,9 @@ func (s *Server) diffPage(w http.ResponseWriter, r *http.Request) error {
 	if v.Sections, err = diffSections(a, b); err != nil {
 		return err
 	}
-	others, _, err := s.store.ListDeployments(r.Context(), store.DeploymentFilter{ServiceKey: b.ServiceKey}, "", 100)
+	// The picker shows rows, not documents: summaries decode no outputs
+	// JSON (a third of the page's time did, listing 100 deployments).
+	others, _, err := s.store.ListDeploymentSummaries(r.Context(), store.DeploymentFilter{ServiceKey: b.ServiceKey}, "", 100)
 	if err != nil {
 		return err
 	}
