@@ -42,6 +42,7 @@ type serveConfig struct {
 	SessionIdle    time.Duration
 	SessionMaxLife time.Duration
 	ShutdownGrace  time.Duration
+	CacheMiB       float64
 	DB             dbConfig
 	Log            logConfig
 }
@@ -65,6 +66,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	e.Duration(&c.SessionIdle, "session-idle-timeout", "ECSCONSOLE_SESSION_IDLE_TIMEOUT", 2*time.Hour, "sign out after this long without activity")
 	e.Duration(&c.SessionMaxLife, "session-lifetime", "ECSCONSOLE_SESSION_LIFETIME", 12*time.Hour, "sign out this long after sign-in")
 	e.Duration(&c.ShutdownGrace, "shutdown-timeout", "ECSCONSOLE_SHUTDOWN_TIMEOUT", 20*time.Second, "how long to let in-flight requests finish on SIGTERM")
+	e.Float64(&c.CacheMiB, "cache-mib", "ECSCONSOLE_CACHE_MIB", handlers.DefaultCacheBytes>>20, "memory, in MiB, that pages, layouts, decoded sessions and AWS's answers kept for reuse may take together")
 	c.DB.register(e)
 	c.Log.register(e, "json")
 	if err := e.parse(args); err != nil {
@@ -81,6 +83,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return c, usagef("invalid ECSCONSOLE_BASE_URL %q: want e.g. https://deploy.example.com", c.BaseURL)
 		}
+	}
+	if c.CacheMiB < 1 || c.CacheMiB > 1<<20 {
+		return c, usagef("invalid ECSCONSOLE_CACHE_MIB %v: want at least 1 (MiB)", c.CacheMiB)
 	}
 	if !deploy.IsRegion(c.Region) {
 		return c, usagef("invalid AWS_REGION %q: want e.g. us-east-1", c.Region)
@@ -167,6 +172,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		SessionLifetime:    cfg.SessionMaxLife,
 		Sandbox:            cfg.Sandbox,
 		Region:             cfg.Region,
+		CacheBytes:         int64(cfg.CacheMiB * (1 << 20)),
 	}, handlers.Deps{
 		Store:    st,
 		Assets:   assets,
