@@ -94,13 +94,6 @@ var errUnfinished = errors.New("the load did not finish")
 // Get returns key's value: kept, when it is younger than its TTL and
 // current, else from load, whose result is kept (its error for ErrorTTL).
 func (c *Cache[K, V]) Get(ctx context.Context, key K, load func(context.Context) (V, error)) (V, error) {
-	var stamp any
-	if c.o.Validity != nil {
-		var ok bool
-		if stamp, ok = c.o.Validity.Stamp(); !ok {
-			return load(ctx)
-		}
-	}
 	if c.o.Budget <= 0 {
 		return load(ctx)
 	}
@@ -112,6 +105,15 @@ func (c *Cache[K, V]) Get(ctx context.Context, key K, load func(context.Context)
 			c.lru.MoveToFront(el)
 			c.mu.Unlock()
 			return e.value, e.err
+		}
+	}
+	// A miss: the stamp is taken now, before the load (a hit needs none).
+	var stamp any
+	if c.o.Validity != nil {
+		var ok bool
+		if stamp, ok = c.o.Validity.Stamp(); !ok {
+			c.mu.Unlock()
+			return load(ctx)
 		}
 	}
 	if f, ok := c.loading[key]; ok {
