@@ -72,13 +72,7 @@ func BenchmarkHistoryPages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var uncached []string
-	if v := os.Getenv("ECSCONSOLE_BENCH_UNCACHED"); v == "all" {
-		uncached = handlers.CacheNames
-	} else if v != "" {
-		uncached = strings.Split(v, ",")
-	}
-	srv := handlers.New(handlers.Options{Region: "us-east-1", Uncached: uncached}, handlers.Deps{Store: st, Assets: assets, Logger: slog.New(slog.DiscardHandler), Engine: engine})
+	srv := handlers.New(handlers.Options{Region: "us-east-1", Uncached: benchUncached()}, handlers.Deps{Store: st, Assets: assets, Logger: slog.New(slog.DiscardHandler), Engine: engine})
 	ts := httptest.NewServer(srv.Routes())
 	b.Cleanup(ts.Close)
 	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") }))
@@ -154,6 +148,18 @@ func BenchmarkHistoryPages(b *testing.B) {
 		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MB")
 	})
+}
+
+// benchUncached is the caches ECSCONSOLE_BENCH_UNCACHED turns off.
+func benchUncached() []string {
+	switch v := os.Getenv("ECSCONSOLE_BENCH_UNCACHED"); v {
+	case "":
+		return nil
+	case "all":
+		return handlers.CacheNames
+	default:
+		return strings.Split(v, ",")
+	}
 }
 
 func get(b *testing.B, client *http.Client, u string) {
