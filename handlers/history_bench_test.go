@@ -156,7 +156,7 @@ func benchUncached() []string {
 	case "":
 		return nil
 	case "all":
-		return handlers.CacheNames
+		return handlers.CacheNames()
 	default:
 		return strings.Split(v, ",")
 	}

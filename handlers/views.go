@@ -27,24 +27,31 @@ type views struct {
 // limit the console runs under.
 const DefaultCacheBytes = 64 << 20
 
-// cacheShares divides Options.CacheBytes between the caches, in 64ths.
+// cacheShare is cache name's share of Options.CacheBytes, in 64ths.
 // The store's credential caches (sessions, tokens) are bounded apart, at
-// 4 MiB each.
-var cacheShares = map[string]int64{
-	"history":  16,
-	"api-list": 8,
-	"detail":   20,
-	"services": 8,
-	"audit":    4,
-	"layouts":  2,
-	"sessions": 1,
-	"live":     2,
-	"clusters": 1,
-	// identity holds one value.
+// 4 MiB each; identity holds one value.
+func cacheShare(name string) int64 {
+	switch name {
+	case "detail":
+		return 20
+	case "history":
+		return 16
+	case "api-list", "services":
+		return 8
+	case "audit":
+		return 4
+	case "layouts", "live":
+		return 2
+	case "sessions", "clusters":
+		return 1
+	}
+	return 0
 }
 
 // CacheNames are the caches Options.Uncached may turn off.
-var CacheNames = []string{"history", "api-list", "detail", "services", "audit", "layouts", "sessions", "live", "clusters", "identity"}
+func CacheNames() []string {
+	return []string{"history", "api-list", "detail", "services", "audit", "layouts", "sessions", "live", "clusters", "identity"}
+}
 
 // budget is cache name's share of o.CacheBytes; 0 when o turns it off.
 func (o Options) budget(name string) int64 {
@@ -58,7 +65,7 @@ func (o Options) budget(name string) int64 {
 	if name == "identity" {
 		return 1 << 10
 	}
-	return total * cacheShares[name] / 64
+	return total * cacheShare(name) / 64
 }
 
 func newViews(st *store.Store, o Options) *views {

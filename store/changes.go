@@ -96,7 +96,8 @@ func (c *changes) noticed(payload string) {
 }
 
 // Follow listens for the writes every console on the database announces
-// and lets ReadCaches reuse reads until their tables change. It returns
+// and lets read caches (NewReadCache) reuse reads until their tables
+// change. It returns
 // when ctx ends. While its connection is down (and until Follow runs),
 // every read goes to the database; each reconnection forgets every read
 // cached before it, since notices may have been missed meanwhile.

@@ -30,7 +30,7 @@ type Store struct {
 	probeChannel string
 }
 
-// New returns a Store on pool. Its ReadCaches reuse nothing until Follow
+// New returns a Store on pool. Its read caches reuse nothing until Follow
 // runs.
 func New(pool *pgxpool.Pool) *Store {
 	s := &Store{pool: pool, changes: &changes{}, probeChannel: changeChannel}

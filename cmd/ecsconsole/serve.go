@@ -124,7 +124,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	// Pages reuse what they read until a console on the database writes it
-	// (store.ReadCache): this follows every console's writes.
+	// (store.NewReadCache): this follows every console's writes.
 	followCtx, stopFollowing := context.WithCancel(context.WithoutCancel(ctx))
 	following := make(chan struct{})
 	go func() { defer close(following); st.Follow(followCtx, logger.With("component", "changes")) }()
