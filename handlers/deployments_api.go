@@ -167,7 +167,7 @@ func (s *Server) apiListDeployments(w http.ResponseWriter, r *http.Request) erro
 			body.NextCursor = &next
 		}
 		b, err := encodeJSON(body)
-		return &fragment{html: b}, err
+		return fragmentOf(b), err
 	})
 	if errors.Is(err, store.ErrBadCursor) {
 		return errInvalid("The cursor is not one this API gave out.", FieldError{Path: "cursor", Message: "invalid"})

@@ -24,7 +24,7 @@ const servicesPerPage = 25
 // and that deployment's status), so a deployment that finishes is never
 // shown against AWS's state from before it.
 func (s *Server) liveService(ctx context.Context, region, cluster, service, version string) (deploy.LiveService, error) {
-	return s.live.get(ctx, region+"/"+cluster+"/"+service+"@"+version, func(ctx context.Context) (deploy.LiveService, error) {
+	return s.live.Get(ctx, region+"/"+cluster+"/"+service+"@"+version, func(ctx context.Context) (deploy.LiveService, error) {
 		return s.engine.ReadService(ctx, region, cluster, service)
 	})
 }
@@ -226,7 +226,7 @@ func (s *Server) unmanagedServices(ctx context.Context, list []store.ServiceSumm
 	var candidates []string
 	for _, k := range keys {
 		rc := clusters[k]
-		names, err := s.clusters.get(ctx, k, func(ctx context.Context) ([]string, error) {
+		names, err := s.clusters.Get(ctx, k, func(ctx context.Context) ([]string, error) {
 			return s.engine.ClusterServices(ctx, rc[0], rc[1])
 		})
 		if err != nil {

@@ -256,6 +256,11 @@ func nullJSON(b json.RawMessage) any {
 	return []byte(b)
 }
 
+// DeploymentReads are the tables the deployment reads below (Deployment,
+// ActiveDeployment, ListDeployments, RestoredBy, ...) and in services.go
+// and images.go that read deployments alone depend on.
+const DeploymentReads = Reads(1 << Deployments)
+
 // Deployment returns the deployment with id.
 func (s *Store) Deployment(ctx context.Context, id int64) (Deployment, error) {
 	return s.queryDeployment(ctx, `SELECT `+deploymentColumns+` FROM deployments WHERE id = $1`, id)
@@ -640,6 +645,9 @@ func (s *Store) FinishStep(ctx context.Context, deploymentID int64, name string,
 	}
 	return nil
 }
+
+// StepReads are the tables Steps depends on.
+const StepReads = Reads(1 << DeploymentSteps)
 
 // Steps returns a deployment's steps in the order they started (never-started
 // ones last).

@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ecsconsole/ecsconsole/cache"
 )
 
 // ErrNotFound is wrapped by every "no such row" error.
@@ -22,17 +24,17 @@ var ErrConflict = errors.New("conflict")
 type Store struct {
 	pool    *pgxpool.Pool
 	changes *changes
-	tokens  *ReadCache[string, tokenUse]
+	tokens  *cache.Cache[string, tokenUse]
 	// probeChannel is where Follow sends its probes: changeChannel, but
 	// for a test of probes that never come back.
 	probeChannel string
 }
 
-// New returns a Store on pool. Its ReadCaches reuse nothing until Follow
+// New returns a Store on pool. Its read caches reuse nothing until Follow
 // runs.
 func New(pool *pgxpool.Pool) *Store {
 	s := &Store{pool: pool, changes: &changes{}, probeChannel: changeChannel}
-	s.tokens = NewReadCache[string, tokenUse](s, tokenCacheSize, APITokens, Users)
+	s.tokens = newCredentialCache[string, tokenUse](s, Of(APITokens, Users))
 	return s
 }
 

@@ -43,6 +43,7 @@ type serveConfig struct {
 	SessionMaxLife time.Duration
 	ShutdownGrace  time.Duration
 	SSO            ssoConfig
+	CacheMiB       float64
 	DB             dbConfig
 	Log            logConfig
 }
@@ -67,6 +68,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	e.Duration(&c.SessionMaxLife, "session-lifetime", "ECSCONSOLE_SESSION_LIFETIME", 12*time.Hour, "sign out this long after sign-in")
 	e.Duration(&c.ShutdownGrace, "shutdown-timeout", "ECSCONSOLE_SHUTDOWN_TIMEOUT", 20*time.Second, "how long to let in-flight requests finish on SIGTERM")
 	c.SSO.register(e)
+	e.Float64(&c.CacheMiB, "cache-mib", "ECSCONSOLE_CACHE_MIB", handlers.DefaultCacheBytes>>20, "memory, in MiB, that pages, layouts, decoded sessions and AWS's answers kept for reuse may take together")
 	c.DB.register(e)
 	c.Log.register(e, "json")
 	if err := e.parse(args); err != nil {
@@ -86,6 +88,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return c, usagef("invalid ECSCONSOLE_BASE_URL %q: want e.g. https://deploy.example.com", c.BaseURL)
 		}
+	}
+	if c.CacheMiB < 1 || c.CacheMiB > 1<<20 {
+		return c, usagef("invalid ECSCONSOLE_CACHE_MIB %v: want at least 1 (MiB)", c.CacheMiB)
 	}
 	if !deploy.IsRegion(c.Region) {
 		return c, usagef("invalid AWS_REGION %q: want e.g. us-east-1", c.Region)
@@ -124,7 +129,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	// Pages reuse what they read until a console on the database writes it
-	// (store.ReadCache): this follows every console's writes.
+	// (store.NewReadCache): this follows every console's writes.
 	followCtx, stopFollowing := context.WithCancel(context.WithoutCancel(ctx))
 	following := make(chan struct{})
 	go func() { defer close(following); st.Follow(followCtx, logger.With("component", "changes")) }()
@@ -174,6 +179,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Region:             cfg.Region,
 		OIDC:               cfg.SSO.options(),
 		DisableLocalSignIn: !cfg.SSO.LocalSignIn,
+		CacheBytes:         int64(cfg.CacheMiB * (1 << 20)),
 	}, handlers.Deps{
 		Store:    st,
 		Assets:   assets,
