@@ -19,12 +19,16 @@ import (
 // read, and every form field, query parameter and JSON string is text
 // Postgres can store (valid UTF-8, no NUL byte) before a handler sees it.
 
-// Body limits. A form is small except the deploy page's spec (at most
-// maxSpecBody, URL-encoded); a sign-in is tiny and needs no session, so its
-// limit is the tightest.
+// Body limits. maxFormBody bounds every body before anything reads it (the
+// API's specs, at most maxSpecBody, are the largest); a form posted to a
+// page is far smaller (maxPostedForm) and is parsed only within that, as a
+// form's fields cost memory many times their bytes; a sign-in is tiny and
+// needs no session, so its limit is the tightest. The wizard reads its own
+// forms (parseWizardForm).
 const (
-	maxFormBody  = 4 * maxSpecBody
-	maxLoginBody = 8 << 10
+	maxFormBody   = 4 * maxSpecBody
+	maxPostedForm = 64 << 10
+	maxLoginBody  = 8 << 10
 )
 
 // textProblem is the one check of text from outside: what is wrong with s,
@@ -82,11 +86,14 @@ func (s *Server) checkQuery(next http.Handler) http.Handler {
 	})
 }
 
-// readForm parses a posted form (within the body limit) and checks every
+// readForm parses a posted form (within maxPostedForm) and checks every
 // field, so that handlers read only text; a body over the limit is 413.
 // Other bodies (the JSON API's) are left to readJSON.
 func (s *Server) readForm(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && !wantsJSON(r) {
+			r.Body = http.MaxBytesReader(w, r.Body, maxPostedForm)
+		}
 		if err := parseForm(r); err != nil {
 			s.serveError(w, r, err)
 			return
@@ -102,7 +109,7 @@ func parseForm(r *http.Request) error {
 	case r.Method == http.MethodGet || r.Method == http.MethodHead || wantsJSON(r):
 		return checkValues(r.URL.Query()) // the API's bodies are JSON: readJSON
 	case ct == "multipart/form-data":
-		err = r.ParseMultipartForm(maxFormBody)
+		err = r.ParseMultipartForm(maxPostedForm)
 	case ct == "application/x-www-form-urlencoded" || ct == "":
 		err = r.ParseForm()
 	default:
@@ -128,7 +135,14 @@ func bodyError(err error, msg string) error {
 // its path), exactly one value whose fields v knows (400). An empty body
 // leaves v alone when allowEmpty; shape describes the body for messages.
 func readJSON(r *http.Request, v any, limit int64, allowEmpty bool, shape string) error {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
+	// The depth is checked as the bytes arrive, before any decoder sees
+	// them: a deeply nested body costs the decoders memory per level
+	// (hundreds of MiB for 1 MiB of brackets) and is refused at the first
+	// level too many, without reading the rest.
+	body, err := io.ReadAll(&nestingLimit{r: http.MaxBytesReader(nil, r.Body, limit), max: maxJSONNesting})
+	if errors.Is(err, errTooDeep) {
+		return errInvalid(fmt.Sprintf("The body must be %s: it nests deeper than %d levels.", shape, maxJSONNesting))
+	}
 	if err != nil {
 		return bodyError(err, "The body could not be read.")
 	}
@@ -303,4 +317,50 @@ func rawTextProblem(raw []byte, decoded string) string {
 		return "is not valid UTF-8"
 	}
 	return textProblem(decoded)
+}
+
+// maxJSONNesting bounds how deep a JSON body may nest: the spec's own bound
+// (64 levels, deploy's parser, which names the path) and the request's
+// envelope around it.
+const maxJSONNesting = 65
+
+// errTooDeep is nestingLimit's refusal.
+var errTooDeep = errors.New("JSON nests too deep")
+
+// nestingLimit passes a JSON body through, failing with errTooDeep as soon
+// as its objects and arrays nest deeper than max. It keeps three numbers,
+// not a stack, and does not judge the JSON otherwise (the decoder does):
+// brackets inside strings are skipped.
+type nestingLimit struct {
+	r        io.Reader
+	max      int
+	depth    int
+	inString bool
+	escaped  bool
+}
+
+func (n *nestingLimit) Read(p []byte) (int, error) {
+	k, err := n.r.Read(p)
+	for _, c := range p[:k] {
+		switch {
+		case n.escaped:
+			n.escaped = false
+		case n.inString:
+			switch c {
+			case '\\':
+				n.escaped = true
+			case '"':
+				n.inString = false
+			}
+		case c == '"':
+			n.inString = true
+		case c == '[' || c == '{':
+			if n.depth++; n.depth > n.max {
+				return 0, errTooDeep
+			}
+		case c == ']' || c == '}':
+			n.depth--
+		}
+	}
+	return k, err
 }

@@ -28,7 +28,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request, status int, f
 	return nil
 }
 
-var errLoginFailed = &Error{Status: http.StatusUnauthorized, Code: "login_failed", Message: loginFailed}
+var errLoginFailed = kindUnauthenticated.err(loginFailed)
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	username := strings.ToLower(strings.TrimSpace(r.PostFormValue("username")))
