@@ -116,7 +116,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := prepareSchema(ctx, db, cfg.Migrate, logger); err != nil {
 		return err
 	}
-	st := store.New(db.Pool)
+	if err := db.openSystemPool(ctx); err != nil {
+		return err
+	}
+	st := store.NewSplit(db.Pool, db.System)
 	if err := bootstrapAdmin(ctx, st, logger); err != nil {
 		return err
 	}

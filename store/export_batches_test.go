@@ -1,0 +1,69 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole/store/storetest"
+)
+
+// seedDeployments inserts n finished deployments of 40 services.
+func seedDeployments(t *testing.T, pool *pgxpool.Pool, n int) {
+	t.Helper()
+	_, err := pool.Exec(context.Background(), `INSERT INTO deployments (service_key, region, cluster, service, spec, status, created_by_name, reason, finished_at)
+		SELECT 'us-east-1/c/s' || (i % 40), 'us-east-1', 'c', 's' || (i % 40), '{}'::jsonb, 'succeeded', 'seed', 'release ' || i, now()
+		FROM generate_series(1, $1) i`, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An export holds no connection while its rows are handed out: with a
+// pool of one connection, the callback (a slow client's write, here a
+// query of its own) still gets one, and every row comes once, newest
+// first, across the batches.
+func TestEachDeploymentHoldsNoConnectionBetweenBatches(t *testing.T) {
+	cfg, err := pgxpool.ParseConfig(storetest.NewURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	const n = 2*store.MaxDeploymentPage + 57
+	seedDeployments(t, pool, n)
+	s := store.New(pool)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var last int64
+	count := 0
+	err = s.EachDeployment(ctx, store.DeploymentFilter{}, func(d store.Deployment) error {
+		if last != 0 && d.ID >= last {
+			t.Fatalf("row %d after %d: not newest first, or twice", d.ID, last)
+		}
+		last = d.ID
+		count++
+		if count%store.MaxDeploymentPage == 1 { // one query per batch is enough to show it
+			qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			if _, err := s.Deployment(qctx, d.ID); err != nil {
+				t.Fatalf("a query from inside the export (row %d): %v: the export holds the only connection", count, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if count != n {
+		t.Errorf("exported %d rows, want %d", count, n)
+	}
+}
