@@ -53,6 +53,8 @@ type console struct {
 	// SandboxURL is the in-process sandbox's endpoint, for SDK clients and
 	// the sandbox's controls.
 	SandboxURL string
+	// PID is the console process's, for reading its memory (/proc).
+	PID int
 }
 
 // startConsole runs `ecsconsole serve --sandbox [extra...]` on a fresh database and
@@ -122,7 +124,7 @@ func startConsole(t *testing.T, extra ...string) *console {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no sandbox endpoint in the log")
 	}
-	return &console{URL: url, AdminPassword: password, DatabaseURL: dbURL, SandboxURL: sandboxURL}
+	return &console{URL: url, AdminPassword: password, DatabaseURL: dbURL, SandboxURL: sandboxURL, PID: cmd.Process.Pid}
 }
 
 // within bounds one step of a browser test.

@@ -104,6 +104,25 @@ func serveConsoleOnAWS(t *testing.T, endpoint string, callTimeout time.Duration,
 	return &testConsole{t: t, URL: ts.URL, Store: st}
 }
 
+// boundedAPICall is testConsole.apiCall with a client that gives up after
+// a minute: an unbounded AWS call fails the test instead of hanging it.
+func boundedAPICall(t *testing.T, c *testConsole, method, path, token, body string) (*http.Response, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, c.URL+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("%s %s: %d, body is not JSON: %v", method, path, resp.StatusCode, err)
+	}
+	return resp, out
+}
+
 // With an AWS that accepts connections and never answers, the calls made
 // for a request give up within their bound and say so: 504 "AWS did not
 // answer (service, operation)", never the database's 503, and the Services
@@ -120,7 +139,7 @@ func TestSilentAWSIsAWSTrouble(t *testing.T) {
 		{"POST", "/api/v1/deployments", journeyBody(t), "AWS did not answer ("},
 	} {
 		start := time.Now()
-		resp, out := c.apiCall(call.method, call.path, token, call.body)
+		resp, out := boundedAPICall(t, c, call.method, call.path, token, call.body)
 		took := time.Since(start)
 		t.Logf("%s %s with a silent AWS: %d after %s", call.method, call.path, resp.StatusCode, took.Round(time.Millisecond))
 		e, _ := out["error"].(map[string]any)

@@ -19,14 +19,15 @@ import (
 // read, and every form field, query parameter and JSON string is text
 // Postgres can store (valid UTF-8, no NUL byte) before a handler sees it.
 
-// Body limits. maxFormBody bounds every body before anything reads it (the
-// API's specs, at most maxSpecBody, are the largest); a form posted to a
-// page is far smaller (maxPostedForm) and is parsed only within that, as a
-// form's fields cost memory many times their bytes; a sign-in is tiny and
-// needs no session, so its limit is the tightest. The wizard reads its own
-// forms (parseWizardForm).
+// Body limits. maxFormBody bounds every body before anything reads it:
+// the wizard's forms (parseWizardForm, 512 KiB) are the largest, the API's
+// specs (maxSpecBody) next; a form posted to a page is far smaller
+// (maxPostedForm) and is parsed only within that, as a form's fields cost
+// memory many times their bytes; a sign-in is tiny and needs no session,
+// so its limit is the tightest. Each is what a console with 20 such
+// bodies at once can hold (e2e TestHostileBodiesStayInsideTheMemoryLimit).
 const (
-	maxFormBody   = 4 * maxSpecBody
+	maxFormBody   = max(512<<10, maxSpecBody)
 	maxPostedForm = 64 << 10
 	maxLoginBody  = 8 << 10
 )
@@ -139,7 +140,7 @@ func readJSON(r *http.Request, v any, limit int64, allowEmpty bool, shape string
 	// them: a deeply nested body costs the decoders memory per level
 	// (hundreds of MiB for 1 MiB of brackets) and is refused at the first
 	// level too many, without reading the rest.
-	body, err := io.ReadAll(&nestingLimit{r: http.MaxBytesReader(nil, r.Body, limit), max: maxJSONNesting})
+	body, err := readAllSized(&nestingLimit{r: http.MaxBytesReader(nil, r.Body, limit), max: maxJSONNesting}, r.ContentLength, limit)
 	if errors.Is(err, errTooDeep) {
 		return errInvalid(fmt.Sprintf("The body must be %s: it nests deeper than %d levels.", shape, maxJSONNesting))
 	}
@@ -225,10 +226,29 @@ func goKind(t reflect.Type) string {
 	return "a number"
 }
 
+// readAllSized is io.ReadAll into one buffer of the announced length (when
+// it is within limit), not a buffer doubled to size: a body costs its own
+// size once.
+func readAllSized(r io.Reader, contentLength, limit int64) ([]byte, error) {
+	if contentLength <= 0 || contentLength > limit {
+		return io.ReadAll(r)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, contentLength+1)) // +1: io.EOF without growing
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
+}
+
 // jsonTextProblem finds the first string (key or value) in a JSON document
 // that is not text, and returns its path (e.g. spec.service.name) and the
 // problem. Malformed JSON yields no problem here: the decoder reports it.
+//
+// Most bodies are text throughout: valid UTF-8 and no escaped NUL (a raw
+// one is not JSON). Those are passed without tokenizing, which costs an
+// allocation per token; only a body with a problem pays for its path.
 func jsonTextProblem(body []byte) (path, problem string) {
+	if utf8.Valid(body) && !bytes.Contains(body, []byte(`\u0000`)) {
+		return "", ""
+	}
 	type frame struct {
 		object    bool
 		key       string

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -65,5 +66,52 @@ func TestEachDeploymentHoldsNoConnectionBetweenBatches(t *testing.T) {
 	}
 	if count != n {
 		t.Errorf("exported %d rows, want %d", count, n)
+	}
+}
+
+// With every request connection taken, the system pool still pings the
+// database (/readyz), sends the change probes and serves the job queue.
+func TestSystemPoolIsNotStarvedByRequests(t *testing.T) {
+	url := storetest.NewURL(t)
+	open := func(max int32) *pgxpool.Pool {
+		cfg, err := pgxpool.ParseConfig(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.MaxConns = max
+		pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		return pool
+	}
+	requests, system := open(1), open(2)
+	s := store.NewSplit(requests, system)
+	held, err := requests.Acquire(context.Background()) // a request that never lets go
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Ping(ctx); err != nil {
+		t.Errorf("Ping with every request connection taken: %v", err)
+	}
+	if s.Pool() != system {
+		t.Error("the job queue's pool is not the system pool")
+	}
+	// The listener's first probe goes through the system pool: it comes
+	// back, and reads are reused.
+	fctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Follow(fctx, slog.New(slog.DiscardHandler)) }()
+	defer func() { stop(); <-done }()
+	for !s.Following() {
+		if ctx.Err() != nil {
+			t.Fatal("the change listener's probe did not come back with every request connection taken")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -191,8 +191,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// A request line and headers are small (a session cookie, a
+		// history filter): Go's default 1 MiB let 20 hostile ones hold
+		// tens of MiB before a handler ran.
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:    func(net.Listener) context.Context { return ctx },
 	}
 	url := "http://" + ln.Addr().String()
 	logger.Info("ready", "url", url, "startup", time.Since(started).Round(time.Millisecond).String(), "sandbox", cfg.Sandbox)
