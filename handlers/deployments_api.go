@@ -18,9 +18,9 @@ import (
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
-// maxSpecBody bounds an API request body; the spec parser bounds the spec
-// itself more tightly.
-const maxSpecBody = 1 << 20
+// maxSpecBody bounds an API request body: the largest spec the parser
+// takes (deploy.MaxSpecBytes) and room for the reason and the envelope.
+const maxSpecBody = deploy.MaxSpecBytes + 16<<10
 
 // specRequest is the body of POST /api/v1/plan and /api/v1/deployments.
 type specRequest struct {

@@ -252,9 +252,10 @@ func marker(prefix string) string {
 	return prefix + hex.EncodeToString(b[:])
 }
 
-// notify sends payload on channel through the pool, as writes' notices go.
+// notify sends payload on channel through the system pool (NewSplit), to the
+// same server as writes' notices, so that requests never delay a probe.
 func (s *Store) notify(ctx context.Context, channel, payload string) error {
-	_, err := s.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, channel, payload)
+	_, err := s.system.Exec(ctx, `SELECT pg_notify($1, $2)`, channel, payload)
 	return err
 }
 
