@@ -68,11 +68,15 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/deployments/{id}/diff", s.handle(s.diffWith))
 			r.Get("/deployments/{a}/diff/{b}", s.handle(s.diffPage))
 			r.Get("/services", s.handle(s.servicesPage))
+			// Freezes (freeze.go): viewers see them, deployers freeze and unfreeze.
+			r.Get("/services/{region}/{cluster}/{name}/freeze", s.handle(s.freezePage))
 
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireRole(store.RoleDeployer))
 				r.Get("/deployments/{id}/rollback", s.handle(s.rollbackCheck))
 				r.Post("/deployments/{id}/rollback", s.handle(s.rollbackForm))
+				r.Post("/services/{region}/{cluster}/{name}/freeze", s.handle(s.freezeForm))
+				r.Post("/services/{region}/{cluster}/{name}/unfreeze", s.handle(s.unfreezeForm))
 			})
 
 			// The JSON API: viewers read, deployers change.
@@ -84,11 +88,15 @@ func (s *Server) Routes() http.Handler {
 				r.Get("/deployments/{id}", s.handle(s.apiDeployment))
 				r.Get("/deployments/{a}/diff/{b}", s.handle(s.apiDiff))
 				r.Get("/subnets", s.handle(s.apiSubnets))
+				r.Get("/services/{region}/{cluster}/{name}/freeze", s.handle(s.apiFreeze))
 				r.Group(func(r chi.Router) {
 					r.Use(s.requireRole(store.RoleDeployer))
 					r.Post("/plan", s.handle(s.apiPlan))
 					r.Post("/deployments", s.handle(s.apiCreateDeployment))
 					r.Post("/deployments/{id}/rollback", s.handle(s.apiRollback))
+					r.Post("/services/{region}/{cluster}/{name}/freeze", s.handle(s.apiFreezeService))
+					r.Delete("/services/{region}/{cluster}/{name}/freeze", s.handle(s.apiUnfreezeService))
+					r.Post("/services/{region}/{cluster}/{name}/unfreeze", s.handle(s.apiUnfreezeService))
 				})
 			})
 

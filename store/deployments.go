@@ -164,11 +164,20 @@ type EnqueueFunc func(ctx context.Context, tx pgx.Tx, d Deployment) error
 // an unfinished deployment yields an *ActiveDeploymentError.
 func (s *Store) CreateDeployment(ctx context.Context, nd NewDeployment, enqueue EnqueueFunc) (Deployment, error) {
 	var d Deployment
-	defer s.changes.wrote(Deployments, Services)
+	defer s.changes.wrote(Deployments, Services, AuditEvents)
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// A frozen service refuses deploys here, where the deployment is
+		// stored, so that no handler can forget it and no freeze can race
+		// it (freezes.go).
+		if err := s.checkFreeze(ctx, tx, nd); err != nil {
+			return err
+		}
 		var err error
 		d, err = insertDeployment(ctx, tx, nd)
 		if err != nil {
+			return err
+		}
+		if err := s.freezeAfter(ctx, tx, d); err != nil {
 			return err
 		}
 		return enqueue(ctx, tx, d)

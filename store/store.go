@@ -26,6 +26,9 @@ type Store struct {
 	// probeChannel is where Follow sends its probes: changeChannel, but
 	// for a test of probes that never come back.
 	probeChannel string
+	// freezeAfterRollback: a rollback by a person freezes its service
+	// (SetFreezeAfterRollback, freezes.go).
+	freezeAfterRollback bool
 }
 
 // New returns a Store on pool. Its ReadCaches reuse nothing until Follow

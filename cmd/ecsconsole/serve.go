@@ -44,6 +44,7 @@ type serveConfig struct {
 	ShutdownGrace  time.Duration
 	DB             dbConfig
 	Log            logConfig
+	Ops            opsConfig
 }
 
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -67,6 +68,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	e.Duration(&c.ShutdownGrace, "shutdown-timeout", "ECSCONSOLE_SHUTDOWN_TIMEOUT", 20*time.Second, "how long to let in-flight requests finish on SIGTERM")
 	c.DB.register(e)
 	c.Log.register(e, "json")
+	c.Ops.register(e)
 	if err := e.parse(args); err != nil {
 		return c, err
 	}
@@ -115,6 +117,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	st := store.New(db.Pool)
+	st.SetFreezeAfterRollback(cfg.Ops.FreezeAfterRollback)
 	if err := bootstrapAdmin(ctx, st, logger); err != nil {
 		return err
 	}
