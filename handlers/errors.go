@@ -60,7 +60,7 @@ var (
 	kindAWSRefused      = errorKind{http.StatusBadGateway, "aws_error"}
 	kindUnsupportedType = errorKind{http.StatusUnsupportedMediaType, "unsupported_media_type"}
 	kindUnavailable     = errorKind{http.StatusServiceUnavailable, "unavailable"} // with Retry-After
-	kindLocked          = errorKind{http.StatusLocked, "frozen"}                      // a frozen service refuses deploys (freeze.go)
+	kindLocked          = errorKind{http.StatusLocked, "frozen"}                  // a frozen service refuses deploys (freeze.go)
 )
 
 // unavailableRetryAfter is the Retry-After, in seconds, of kindUnavailable.

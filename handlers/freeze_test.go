@@ -28,7 +28,7 @@ func TestFreezePage(t *testing.T) {
 	b := c.browser()
 	wantStatus(t, b.login("dee", testPassword), http.StatusSeeOther)
 	d := doc(t, b.get("/services"))
-	if d.Find(`article.service a.freeze[href="` + page + `"]`).Length() != 1 {
+	if d.Find(`article.service a.freeze[href="`+page+`"]`).Length() != 1 {
 		t.Error("the Services card does not offer to freeze")
 	}
 	resp := b.post(page, url.Values{"reason": {"  "}})
