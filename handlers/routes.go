@@ -98,6 +98,15 @@ func (s *Server) Routes() http.Handler {
 					r.Delete("/services/{region}/{cluster}/{name}/freeze", s.handle(s.apiUnfreezeService))
 					r.Post("/services/{region}/{cluster}/{name}/unfreeze", s.handle(s.apiUnfreezeService))
 				})
+				// Webhooks (notifications.go): admins only.
+				r.Group(func(r chi.Router) {
+					r.Use(s.requireRole(store.RoleAdmin))
+					r.Get("/webhooks", s.handle(s.apiWebhooks))
+					r.Post("/webhooks", s.handle(s.apiCreateWebhook))
+					r.Get("/webhooks/{id}", s.handle(s.apiWebhook))
+					r.Delete("/webhooks/{id}", s.handle(s.apiDeleteWebhook))
+					r.Post("/webhooks/{id}/test", s.handle(s.apiTestWebhook))
+				})
 			})
 
 			// Admins manage users and their tokens, and read the audit trail.
@@ -112,6 +121,12 @@ func (s *Server) Routes() http.Handler {
 				r.Post("/users/{id}/enable", s.handle(s.changeUser("user.enable", s.enableUser)))
 				r.With(s.requireSession).Post("/users/{id}/tokens", s.handle(s.createToken(s.adminTokenOwner())))
 				r.Post("/users/{id}/tokens/{token}/revoke", s.handle(s.revokeToken(s.adminTokenOwner())))
+				// Webhooks (notifications.go).
+				r.Get("/notifications", s.handle(s.notificationsPage))
+				r.Post("/notifications", s.handle(s.createWebhookForm))
+				r.Get("/notifications/{id}", s.handle(s.webhookPage))
+				r.Post("/notifications/{id}/test", s.handle(s.testWebhookForm))
+				r.Post("/notifications/{id}/delete", s.handle(s.deleteWebhookForm))
 			})
 		})
 	})

@@ -29,6 +29,9 @@ type Store struct {
 	// freezeAfterRollback: a rollback by a person freezes its service
 	// (SetFreezeAfterRollback, freezes.go).
 	freezeAfterRollback bool
+	// enqueueDeliveries enqueues webhook deliveries (SetDeliveryEnqueuer,
+	// webhooks.go); nil: deployment events notify no one.
+	enqueueDeliveries EnqueueDeliveries
 }
 
 // New returns a Store on pool. Its ReadCaches reuse nothing until Follow

@@ -90,6 +90,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.SessionIdle <= 0 || c.SessionMaxLife <= 0 || c.PollInterval <= 0 || c.DNSRecheck <= 0 || c.ApplySlice <= 0 {
 		return c, usagef("durations must be positive")
 	}
+	if err := c.Ops.check(); err != nil {
+		return c, err
+	}
 	if c.SandboxSpeed <= 0 || c.SandboxCert <= 0 {
 		return c, usagef("sandbox speed and certificate delay must be positive")
 	}
@@ -145,6 +148,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// Webhooks (notify/): set up before any deployment can change status.
+	stopNotifier, err := startNotifier(ctx, st, cfg.Ops, cfg.BaseURL, logger.With("component", "notify"))
+	if err != nil {
+		return err
+	}
+	defer stopNotifier()
 	worker, err := engine.NewWorkerClient(deploy.WorkerOptions{})
 	if err != nil {
 		return err
