@@ -44,6 +44,15 @@ func TestFreezeCommands(t *testing.T) {
 	as := func(env map[string]string) func(string) string { return func(k string) string { return env[k] } }
 	const service = "us-east-1/demo/php-app"
 
+	// A webhook hears of every deployment below, signed.
+	hooks := newHookReceiver(t)
+	var created struct{ Secret string }
+	if code := postJSON(t, base+"/api/v1/webhooks", token("ada", "admin"), map[string]any{"name": "all", "url": hooks.URL,
+		"format": "json", "events": []string{"started", "succeeded", "rolled_back"}}, &created); code != 201 {
+		t.Fatalf("POST /api/v1/webhooks: %d", code)
+	}
+	hooks.setSecret(created.Secret)
+
 	spec := journeySpec(t, base, deployer["ECSCONSOLE_TOKEN"])
 	specFile := writeTemp(t, spec)
 	file2 := writeTemp(t, strings.Replace(spec, "php:8.3-apache", "php:8.4-apache", 1))
@@ -94,13 +103,17 @@ func TestFreezeCommands(t *testing.T) {
 		t.Fatalf("rollback of a frozen service:\n%s", rb)
 	}
 	mustRun([]string{"unfreeze", service}, as(deployer))
-	rb2 := mustRun([]string{"rollback", strconv.FormatInt(firstID, 10)}, as(deployer))
+	rb2 := mustRun([]string{"rollback", strconv.FormatInt(firstID, 10), "--wait"}, as(deployer))
 	rb2ID := deploymentIDFrom(t, rb2)
 	err = run(ctx, []string{"deploy", "-f", file2}, as(deployer), nil, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "423") || !strings.Contains(err.Error(), "Frozen automatically") {
 		t.Errorf("deploy after a rollback with --freeze-after-rollback: %v, want 423", err)
 	}
 	getJSON(t, base+"/api/v1/services/"+service+"/freeze", viewer["ECSCONSOLE_TOKEN"], &struct{}{})
+
+	// Deploy, deploy, rollback, rollback: four starts (two of them
+	// rollbacks) and four successes, each delivered once, signed.
+	hooks.waitFor(t, map[string]int{"started": 2, "rolled_back": 2, "succeeded": 4})
 
 	pool, err := pgxpool.New(ctx, dbURL)
 	if err != nil {
