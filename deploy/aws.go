@@ -82,6 +82,9 @@ type ClientFactory func(ctx context.Context, region string) (Clients, error)
 // credential chain, AWS's endpoints (or AWS_ENDPOINT_URL, which the SDK
 // honours itself) and AWS's retry backoff.
 type AWSOptions struct {
+	// Middleware is added to every client's stack, e.g. the metrics'
+	// count of AWS calls (metrics.Metrics.AWSMiddleware).
+	Middleware []func(*middleware.Stack) error
 	// AssumeRoleARN, when set, is assumed (STS AssumeRole) with the default
 	// credentials, and the engine acts as that role.
 	AssumeRoleARN string
@@ -144,7 +147,7 @@ func loadConfig(ctx context.Context, region string, opts AWSOptions) (aws.Config
 				})
 			})
 		}),
-		config.WithAPIOptions([]func(*middleware.Stack) error{addCallRecording}),
+		config.WithAPIOptions(append([]func(*middleware.Stack) error{addCallRecording}, opts.Middleware...)),
 	}
 	if opts.Endpoint != "" {
 		loaders = append(loaders, config.WithBaseEndpoint(opts.Endpoint))

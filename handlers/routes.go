@@ -13,7 +13,7 @@ import (
 // Routes is every route of the console, read top to bottom.
 func (s *Server) Routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.securityHeaders, s.logRequests, s.compress)
+	r.Use(s.observeRequests, s.securityHeaders, s.logRequests, s.compress) // observeRequests: metrics.go
 
 	// Public: assets and probes.
 	r.Handle(static.Prefix+"*", s.assets)

@@ -51,6 +51,8 @@ type Deps struct {
 	// Catalog lists what exists in AWS for the wizard's pickers (required
 	// for the wizard).
 	Catalog Catalog
+	// Requests hears of every request, for metrics (metrics.go). Optional.
+	Requests RequestObserver
 }
 
 // Server holds what handlers share.
@@ -64,6 +66,7 @@ type Server struct {
 	identity *identityCache
 	engine   *deploy.Engine
 	catalog  Catalog
+	requests RequestObserver // nil: requests are not counted
 	lookups  *lookups
 	views    *views
 	layouts  memo[layoutKey, *layout] // rendered layouts (fragments.go)
@@ -121,6 +124,7 @@ func New(opts Options, deps Deps) *Server {
 		identity: newIdentityCache(deps.Identity, time.Minute),
 		engine:   deps.Engine,
 		catalog:  deps.Catalog,
+		requests: deps.Requests,
 		lookups:  newLookups(deps.Catalog, lookupTTL),
 		views:    newViews(deps.Store),
 		layouts:  memo[layoutKey, *layout]{size: layoutCacheSize},

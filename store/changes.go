@@ -48,6 +48,8 @@ type changes struct {
 
 	mu    sync.Mutex
 	syncs map[string]chan struct{} // Sync's notices, by payload, until heard
+
+	observer Observer // counts ReadCache hits and misses (observer.go)
 }
 
 func (c *changes) wrote(tables ...Table) {
@@ -331,7 +333,9 @@ func (c *ReadCache[K, V]) Get(ctx context.Context, key K, load func(context.Cont
 	fk := flightKey[K]{key, version}
 	c.mu.Lock()
 	e, hit := c.entries[key]
-	if hit && e.version == version && now.Sub(e.at) < c.maxAge {
+	fresh := hit && e.version == version && now.Sub(e.at) < c.maxAge
+	c.changes.observer.CacheLookup(fresh) // metrics (observer.go)
+	if fresh {
 		c.mu.Unlock()
 		return e.value, nil
 	}

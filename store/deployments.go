@@ -202,6 +202,7 @@ func (s *Store) CreateDeployment(ctx context.Context, nd NewDeployment, enqueue 
 	if err != nil {
 		return Deployment{}, fmt.Errorf("creating deployment of %s: %w", nd.ServiceKey, err)
 	}
+	s.observer.DeploymentCreated(d) // metrics (observer.go)
 	return d, nil
 }
 
@@ -533,6 +534,7 @@ func (s *Store) FinishDeployment(ctx context.Context, id int64, r DeploymentResu
 		return fmt.Errorf("finishing deployment %d with unfinished status %s", id, r.Status)
 	}
 	defer s.changes.wrote(Deployments, Services)
+	var finished *Deployment
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `UPDATE deployments SET status = $2, error_step = $3, error_code = $4,
 			error_message = $5, finished_at = now(), updated_at = now()
@@ -549,11 +551,15 @@ func (s *Store) FinishDeployment(ctx context.Context, id int64, r DeploymentResu
 		if err != nil {
 			return err
 		}
+		finished = &d
 		// Webhooks hear of the outcome in the same transaction (webhooks.go).
 		return s.deploymentEvent(ctx, tx, d, eventOf(r.Status))
 	})
 	if err != nil {
 		return fmt.Errorf("finishing deployment %d: %w", id, err)
+	}
+	if finished != nil {
+		s.observer.DeploymentFinished(*finished) // metrics (observer.go)
 	}
 	return nil
 }
@@ -694,6 +700,7 @@ func (s *Store) FinishStep(ctx context.Context, deploymentID int64, name string,
 	if err != nil {
 		return fmt.Errorf("finishing step %s of deployment %d: %w", name, deploymentID, err)
 	}
+	s.observer.StepFinished(r.Status) // metrics (observer.go)
 	return nil
 }
 

@@ -32,12 +32,15 @@ type Store struct {
 	// enqueueDeliveries enqueues webhook deliveries (SetDeliveryEnqueuer,
 	// webhooks.go); nil: deployment events notify no one.
 	enqueueDeliveries EnqueueDeliveries
+	// observer hears of deployments, steps and cache lookups, for metrics
+	// (SetObserver, observer.go).
+	observer Observer
 }
 
 // New returns a Store on pool. Its ReadCaches reuse nothing until Follow
 // runs.
 func New(pool *pgxpool.Pool) *Store {
-	s := &Store{pool: pool, changes: &changes{}, probeChannel: changeChannel}
+	s := &Store{pool: pool, changes: &changes{observer: nopObserver{}}, probeChannel: changeChannel, observer: nopObserver{}}
 	s.tokens = NewReadCache[string, tokenUse](s, tokenCacheSize, APITokens, Users)
 	return s
 }

@@ -90,7 +90,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.SessionIdle <= 0 || c.SessionMaxLife <= 0 || c.PollInterval <= 0 || c.DNSRecheck <= 0 || c.ApplySlice <= 0 {
 		return c, usagef("durations must be positive")
 	}
-	if err := c.Ops.check(); err != nil {
+	if err := c.Ops.check(c.Addr); err != nil {
 		return c, err
 	}
 	if c.SandboxSpeed <= 0 || c.SandboxCert <= 0 {
@@ -136,6 +136,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer awsEnv.Close()
+	// Metrics (--metrics-addr), before anything they count runs.
+	met, stopMetrics, err := startMetrics(cfg.Ops, st, awsEnv, logger.With("component", "metrics"))
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 
 	engine, err := deploy.NewEngine(st, deploy.Options{
 		Clients:            deploy.NewClientFactory(awsEnv.Engine),
@@ -186,6 +192,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Identity: stsIdentity(awsEnv.Config),
 		Engine:   engine,
 		Catalog:  deploy.NewCatalog(deploy.NewCatalogClientFactory(awsEnv.Engine)),
+		Requests: requestObserver(met),
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
