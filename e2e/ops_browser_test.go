@@ -73,7 +73,9 @@ func TestFreezeAndWebhookInTheBrowser(t *testing.T) {
 	if !strings.Contains(notice, "bad release <script>") || !strings.Contains(notice, "admin") {
 		t.Errorf("frozen notice = %q", notice)
 	}
-	var refused struct{ Error struct{ Code, Message string } }
+	var refused struct {
+		Error struct{ Code, Message string }
+	}
 	if code := apiCall(t, "POST", c.URL+"/api/v1/deployments", token, map[string]any{"spec": spec}, &refused); code != 423 ||
 		refused.Error.Code != "frozen" || !strings.Contains(refused.Error.Message, "bad release") {
 		t.Errorf("deploy of the frozen service: %d %+v", code, refused)
