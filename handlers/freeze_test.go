@@ -73,3 +73,40 @@ func TestFreezePage(t *testing.T) {
 	wantStatus(t, b.post("/services/us-east-1/demo/no-such/freeze", url.Values{"reason": {"x"}}), http.StatusNotFound)
 	wantStatus(t, b.get("/services/mars-1/demo/web/freeze"), http.StatusNotFound)
 }
+
+// TestWizardDeployOfAFrozenService: the wizard's Deploy button on a
+// frozen service answers 423 with the freeze's reason on the review step,
+// stores no deployment, and leaves the draft to deploy once unfrozen.
+func TestWizardDeployOfAFrozenService(t *testing.T) {
+	c := newConsole(t)
+	ctx := context.Background()
+	_, err := c.Store.Pool().Exec(ctx, `INSERT INTO deployments (service_key, region, cluster, service, spec, status, created_by_name, finished_at)
+		VALUES ('us-east-1/demo/php-app', 'us-east-1', 'demo', 'php-app', '{}', 'failed', 'old-timer', now())`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Store.FreezeService(ctx, store.FreezeRequest{ServiceKey: "us-east-1/demo/php-app", Reason: "incident 42", Username: "ops"}); err != nil {
+		t.Fatal(err)
+	}
+	c.addUser("dee", store.RoleDeployer)
+	b := c.browser()
+	wantStatus(t, b.login("dee", testPassword), http.StatusSeeOther)
+	wantRedirect(t, b.post("/deploy/drafts", url.Values{"start": {"example"}}), "/deploy/drafts/1/taskdef")
+	base := "/deploy/drafts/1/"
+	wantRedirect(t, b.step(base+"taskdef", "next", nil), base+"cluster")
+	wantRedirect(t, b.step(base+"cluster", "next", map[string][]string{"cluster": {"new"}, "newCluster": {"demo"}}), base+"service")
+	wantRedirect(t, b.step(base+"service", "next", nil), base+"loadbalancer")
+	wantRedirect(t, b.step(base+"loadbalancer", "next", nil), base+"https")
+	wantRedirect(t, b.step(base+"https", "next", nil), base+"review")
+	vals := formValues(doc(t, b.get(base+"review")), nil)
+	vals.Set("op", "deploy")
+	resp := b.post(base+"review", vals)
+	wantStatus(t, resp, http.StatusLocked)
+	if msg := doc(t, resp).Find(".alert").Text(); !strings.Contains(msg, "incident 42") || !strings.Contains(msg, "frozen by ops") {
+		t.Errorf("refusal = %q, want the reason and who froze it", msg)
+	}
+	if _, err := c.Store.UnfreezeService(ctx, "us-east-1/demo/php-app", 0, "ops", ""); err != nil {
+		t.Fatal(err)
+	}
+	wantRedirect(t, b.post(base+"review", vals), "/deployments/2")
+}
