@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -153,18 +154,35 @@ func TestDeploymentEventsReachWebhooksSigned(t *testing.T) {
 	if len(ids) != 5 || !events["started"] || !events["waiting_for_dns"] || !events["succeeded"] {
 		t.Errorf("deliveries %v, events %v", ids, events)
 	}
-	text, _ := sr[0].Body["text"].(string)
-	if !strings.Contains(text, "&lt;b&gt;new&lt;/b&gt; image") || sr[0].Body["blocks"] == nil {
-		t.Errorf("slack body = %v (text with the reason escaped, and blocks)", sr[0].Body)
+	// Deliveries run concurrently: find each by its event.
+	byEvent := func(rs []received, event string) map[string]any {
+		for _, r := range rs {
+			if r.Event == event {
+				return r.Body
+			}
+		}
+		t.Fatalf("no %s delivery", event)
+		return nil
 	}
-	last := pr[1].Body
-	if last["event"] != "succeeded" || last["link"] != "https://deploy.example.com/deployments/1" ||
-		last["deployment"].(map[string]any)["service"] != "us-east-1/demo/web" || last["id"] != pr[1].Delivery {
+	started := byEvent(sr, "started")
+	text, _ := started["text"].(string)
+	if !strings.Contains(text, "&lt;b&gt;new&lt;/b&gt; image") || started["blocks"] == nil {
+		t.Errorf("slack body = %v (text with the reason escaped, and blocks)", started)
+	}
+	last := byEvent(pr, "succeeded")
+	if last["link"] != "https://deploy.example.com/deployments/1" || last["deployment"].(map[string]any)["status"] != "succeeded" ||
+		last["deployment"].(map[string]any)["service"] != "us-east-1/demo/web" || !strings.HasPrefix(last["id"].(string), "ecsconsole-delivery-") {
 		t.Errorf("json body = %v", last)
 	}
 	// A forged body does not verify.
 	if notify.Verify(plain.secret, notify.Sign(plain.secret, time.Now(), []byte(`{"a":1}`)), []byte(`{"a":2}`), time.Now(), time.Minute) {
 		t.Error("a changed body verifies")
+	}
+	// The timestamp is signed too: a fresh t= on an old signature fails.
+	old := notify.Sign(plain.secret, time.Now().Add(-time.Hour), []byte(`{}`))
+	_, v1, _ := strings.Cut(old, ",")
+	if notify.Verify(plain.secret, "t="+strconv.FormatInt(time.Now().Unix(), 10)+","+v1, []byte(`{}`), time.Now(), 5*time.Minute) {
+		t.Error("a replayed signature with a new timestamp verifies")
 	}
 	if notify.Verify(plain.secret, notify.Sign(plain.secret, time.Now().Add(-time.Hour), []byte(`{}`)), []byte(`{}`), time.Now(), 5*time.Minute) {
 		t.Error("an hour-old signature verifies")
