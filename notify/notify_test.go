@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/ecsconsole/ecsconsole/notify"
 	"github.com/ecsconsole/ecsconsole/store"
@@ -72,7 +74,14 @@ func rig(t *testing.T) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := n.NewWorkerClient(notify.WorkerOptions{FetchPollInterval: 100 * time.Millisecond})
+	// The test databases hold no other jobs: a client with the delivery
+	// worker only (a console adds it to its one worker client).
+	workers := river.NewWorkers()
+	if err := n.AddWorkers(workers); err != nil {
+		t.Fatal(err)
+	}
+	w, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{Workers: workers,
+		Queues: map[string]river.QueueConfig{notify.Queue: notify.QueueConfig()}, FetchPollInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

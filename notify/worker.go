@@ -107,7 +107,10 @@ func (n *Notifier) enqueue(ctx context.Context, tx pgx.Tx, ids []int64) error {
 }
 
 // AddWorkers registers the delivery worker, for the River client that
-// runs the notifications Queue (QueueConfig).
+// runs the notifications Queue (QueueConfig): the process's one worker
+// client, which must know every job kind on the database (River's rescuer
+// discards a job of a kind its client does not know), so deploy's
+// WorkerOptions.AddWorkers.
 func (n *Notifier) AddWorkers(workers *river.Workers) error {
 	return river.AddWorkerSafely(workers, &deliverWorker{n: n})
 }
@@ -167,7 +170,9 @@ func (w *deliverWorker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
 	return time.Now().Add(min(d, 6*time.Hour))
 }
 
-// Timeout bounds an attempt a little past the request's own timeout.
+// Timeout bounds an attempt a little past the request's own timeout; a
+// delivery whose console died is rescued with the apply jobs (deploy's
+// RescueStuckJobsAfter) and sent again under the same id.
 func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration {
 	return w.n.opts.Timeout + 5*time.Second
 }
@@ -211,35 +216,4 @@ func unwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
-}
-
-// WorkerOptions configures the River client that sends deliveries.
-type WorkerOptions struct {
-	// FetchPollInterval is how often idle workers look for jobs besides
-	// Postgres notifications; default River's (1s).
-	FetchPollInterval time.Duration
-}
-
-// NewWorkerClient returns a River client that sends deliveries. Start it
-// to work, stop it to leave: a delivery cut off is sent by any client on
-// the same database, and its id lets the receiver drop a repeat.
-func (n *Notifier) NewWorkerClient(opts WorkerOptions) (*river.Client[pgx.Tx], error) {
-	workers := river.NewWorkers()
-	if err := n.AddWorkers(workers); err != nil {
-		return nil, fmt.Errorf("notify: registering the delivery worker: %w", err)
-	}
-	client, err := river.NewClient(riverpgxv5.New(n.store.Pool()), &river.Config{
-		Logger:            n.opts.Logger,
-		Queues:            map[string]river.QueueConfig{Queue: QueueConfig()},
-		Workers:           workers,
-		FetchPollInterval: opts.FetchPollInterval,
-		// An attempt never runs past its timeout; one still running well
-		// after it had its console die.
-		JobTimeout:           n.opts.Timeout + 5*time.Second,
-		RescueStuckJobsAfter: n.opts.Timeout + 30*time.Second,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("notify: job queue worker client: %w", err)
-	}
-	return client, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -9,6 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/riverqueue/river"
+
+	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/handlers"
 	"github.com/ecsconsole/ecsconsole/metrics"
 	"github.com/ecsconsole/ecsconsole/notify"
@@ -86,21 +88,14 @@ func requestObserver(m *metrics.Metrics) handlers.RequestObserver {
 	return m
 }
 
-// startNotifier makes st's deployment events enqueue webhook deliveries
-// and starts the worker that sends them; stop lets a running send finish
-// (briefly) and leaves: another console, or the next start, sends the rest.
-func startNotifier(ctx context.Context, st *store.Store, c opsConfig, baseURL string, logger *slog.Logger) (stop func(), err error) {
-	n, err := notify.New(st, notify.Options{BaseURL: baseURL, Timeout: c.WebhookTimeout, RetryBase: c.WebhookRetry,
-		Logger: logger})
-	if err != nil {
-		return nil, err
-	}
-	worker, err := n.NewWorkerClient(notify.WorkerOptions{})
-	if err != nil {
-		return nil, err
-	}
-	if err := worker.Start(context.WithoutCancel(ctx)); err != nil {
-		return nil, fmt.Errorf("starting the webhook worker: %w", err)
-	}
-	return func() { stopWorker(worker, c.WebhookTimeout, logger) }, nil
+// newNotifier makes st's deployment events enqueue webhook deliveries; the
+// deployment worker client sends them too (workerOptions), so that one
+// client knows every job kind.
+func newNotifier(st *store.Store, c opsConfig, baseURL string, logger *slog.Logger) (*notify.Notifier, error) {
+	return notify.New(st, notify.Options{BaseURL: baseURL, Timeout: c.WebhookTimeout, RetryBase: c.WebhookRetry, Logger: logger})
+}
+
+// workerOptions adds n's deliveries to the deployment worker client.
+func workerOptions(n *notify.Notifier) deploy.WorkerOptions {
+	return deploy.WorkerOptions{AddWorkers: n.AddWorkers, Queues: map[string]river.QueueConfig{notify.Queue: notify.QueueConfig()}}
 }

@@ -154,13 +154,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	// Webhooks (notify/): set up before any deployment can change status.
-	stopNotifier, err := startNotifier(ctx, st, cfg.Ops, cfg.BaseURL, logger.With("component", "notify"))
+	// Webhooks (notify/): set up before any deployment can change status;
+	// the worker sends their deliveries too.
+	notifier, err := newNotifier(st, cfg.Ops, cfg.BaseURL, logger.With("component", "notify"))
 	if err != nil {
 		return err
 	}
-	defer stopNotifier()
-	worker, err := engine.NewWorkerClient(deploy.WorkerOptions{})
+	worker, err := engine.NewWorkerClient(workerOptions(notifier))
 	if err != nil {
 		return err
 	}
