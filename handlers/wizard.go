@@ -5,7 +5,7 @@ package handlers
 // a review that hands the spec to the engine's plan and submit.
 
 import (
-		"encoding/json"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -384,24 +384,11 @@ func (s *Server) checkState(r *http.Request, st *wizardState) []deploy.Problem {
 	return ps
 }
 
-// specOf builds and validates the state's spec: its problems, or the spec.
+// specOf builds and validates the state's spec (draft.State.Spec, the
+// one mapping) with the wizard's own checks: its problems, or the spec.
 func (s *Server) specOf(r *http.Request, st *wizardState) ([]deploy.Problem, *deploy.Spec) {
-	doc, own := st.SpecDoc()
-	own = append(own, s.wizardChecks(r, st)...)
-	spec, err := deploy.ParseWithDefaultRegion(marshalDoc(doc), s.opts.Region)
-	var ve *deploy.ValidationError
-	ps := []deploy.Problem(own)
-	if errors.As(err, &ve) {
-		for _, p := range ve.Problems {
-			if !slices.ContainsFunc(own, func(o deploy.Problem) bool { return under(p.Path, o.Path) }) {
-				ps = append(ps, p)
-			}
-		}
-	}
-	if len(ps) > 0 || err != nil {
-		return ps, nil
-	}
-	return nil, spec
+	spec, ps := st.Spec(s.opts.Region, s.wizardChecks(r, st))
+	return ps, spec
 }
 
 // wizardChecks are rules the engine cannot know: they need the form's

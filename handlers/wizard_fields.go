@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ecsconsole/ecsconsole/deploy"
+	"github.com/ecsconsole/ecsconsole/draft"
 	"github.com/ecsconsole/ecsconsole/web"
 )
 
@@ -27,9 +28,7 @@ var stepPaths = map[string][]string{
 }
 
 // under reports whether path is prefix or inside it.
-func under(path, prefix string) bool {
-	return prefix == "" || path == prefix || strings.HasPrefix(path, prefix+".") || strings.HasPrefix(path, prefix+"[")
-}
+var under = draft.Under
 
 // stepOfPath is the step where a problem at path is fixed.
 func stepOfPath(path string) string {

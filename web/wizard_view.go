@@ -17,7 +17,7 @@ type Option struct {
 type Problem struct {
 	// Message is a whole sentence naming the field by its Label.
 	Path, Message, Field, Label string
-	Step, StepTitle      string
+	Step, StepTitle             string
 }
 
 // StepLink is one entry of the step indicator.
