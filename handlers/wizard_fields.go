@@ -192,3 +192,74 @@ func stepProblems(step string, all []deploy.Problem) (web.WizardErrors, []web.Pr
 	}
 	return errs, list
 }
+
+type orderedValues struct {
+	order  []string
+	values map[string]string
+}
+
+func (o *orderedValues) set(field, value string) {
+	o.order = append(o.order, field)
+	o.values[field] = value
+}
+
+// formValues are a state's values by form field, as the form shows them.
+func formValues(st *wizardState) orderedValues {
+	o := orderedValues{values: map[string]string{}}
+	onOff := func(b bool) string {
+		if b {
+			return "on"
+		}
+		return "off"
+	}
+	pairs := func(items []draft.NameValue) string {
+		var parts []string
+		for _, it := range items {
+			parts = append(parts, it.Name+"="+it.Value)
+		}
+		return strings.Join(parts, ", ")
+	}
+	o.set("family", st.Family)
+	o.set("size", st.CPU+"/"+st.Memory)
+	o.set("execRole", st.ExecRole)
+	o.set("taskRole", st.TaskRole)
+	for i, c := range st.Containers {
+		p := "c" + strconv.Itoa(i) + "."
+		o.set(p+"name", c.Name)
+		o.set(p+"image", c.Image)
+		o.set(p+"ports", c.Ports)
+		o.set(p+"logGroup", c.LogGroup)
+		o.set(p+"essential", onOff(c.Essential))
+		o.set(p+"env", pairs(c.Env))
+		o.set(p+"secrets", pairs(c.Secrets))
+		o.set(p+"command", c.Command)
+		o.set(p+"health", c.Health)
+	}
+	o.set("cluster", st.ClusterName())
+	o.set("service.name", st.Service)
+	o.set("service.desiredCount", st.DesiredCount)
+	o.set("subnets", strings.Join(st.Subnets, ", "))
+	o.set("publicIp", onOff(st.PublicIP))
+	o.set("sgMode", st.SGMode)
+	o.set("sgPorts", st.SGPorts)
+	o.set("sgName", st.SGName)
+	o.set("sgIds", strings.Join(st.SGIDs, ", "))
+	o.set("circuitBreaker", onOff(st.CircuitBreaker))
+	o.set("rollback", onOff(st.Rollback))
+	o.set("minHealthy", st.MinHealthy)
+	o.set("maxPercent", st.MaxPercent)
+	o.set("lbName", st.LBName)
+	o.set("tgName", st.TGName)
+	o.set("lbEnabled", onOff(st.LBEnabled))
+	o.set("lbSubnets", strings.Join(st.LBSubnets, ", "))
+	o.set("target", st.Target)
+	o.set("healthPath", st.HealthPath)
+	o.set("httpsEnabled", onOff(st.HTTPSEnabled))
+	o.set("httpsMode", st.HTTPSMode)
+	o.set("domain", st.Domain)
+	o.set("certArn", st.CertARN)
+	o.set("altNames", st.AltNames)
+	o.set("redirect", onOff(st.Redirect))
+	o.set("reason", st.Reason)
+	return o
+}
