@@ -101,4 +101,3 @@ func shown(v string) string {
 	}
 	return strconv.Quote(v)
 }
-
