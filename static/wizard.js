@@ -85,9 +85,14 @@
       event.returnValue = "";
     }
   });
-  window.addEventListener("pageshow", function () {
+  // A new page, or a step swapped in by htmx after a submit: nothing in it
+  // is unsaved yet.
+  function fresh() {
+    dirty = false;
     submitting = false;
-  });
+  }
+  window.addEventListener("pageshow", fresh);
+  document.addEventListener("htmx:afterSettle", fresh);
   // The JSON view shows the form as it stands: opened, it asks the server
   // (without saving) for the task definition the form makes now, unless
   // its own text was edited.
