@@ -94,3 +94,37 @@ func TestWizardMessagesAreSentences(t *testing.T) {
 		t.Errorf("summary: %q", d.Find("article.problems").Text())
 	}
 }
+
+// Apply JSON with both the form and the JSON view edited applies neither
+// over the other: the form's edit is saved, the JSON view keeps its text,
+// and the message says what a second Apply would do.
+func TestWizardApplyJSONKeepsBothEdits(t *testing.T) {
+	c := newConsole(t)
+	c.addUser("dee", store.RoleDeployer)
+	b := c.browser()
+	wantStatus(t, b.login("dee", testPassword), http.StatusSeeOther)
+	wantRedirect(t, b.post("/deploy/drafts", url.Values{"start": {"example"}}), "/deploy/drafts/1/taskdef")
+	path := "/deploy/drafts/1/taskdef"
+	d := doc(t, b.get(path))
+	text := strings.Replace(d.Find("textarea[name=tdjson]").Text(), `"family": "php-app"`, `"family": "php-json"`, 1)
+	if !strings.Contains(text, "php-json") {
+		t.Fatalf("the JSON view has no family to edit:\n%s", text)
+	}
+	resp := b.post(path, formValues(d, map[string][]string{"c0.image": {"php:8.5-apache"}, "tdjson": {text}, "op": {"json"}}))
+	wantStatus(t, resp, http.StatusUnprocessableEntity)
+	d = doc(t, resp)
+	if msg := d.Find("#tdjson-error").Text(); !strings.Contains(msg, "both edited") {
+		t.Errorf("beside the JSON view: %q", msg)
+	}
+	if got := d.Find(`input[name="c0.image"]`).AttrOr("value", ""); got != "php:8.5-apache" {
+		t.Errorf("the form's edit was dropped: image %q", got)
+	}
+	if !strings.Contains(d.Find("textarea[name=tdjson]").Text(), "php-json") {
+		t.Error("the JSON view's edit was dropped")
+	}
+	// Applied again, the JSON replaces the form, as the message said.
+	wantRedirect(t, b.step(path, "json", nil), path)
+	if got := doc(t, b.get(path)).Find(`input[name=family]`).AttrOr("value", ""); got != "php-json" {
+		t.Errorf("the second Apply left family %q", got)
+	}
+}
