@@ -117,7 +117,11 @@ func (s *Server) deploymentDetail(ctx context.Context, dep store.Deployment, can
 		d.ErrorStepTitle = deploy.StepTitle(dep.ErrorStep)
 	}
 	if dep.Status == store.StatusFailed || dep.Status == store.StatusRolledBackByECS || dep.Status == store.StatusInterrupted {
-		d.FixURL = fmt.Sprintf("/deploy?from=%d&step=%s", dep.ID, web.WizardStep(dep.ErrorStep))
+		fix := web.WizardStep(dep.ErrorStep)
+		if dep.ErrorStep == "service-stable" {
+			fix = "taskdef" // tasks that crash or fail their health check are fixed in their containers
+		}
+		d.FixURL = fmt.Sprintf("/deploy?from=%d&step=%s", dep.ID, fix)
 	}
 	sort.SliceStable(steps, func(i, j int) bool { return stepIndex(steps[i].Name) < stepIndex(steps[j].Name) })
 	for _, st := range steps {
