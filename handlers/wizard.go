@@ -100,11 +100,11 @@ func (s *Server) lookupFailed(r *http.Request, what string, err error) string {
 	return msg + "; type the value instead."
 }
 
-// awsRefusal is AWS's refusal in the error table's words, or "" when err
-// is not one.
+// awsRefusal is AWS's refusal or silence in the error table's words, or ""
+// when err is neither.
 func awsRefusal(err error) string {
 	for _, row := range errorTable {
-		if e := row(err); e != nil && e.Code == kindAWSRefused.code {
+		if e := row(err); e != nil && isAWSTrouble(e) {
 			return e.Message
 		}
 	}
@@ -633,12 +633,16 @@ func (s *Server) wizardDeploy(w http.ResponseWriter, r *http.Request, d store.Dr
 		ps := []deploy.Problem{{Path: "reason", Message: p}}
 		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, "review", ps, "")
 	}
-	if _, err := s.store.SaveDraftAt(r.Context(), me.ID, d.ID, d.Version, st.Title(), "review", st.Encode()); err != nil {
+	version, err := s.store.SaveDraftAt(r.Context(), me.ID, d.ID, d.Version, st.Title(), "review", st.Encode())
+	if err != nil {
 		if errors.Is(err, store.ErrDraftDeployed) || errors.Is(err, store.ErrDraftStale) {
 			return s.loadStale(w, r, "review")
 		}
 		return err
 	}
+	// A refusal below renders the form again: it must carry the version
+	// just saved, or deploying again from it would be refused as stale.
+	d.Version = version
 	ps, spec := s.specOf(r, st)
 	if spec == nil {
 		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, "review", ps, "")
@@ -662,7 +666,7 @@ func (s *Server) wizardDeploy(w http.ResponseWriter, r *http.Request, d store.Dr
 		// does not exist, …): listed by step, like the wizard's own.
 		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, "review", ve.Problems, "")
 	case err != nil:
-		if e := s.asError(r, err); e.Status < 500 || e.Code == kindAWSRefused.code {
+		if e := s.asError(r, err); e.Status < 500 || isAWSTrouble(e) {
 			return s.renderStepMessage(w, r, e.Status, d, st, e.Message, 0)
 		}
 		return err
