@@ -218,8 +218,9 @@ func TestLocalSignInOff(t *testing.T) {
 	if inputs != 0 {
 		t.Errorf("local sign-in off, yet the page has %d form elements for it", inputs)
 	}
-	// The form's POST is refused even with the right password.
-	resp, err := http.PostForm(c.URL+"/login", url.Values{"username": {"admin"}, "password": {c.AdminPassword}})
+	// The form's POST is refused even with a local user's right password.
+	c.cli(t, "a long local password\n", "user", "add", "--username", "lou", "--role", "admin", "--password-stdin")
+	resp, err := http.PostForm(c.URL+"/login", url.Values{"username": {"lou"}, "password": {"a long local password"}})
 	if err != nil {
 		t.Fatal(err)
 	}
