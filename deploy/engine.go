@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
@@ -149,7 +150,7 @@ type SubmitOptions struct {
 	// InTx, when set, runs in the transaction that stores the deployment,
 	// after its job is enqueued: an error rolls back both (the wizard marks
 	// its draft deployed this way, so a draft deploys once).
-	InTx store.EnqueueFunc
+	InTx ecsconsole.EnqueueFunc
 	// Force, for a rollback, restores a deployment even when what it
 	// restores is what the service runs now (see RunsNowError).
 	Force bool
@@ -159,31 +160,31 @@ type SubmitOptions struct {
 // its apply job in the same transaction. A spec naming resources that do
 // not exist, or whose plan refuses a resource, yields a *ValidationError
 // naming the field; a service with an unfinished deployment a
-// *store.ActiveDeploymentError (wrapping store.ErrConflict).
-func (e *Engine) Submit(ctx context.Context, spec *Spec, opts SubmitOptions) (store.Deployment, error) {
+// *ecsconsole.ActiveDeploymentError (wrapping ecsconsole.ErrConflict).
+func (e *Engine) Submit(ctx context.Context, spec *Spec, opts SubmitOptions) (ecsconsole.Deployment, error) {
 	plan, err := e.Plan(ctx, spec)
 	if err != nil {
-		return store.Deployment{}, err
+		return ecsconsole.Deployment{}, err
 	}
 	if refused := plan.Refused(); len(refused) > 0 {
 		var ps problems
 		for _, it := range refused {
 			ps.add(stepField(it.Step), "%s", it.Reason)
 		}
-		return store.Deployment{}, ps.err()
+		return ecsconsole.Deployment{}, ps.err()
 	}
-	return e.create(ctx, store.NewDeployment{
+	return e.create(ctx, ecsconsole.NewDeployment{
 		ServiceKey: spec.ServiceKey(), Region: spec.Region, Cluster: spec.Cluster.Name, Service: spec.Service.Name,
-		Kind: store.KindDeploy, Spec: spec.JSON(),
+		Kind: ecsconsole.KindDeploy, Spec: spec.JSON(),
 		CreatedByID: opts.UserID, CreatedBy: opts.Username, Reason: opts.Reason,
 	}, opts.InTx)
 }
 
 // create stores nd and enqueues its job; also (nil entries skipped) runs in
 // the same transaction afterwards.
-func (e *Engine) create(ctx context.Context, nd store.NewDeployment, also ...store.EnqueueFunc) (store.Deployment, error) {
+func (e *Engine) create(ctx context.Context, nd ecsconsole.NewDeployment, also ...ecsconsole.EnqueueFunc) (ecsconsole.Deployment, error) {
 	nd.Changes = storedChanges(nd.Spec)
-	return e.store.CreateDeployment(ctx, nd, func(ctx context.Context, tx pgx.Tx, d store.Deployment) error {
+	return e.store.CreateDeployment(ctx, nd, func(ctx context.Context, tx pgx.Tx, d ecsconsole.Deployment) error {
 		_, err := e.inserter.InsertTx(ctx, tx, ApplyArgs{DeploymentID: d.ID}, nil)
 		if err != nil {
 			return fmt.Errorf("enqueueing apply of deployment %d: %w", d.ID, err)

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/sandbox"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/store/storetest"
@@ -155,7 +156,7 @@ func (env *testEnv) spec(edit func(s *Spec)) *Spec {
 }
 
 // submit submits spec as alice.
-func (env *testEnv) submit(spec *Spec) store.Deployment {
+func (env *testEnv) submit(spec *Spec) ecsconsole.Deployment {
 	env.t.Helper()
 	d, err := env.engine.Submit(context.Background(), spec, SubmitOptions{Username: "alice", Reason: env.t.Name()})
 	if err != nil {
@@ -166,7 +167,7 @@ func (env *testEnv) submit(spec *Spec) store.Deployment {
 
 // waitStatus polls the deployment until its status is one of want, failing
 // the test when it finishes otherwise or takes over a minute.
-func (env *testEnv) waitStatus(id int64, want ...store.DeploymentStatus) store.Deployment {
+func (env *testEnv) waitStatus(id int64, want ...ecsconsole.DeploymentStatus) ecsconsole.Deployment {
 	env.t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for {
@@ -189,13 +190,13 @@ func (env *testEnv) waitStatus(id int64, want ...store.DeploymentStatus) store.D
 }
 
 // steps returns the deployment's steps by name.
-func (env *testEnv) steps(id int64) map[string]store.DeploymentStep {
+func (env *testEnv) steps(id int64) map[string]ecsconsole.DeploymentStep {
 	env.t.Helper()
 	steps, err := env.store.Steps(context.Background(), id)
 	if err != nil {
 		env.t.Fatal(err)
 	}
-	byName := map[string]store.DeploymentStep{}
+	byName := map[string]ecsconsole.DeploymentStep{}
 	for _, s := range steps {
 		byName[s.Name] = s
 	}
@@ -266,11 +267,11 @@ func withImage(image string) func(*Spec) {
 
 // submitUnchecked stores and enqueues a deployment of spec without Submit's
 // plan, so that apply meets what the plan would refuse.
-func (env *testEnv) submitUnchecked(spec *Spec) store.Deployment {
+func (env *testEnv) submitUnchecked(spec *Spec) ecsconsole.Deployment {
 	env.t.Helper()
-	d, err := env.engine.create(context.Background(), store.NewDeployment{
+	d, err := env.engine.create(context.Background(), ecsconsole.NewDeployment{
 		ServiceKey: spec.ServiceKey(), Region: spec.Region, Cluster: spec.Cluster.Name, Service: spec.Service.Name,
-		Kind: store.KindDeploy, Spec: spec.JSON(), CreatedBy: "alice", Reason: env.t.Name(),
+		Kind: ecsconsole.KindDeploy, Spec: spec.JSON(), CreatedBy: "alice", Reason: env.t.Name(),
 	})
 	if err != nil {
 		env.t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // LiveService is what AWS says about one ECS service now: the Services
@@ -187,7 +187,7 @@ func (e *Engine) ClusterServices(ctx context.Context, region, cluster string) ([
 // revision the service runs (liveARN): a later deployment that did not
 // succeed may have left it running. It returns 0 when none did, so the
 // revision was set outside the console.
-func (e *Engine) RevisionSetBy(ctx context.Context, serviceKey string, servingID int64, liveARN string) (int64, store.DeploymentStatus, error) {
+func (e *Engine) RevisionSetBy(ctx context.Context, serviceKey string, servingID int64, liveARN string) (int64, ecsconsole.DeploymentStatus, error) {
 	if liveARN == "" {
 		return 0, "", nil
 	}

@@ -17,6 +17,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
@@ -30,28 +31,28 @@ func TestPlanAndApplyAgree(t *testing.T) {
 		name   string
 		https  bool
 		setup  func(env *testEnv) *Spec // prepares the live state, returns the spec to plan and apply
-		status store.DeploymentStatus
+		status ecsconsole.DeploymentStatus
 		want   map[string]string // step → action, for the branches this state exercises
-		check  func(t *testing.T, env *testEnv, d store.Deployment)
+		check  func(t *testing.T, env *testEnv, d ecsconsole.Deployment)
 	}
 	states := []state{
-		{name: "absent", setup: func(env *testEnv) *Spec { return env.spec(withoutHTTPS) }, status: store.StatusSucceeded,
+		{name: "absent", setup: func(env *testEnv) *Spec { return env.spec(withoutHTTPS) }, status: ecsconsole.StatusSucceeded,
 			want: map[string]string{stepLoadBalancerSG: "create", stepTaskSG: "create", stepTaskDefinition: "create", stepCluster: "create",
 				stepTargetGroup: "create", stepLoadBalancer: "create", stepHTTPListener: "create", stepService: "create"}},
 		{name: "identical", setup: func(env *testEnv) *Spec {
-			env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusSucceeded)
+			env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusSucceeded)
 			return env.spec(withoutHTTPS)
-		}, status: store.StatusSucceeded,
+		}, status: ecsconsole.StatusSucceeded,
 			want: map[string]string{stepLoadBalancerSG: "reuse", stepTaskSG: "reuse", stepTaskDefinition: "reuse", stepCluster: "reuse",
 				stepTargetGroup: "reuse", stepLoadBalancer: "reuse", stepHTTPListener: "reuse", stepService: "reuse"},
-			check: func(t *testing.T, env *testEnv, d store.Deployment) {
+			check: func(t *testing.T, env *testEnv, d ecsconsole.Deployment) {
 				// Nothing changed, so ECS was not asked for a new deployment.
 				if st := env.steps(d.ID)[stepService]; st.Calls != 1 {
 					t.Errorf("identical service: %d AWS calls, want only the describe", st.Calls)
 				}
 			}},
 		{name: "changed", setup: func(env *testEnv) *Spec {
-			first := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusSucceeded)
+			first := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusSucceeded)
 			ctx := context.Background()
 			// Someone removed the tasks' ingress rule and pointed port 80 elsewhere.
 			sg := first.Outputs.ARNs["taskSecurityGroup"]
@@ -65,10 +66,10 @@ func TestPlanAndApplyAgree(t *testing.T) {
 				DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: other.TargetGroups[0].TargetGroupArn}}})
 			check(t, err)
 			return env.spec(withImage("php:8.4-apache"))
-		}, status: store.StatusSucceeded,
+		}, status: ecsconsole.StatusSucceeded,
 			want: map[string]string{stepTaskSG: "update", stepTaskDefinition: "create", stepHTTPListener: "update", stepService: "update",
 				stepLoadBalancer: "reuse", stepTargetGroup: "reuse"},
-			check: func(t *testing.T, env *testEnv, d store.Deployment) {
+			check: func(t *testing.T, env *testEnv, d ecsconsole.Deployment) {
 				l, err := lookup{env.engineClients()}.listener(context.Background(), d.Outputs.ARNs["loadBalancer"], 80)
 				check(t, err)
 				if !forwardsTo(l, d.Outputs.ARNs["targetGroup"]) {
@@ -82,27 +83,27 @@ func TestPlanAndApplyAgree(t *testing.T) {
 				}
 			}},
 		{name: "this service's target group, mismatched", setup: func(env *testEnv) *Spec {
-			env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusSucceeded)
+			env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusSucceeded)
 			return env.spec(func(s *Spec) {
 				withoutHTTPS(s)
 				s.LoadBalancer.TargetGroup.ContainerName, s.LoadBalancer.TargetGroup.ContainerPort = "redis", 6379 // valid, but not the existing group
 			})
-		}, status: store.StatusFailed, want: map[string]string{stepTargetGroup: "refuse"},
-			check: func(t *testing.T, env *testEnv, d store.Deployment) {
+		}, status: ecsconsole.StatusFailed, want: map[string]string{stepTargetGroup: "refuse"},
+			check: func(t *testing.T, env *testEnv, d ecsconsole.Deployment) {
 				if d.ErrorCode != "TargetGroupMismatch" || !strings.Contains(d.ErrorMessage, "rename the target group") {
 					t.Errorf("ended %s: %s", d.ErrorCode, d.ErrorMessage)
 				}
 			}},
 		{name: "owned by another service", setup: func(env *testEnv) *Spec {
-			env.waitStatus(env.submit(env.spec(func(s *Spec) { withoutHTTPS(s); s.Service.Name = "alpha" })).ID, store.StatusSucceeded)
+			env.waitStatus(env.submit(env.spec(func(s *Spec) { withoutHTTPS(s); s.Service.Name = "alpha" })).ID, ecsconsole.StatusSucceeded)
 			return env.spec(func(s *Spec) {
 				withoutHTTPS(s)
 				s.Service.Name = "beta"
 				s.Service.NewSecurityGroup.Name = "beta-tasks"
 			})
-		}, status: store.StatusFailed,
+		}, status: ecsconsole.StatusFailed,
 			want: map[string]string{stepTargetGroup: "refuse", stepLoadBalancer: "refuse", stepLoadBalancerSG: "refuse", stepTaskSG: "create"},
-			check: func(t *testing.T, env *testEnv, d store.Deployment) {
+			check: func(t *testing.T, env *testEnv, d ecsconsole.Deployment) {
 				if d.ErrorCode != codeOwnedByAnotherService || !strings.Contains(d.ErrorMessage, "belongs to service us-east-1/demo/alpha") {
 					t.Errorf("ended %s: %s", d.ErrorCode, d.ErrorMessage)
 				}
@@ -112,9 +113,9 @@ func TestPlanAndApplyAgree(t *testing.T) {
 				Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(8080), VpcId: aws.String(env.vpc()), TargetType: elbtypes.TargetTypeEnumIp})
 			check(t, err)
 			return env.spec(withoutHTTPS)
-		}, status: store.StatusFailed,
+		}, status: ecsconsole.StatusFailed,
 			want: map[string]string{stepTargetGroup: "refuse"},
-			check: func(t *testing.T, env *testEnv, d store.Deployment) {
+			check: func(t *testing.T, env *testEnv, d ecsconsole.Deployment) {
 				if d.ErrorStep != stepTargetGroup || d.ErrorCode != codeNotOwned || !strings.Contains(d.ErrorMessage, "was not made by the console") {
 					t.Errorf("ended at %s %s: %s", d.ErrorStep, d.ErrorCode, d.ErrorMessage)
 				}
@@ -128,21 +129,21 @@ func TestPlanAndApplyAgree(t *testing.T) {
 				Tags: []elbtypes.Tag{{Key: aws.String(serviceTagKey), Value: aws.String("us-east-1/demo/php-app")}}})
 			check(t, err)
 			return env.spec(withoutHTTPS)
-		}, status: store.StatusSucceeded, want: map[string]string{stepTargetGroup: "reuse", stepLoadBalancer: "create"}},
-		{name: "HTTPS absent", https: true, setup: func(env *testEnv) *Spec { return env.spec(nil) }, status: store.StatusSucceeded,
+		}, status: ecsconsole.StatusSucceeded, want: map[string]string{stepTargetGroup: "reuse", stepLoadBalancer: "create"}},
+		{name: "HTTPS absent", https: true, setup: func(env *testEnv) *Spec { return env.spec(nil) }, status: ecsconsole.StatusSucceeded,
 			want: map[string]string{stepCertificate: "create", stepHTTPSListener: "create", stepHTTPRedirect: "update"}},
 		{name: "HTTPS identical", https: true, setup: func(env *testEnv) *Spec {
 			env.deployHTTPS(env.spec(nil))
 			return env.spec(nil)
-		}, status: store.StatusSucceeded,
+		}, status: ecsconsole.StatusSucceeded,
 			want: map[string]string{stepCertificate: "reuse", stepHTTPListener: "reuse", stepHTTPSListener: "reuse", stepHTTPRedirect: "reuse"}},
 		{name: "HTTPS with another certificate", https: true, setup: func(env *testEnv) *Spec {
 			env.deployHTTPS(env.spec(nil))
 			arn := env.issuedCertificate("www.example.com")
 			return env.spec(func(s *Spec) { s.LoadBalancer.HTTPS.RequestDomain = ""; s.LoadBalancer.HTTPS.CertificateArn = arn })
-		}, status: store.StatusSucceeded,
+		}, status: ecsconsole.StatusSucceeded,
 			want: map[string]string{stepCertificate: "reuse", stepHTTPSListener: "update", stepHTTPRedirect: "reuse"},
-			check: func(t *testing.T, env *testEnv, d store.Deployment) {
+			check: func(t *testing.T, env *testEnv, d ecsconsole.Deployment) {
 				l, err := lookup{env.engineClients()}.listener(context.Background(), d.Outputs.ARNs["loadBalancer"], 443)
 				check(t, err)
 				if !servesCertificate(l, d.Outputs.ARNs["certificate"]) {
@@ -156,7 +157,7 @@ func TestPlanAndApplyAgree(t *testing.T) {
 				s.LoadBalancer.TargetGroup.Name = "alpha"
 			}))
 			return env.spec(nil)
-		}, status: store.StatusFailed, want: map[string]string{stepCertificate: "refuse"}},
+		}, status: ecsconsole.StatusFailed, want: map[string]string{stepCertificate: "refuse"}},
 	}
 	for _, st := range states {
 		t.Run(st.name, func(t *testing.T) {
@@ -165,8 +166,8 @@ func TestPlanAndApplyAgree(t *testing.T) {
 			spec := st.setup(env)
 			plan := env.plan(spec)
 			d := env.submitUnchecked(spec)
-			if st.https && st.status == store.StatusSucceeded {
-				if got := env.waitStatus(d.ID, store.StatusWaitingForDNS, store.StatusSucceeded); got.Status == store.StatusWaitingForDNS {
+			if st.https && st.status == ecsconsole.StatusSucceeded {
+				if got := env.waitStatus(d.ID, ecsconsole.StatusWaitingForDNS, ecsconsole.StatusSucceeded); got.Status == ecsconsole.StatusWaitingForDNS {
 					env.issueCertificates()
 				}
 			}
@@ -176,7 +177,7 @@ func TestPlanAndApplyAgree(t *testing.T) {
 			for _, it := range plan.Items {
 				planned[it.Step] = it.Action
 				ran := steps[it.Step]
-				if ran.Status != store.StepSucceeded && ran.Status != store.StepFailed {
+				if ran.Status != ecsconsole.StepSucceeded && ran.Status != ecsconsole.StepFailed {
 					continue // not run: a step before it failed
 				}
 				if ran.Action != it.Action {
@@ -286,13 +287,13 @@ func (env *testEnv) engineClients() Clients {
 }
 
 // deployHTTPS deploys spec through DNS validation to success.
-func (env *testEnv) deployHTTPS(spec *Spec) store.Deployment {
+func (env *testEnv) deployHTTPS(spec *Spec) ecsconsole.Deployment {
 	env.t.Helper()
 	d := env.submit(spec)
-	if got := env.waitStatus(d.ID, store.StatusWaitingForDNS, store.StatusSucceeded); got.Status == store.StatusWaitingForDNS {
+	if got := env.waitStatus(d.ID, ecsconsole.StatusWaitingForDNS, ecsconsole.StatusSucceeded); got.Status == ecsconsole.StatusWaitingForDNS {
 		env.issueCertificates()
 	}
-	return env.waitStatus(d.ID, store.StatusSucceeded)
+	return env.waitStatus(d.ID, ecsconsole.StatusSucceeded)
 }
 
 // issuedCertificate requests a certificate for domain outside the console

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -63,26 +64,26 @@ func (s *Server) deploymentPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // outcome says in words where a deployment stands or how it ended.
-func outcome(dep store.Deployment, serving bool) string {
+func outcome(dep ecsconsole.Deployment, serving bool) string {
 	switch dep.Status {
-	case store.StatusQueued:
+	case ecsconsole.StatusQueued:
 		return "Queued: waiting for a worker to start it."
-	case store.StatusRunning:
+	case ecsconsole.StatusRunning:
 		return "Deploying: the steps below are under way."
-	case store.StatusWaitingForDNS:
+	case ecsconsole.StatusWaitingForDNS:
 		return "Waiting for DNS: the service answers over HTTP; HTTPS follows once the certificate is issued."
-	case store.StatusSucceeded:
+	case ecsconsole.StatusSucceeded:
 		if serving {
 			return "Succeeded: this is what the service runs now."
 		}
 		return "Succeeded; a later deployment has replaced it."
-	case store.StatusFailed:
+	case ecsconsole.StatusFailed:
 		return "Failed: it stopped at the step below, and nothing after it was changed."
-	case store.StatusRolledBackByECS:
+	case ecsconsole.StatusRolledBackByECS:
 		return "Rolled back by ECS: the new tasks did not become healthy, so ECS's circuit breaker restored the previous revision."
-	case store.StatusSuperseded:
+	case ecsconsole.StatusSuperseded:
 		return "Superseded: another deployment took the service over before this one's revision was stable."
-	case store.StatusInterrupted:
+	case ecsconsole.StatusInterrupted:
 		return "Interrupted: it did not finish in time, or was stopped; the service may be between revisions."
 	}
 	return web.StatusLabel(string(dep.Status))
@@ -91,7 +92,7 @@ func outcome(dep store.Deployment, serving bool) string {
 // deploymentDetail gathers what the deployment page shows of dep, for a
 // viewer who may deploy or not; liveOnly leaves out what the polled live
 // part does not show of an unfinished deployment.
-func (s *Server) deploymentDetail(ctx context.Context, dep store.Deployment, canDeploy, liveOnly bool) (web.DeploymentDetail, error) {
+func (s *Server) deploymentDetail(ctx context.Context, dep ecsconsole.Deployment, canDeploy, liveOnly bool) (web.DeploymentDetail, error) {
 	steps, err := s.store.Steps(ctx, dep.ID)
 	if err != nil {
 		return web.DeploymentDetail{}, err
@@ -105,13 +106,13 @@ func (s *Server) deploymentDetail(ctx context.Context, dep store.Deployment, can
 	if dep.ErrorStep != "" {
 		d.ErrorStepTitle = deploy.StepTitle(dep.ErrorStep)
 	}
-	if dep.Status == store.StatusFailed || dep.Status == store.StatusRolledBackByECS || dep.Status == store.StatusInterrupted {
+	if dep.Status == ecsconsole.StatusFailed || dep.Status == ecsconsole.StatusRolledBackByECS || dep.Status == ecsconsole.StatusInterrupted {
 		d.FixURL = fmt.Sprintf("/deploy?from=%d&step=%s", dep.ID, web.WizardStep(dep.ErrorStep))
 	}
 	sort.SliceStable(steps, func(i, j int) bool { return stepIndex(steps[i].Name) < stepIndex(steps[j].Name) })
 	for _, st := range steps {
 		title := deploy.StepTitle(st.Name)
-		if st.Status == store.StepRunning {
+		if st.Status == ecsconsole.StepRunning {
 			title = web.RunningStepTitle(st.Name, title)
 		}
 		row := web.StepRow{Name: st.Name, Title: title, Status: string(st.Status),
@@ -146,7 +147,7 @@ func (s *Server) deploymentDetail(ctx context.Context, dep store.Deployment, can
 	}
 	serving, err := s.store.ServingDeployment(ctx, dep.ServiceKey)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, ecsconsole.ErrNotFound):
 	case err != nil:
 		return d, err
 	default:
@@ -154,7 +155,7 @@ func (s *Server) deploymentDetail(ctx context.Context, dep store.Deployment, can
 		d.SameAsNow = !d.Serving && bytes.Equal(serving.Spec, dep.Spec)
 	}
 	d.Outcome = outcome(dep, d.Serving)
-	d.MayRollback = d.CanDeploy && dep.Status == store.StatusSucceeded && !d.Serving && !d.SameAsNow
+	d.MayRollback = d.CanDeploy && dep.Status == ecsconsole.StatusSucceeded && !d.Serving && !d.SameAsNow
 	changes, err := s.changesSincePrevious(ctx, dep)
 	if err != nil {
 		return d, err
@@ -197,13 +198,13 @@ func indentJSON(raw json.RawMessage) string {
 // changesSincePrevious is what changed against the service's deployment
 // before dep: as stored when dep was created, or, for deployments older
 // than that, compared now.
-func (s *Server) changesSincePrevious(ctx context.Context, dep store.Deployment) (deploy.StoredChanges, error) {
+func (s *Server) changesSincePrevious(ctx context.Context, dep ecsconsole.Deployment) (deploy.StoredChanges, error) {
 	var sc deploy.StoredChanges
 	if dep.SpecChanges != nil && json.Unmarshal(dep.SpecChanges, &sc) == nil {
 		return sc, nil
 	}
 	prev, err := s.store.PreviousDeployment(ctx, dep)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, ecsconsole.ErrNotFound) {
 		return deploy.StoredChanges{}, nil
 	}
 	if err != nil {
@@ -214,7 +215,7 @@ func (s *Server) changesSincePrevious(ctx context.Context, dep store.Deployment)
 }
 
 // diffSections compares two stored deployments in words.
-func diffSections(a, b store.Deployment) ([]web.DiffSection, error) {
+func diffSections(a, b ecsconsole.Deployment) ([]web.DiffSection, error) {
 	changes, err := specDiff(a, b)
 	if err != nil {
 		return nil, err
@@ -236,7 +237,7 @@ func explainChanges(changes []deploy.Change) []web.DiffSection {
 }
 
 // resourceRows lists a deployment's resources in a stable order.
-func resourceRows(dep store.Deployment) []web.KeyValue {
+func resourceRows(dep ecsconsole.Deployment) []web.KeyValue {
 	var rows []web.KeyValue
 	if dep.TaskDefinitionARN != "" {
 		rows = append(rows, web.KeyValue{Key: "task definition", Value: dep.TaskDefinitionARN})

@@ -13,6 +13,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/aws/smithy-go"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -79,7 +80,7 @@ func errInvalid(msg string, fields ...FieldError) *Error { return kindInvalid.er
 // errors as they are; it never maps them itself.
 var errorTable = []func(err error) *Error{
 	func(err error) *Error {
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, ecsconsole.ErrNotFound) {
 			return kindNotFound.err("There is nothing here.")
 		}
 		return nil
@@ -107,7 +108,7 @@ var errorTable = []func(err error) *Error{
 		return e
 	},
 	func(err error) *Error {
-		var ae *store.ActiveDeploymentError
+		var ae *ecsconsole.ActiveDeploymentError
 		if !errors.As(err, &ae) {
 			return nil
 		}
@@ -115,7 +116,7 @@ var errorTable = []func(err error) *Error{
 			ae.Active.ID, ae.Active.ServiceKey, web.StatusLabel(string(ae.Active.Status))))
 	},
 	func(err error) *Error {
-		if errors.Is(err, store.ErrConflict) {
+		if errors.Is(err, ecsconsole.ErrConflict) {
 			return kindConflict.err("That was changed at the same time by someone else, or already exists; reload and try again.")
 		}
 		return nil

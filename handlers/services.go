@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -101,7 +102,7 @@ func (s *Server) serviceRow(ctx context.Context, sv store.ServiceSummary, specs 
 		Service: l.ServiceKey, Name: l.Service, LatestID: l.ID, LatestStatus: string(l.Status),
 		LatestWhen: l.CreatedAt.UTC().Format("2006-01-02 15:04"), CanDeploy: canDeploy, Images: l.Images,
 	}
-	var serving *store.Deployment
+	var serving *ecsconsole.Deployment
 	if sv.LastSucceeded != nil {
 		serving = sv.LastSucceeded
 		row.ServingID, row.URL, row.Images = serving.ID, serving.Outputs.URL, serving.Images
@@ -158,7 +159,7 @@ func (s *Server) serviceRow(ctx context.Context, sv store.ServiceSummary, specs 
 // driftSetBy names the console's own later deployment that set the
 // revision the service runs, when one did: the drift is then the
 // console's, not someone's outside it.
-func (s *Server) driftSetBy(ctx context.Context, row *web.ServiceRow, serving store.Deployment, live deploy.LiveService) {
+func (s *Server) driftSetBy(ctx context.Context, row *web.ServiceRow, serving ecsconsole.Deployment, live deploy.LiveService) {
 	if len(row.Drift) == 0 || live.TaskDefinitionARN == serving.TaskDefinitionARN {
 		return
 	}
@@ -176,7 +177,7 @@ func (s *Server) driftSetBy(ctx context.Context, row *web.ServiceRow, serving st
 // drift lists how the live service differs from the last deployment the
 // console recorded for it: task definition, desired count, load balancer
 // wiring.
-func drift(d store.Deployment, rawSpec []byte, live deploy.LiveService) []web.KeyValue {
+func drift(d ecsconsole.Deployment, rawSpec []byte, live deploy.LiveService) []web.KeyValue {
 	var out []web.KeyValue
 	if d.TaskDefinitionARN != "" && live.TaskDefinitionARN != d.TaskDefinitionARN && live.Deployments <= 1 {
 		out = append(out, web.KeyValue{Key: "task definition", Value: fmt.Sprintf("deployed %s, running %s", revisionName(d.TaskDefinitionARN), revisionName(live.TaskDefinitionARN))})

@@ -4,16 +4,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/deploy"
-	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
 )
 
 func TestDriftNamesWhatChangedOutsideTheConsole(t *testing.T) {
 	tg := "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/php-app/0123456789abcdef"
 	other := "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/other/0123456789abcdef"
-	d := store.Deployment{TaskDefinitionARN: "arn:aws:ecs:us-east-1:000000000000:task-definition/php-app:3",
-		Outputs: store.Outputs{ARNs: map[string]string{"targetGroup": tg}}}
+	d := ecsconsole.Deployment{TaskDefinitionARN: "arn:aws:ecs:us-east-1:000000000000:task-definition/php-app:3",
+		Outputs: ecsconsole.Outputs{ARNs: map[string]string{"targetGroup": tg}}}
 	spec := []byte(`{"service":{"name":"php-app","desiredCount":2},"loadBalancer":{"name":"php-app","targetGroup":{"name":"php-app","containerName":"web","containerPort":8080}}}`)
 	same := deploy.LiveService{Found: true, Desired: 2, Deployments: 1, TaskDefinitionARN: d.TaskDefinitionARN,
 		TargetGroupARNs: []string{tg}, LoadBalancerContainer: "web", LoadBalancerContainerPort: 8080}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -180,7 +181,7 @@ func (s *Server) executionRole(r *http.Request) string {
 // draftFromDeployment makes a draft holding deployment id's spec.
 func (s *Server) draftFromDeployment(r *http.Request, me store.User, id int64) (store.Draft, error) {
 	dep, err := s.store.Deployment(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, ecsconsole.ErrNotFound) {
 		return store.Draft{}, errNotFound(fmt.Sprintf("There is no deployment #%d.", id))
 	}
 	if err != nil {
@@ -269,7 +270,7 @@ func (s *Server) loadDraft(r *http.Request) (store.Draft, *wizardState, error) {
 		return store.Draft{}, nil, errNotFound("There is no such draft.")
 	}
 	d, err := s.store.Draft(r.Context(), me.ID, id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, ecsconsole.ErrNotFound) {
 		return store.Draft{}, nil, errNotFound("There is no such draft: it was discarded, or it is someone else's.")
 	}
 	if err != nil {
@@ -664,7 +665,7 @@ func (s *Server) wizardDeploy(w http.ResponseWriter, r *http.Request, d store.Dr
 	}
 	dep, err := s.engine.Submit(r.Context(), spec, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: st.Reason,
 		InTx: store.MarkDraftDeployed(me.ID, d.ID)})
-	var ae *store.ActiveDeploymentError
+	var ae *ecsconsole.ActiveDeploymentError
 	var ve *deploy.ValidationError
 	switch {
 	case errors.As(err, &ae):

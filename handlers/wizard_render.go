@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -260,7 +261,7 @@ func (s *Server) reviewView(r *http.Request, d store.Draft, st *wizardState, v *
 	if err != nil {
 		return
 	}
-	changes, err := specDiff(last, store.Deployment{Spec: spec.JSON()})
+	changes, err := specDiff(last, ecsconsole.Deployment{Spec: spec.JSON()})
 	if err != nil {
 		return
 	}

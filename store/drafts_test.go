@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/store/storetest"
 )
@@ -33,13 +34,13 @@ func TestDraftsArePerUserAndResumable(t *testing.T) {
 	if err != nil || got.Step != "service" || string(got.State) != `{"a": 2}` || got.Title != "php-app on demo" {
 		t.Errorf("Draft = %+v (state %s), %v", got, got.State, err)
 	}
-	if _, err := s.Draft(ctx, bob.ID, d.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Draft(ctx, bob.ID, d.ID); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Errorf("bob reading alice's draft: %v, want ErrNotFound", err)
 	}
-	if err := s.SaveDraft(ctx, bob.ID, d.ID, "x", "taskdef", json.RawMessage(`{}`)); !errors.Is(err, store.ErrNotFound) {
+	if err := s.SaveDraft(ctx, bob.ID, d.ID, "x", "taskdef", json.RawMessage(`{}`)); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Errorf("bob saving alice's draft: %v, want ErrNotFound", err)
 	}
-	if err := s.DeleteDraft(ctx, bob.ID, d.ID); !errors.Is(err, store.ErrNotFound) {
+	if err := s.DeleteDraft(ctx, bob.ID, d.ID); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Errorf("bob discarding alice's draft: %v, want ErrNotFound", err)
 	}
 	list, err := s.ListDrafts(ctx, alice.ID)
@@ -52,7 +53,7 @@ func TestDraftsArePerUserAndResumable(t *testing.T) {
 	if err := s.DeleteDraft(ctx, alice.ID, d.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Draft(ctx, alice.ID, d.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Draft(ctx, alice.ID, d.ID); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Errorf("discarded draft: %v", err)
 	}
 }
@@ -84,7 +85,7 @@ func TestDraftDeploysOnce(t *testing.T) {
 		switch {
 		case err == nil:
 			ok++
-		case errors.Is(err, store.ErrDraftDeployed) && errors.Is(err, store.ErrConflict):
+		case errors.Is(err, store.ErrDraftDeployed) && errors.Is(err, ecsconsole.ErrConflict):
 			refused++
 		default:
 			t.Errorf("submit: %v", err)

@@ -10,13 +10,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ecsconsole/ecsconsole"
 )
-
-// ErrNotFound is wrapped by every "no such row" error.
-var ErrNotFound = errors.New("not found")
-
-// ErrConflict is wrapped when a write breaks a uniqueness rule.
-var ErrConflict = errors.New("conflict")
 
 // Store wraps the connection pool.
 type Store struct {
@@ -66,5 +62,5 @@ func isUniqueViolation(err error, constraint string) bool {
 
 // notFound wraps ErrNotFound with what was looked for.
 func notFound(format string, args ...any) error {
-	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrNotFound)
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ecsconsole.ErrNotFound)
 }
