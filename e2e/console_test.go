@@ -53,6 +53,8 @@ type console struct {
 	// SandboxURL is the in-process sandbox's endpoint, for SDK clients and
 	// the sandbox's controls.
 	SandboxURL string
+	// Logs returns what the console logged so far.
+	Logs func() string
 }
 
 // startConsole runs `ecsconsole serve --sandbox [extra...]` on a fresh database and
@@ -71,10 +73,16 @@ func startConsole(t *testing.T, extra ...string) *console {
 	}
 	logs := make(chan string, 1)
 	endpoint := make(chan string, 1)
+	var logMu sync.Mutex
+	var logged strings.Builder
 	go func() {
 		var password string
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			logMu.Lock()
+			logged.Write(sc.Bytes())
+			logged.WriteByte('\n')
+			logMu.Unlock()
 			var rec struct{ Msg, Password, Endpoint string }
 			if json.Unmarshal(sc.Bytes(), &rec) == nil && strings.HasPrefix(rec.Msg, "sandbox: local AWS") {
 				endpoint <- rec.Endpoint
@@ -122,7 +130,12 @@ func startConsole(t *testing.T, extra ...string) *console {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no sandbox endpoint in the log")
 	}
-	return &console{URL: url, AdminPassword: password, DatabaseURL: dbURL, SandboxURL: sandboxURL}
+	readLogs := func() string {
+		logMu.Lock()
+		defer logMu.Unlock()
+		return logged.String()
+	}
+	return &console{URL: url, AdminPassword: password, DatabaseURL: dbURL, SandboxURL: sandboxURL, Logs: readLogs}
 }
 
 // within bounds one step of a browser test.

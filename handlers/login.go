@@ -24,8 +24,18 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 
 // loginForm is the sign-in page showing the form f.
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request, status int, f web.Form) error {
-	s.render(w, r, status, web.Login(s.page(r, "Sign in", ""), f))
+	s.render(w, r, status, web.Login(s.page(r, "Sign in", ""), f, s.signInOptions(f.Value("next"))))
 	return nil
+}
+
+// errLocalSignInOff refuses the sign-in form's POST when local sign-in is
+// turned off (Options.DisableLocalSignIn).
+func errLocalSignInOff(provider string) *Error {
+	msg := "Sign-in with a username and password is turned off here."
+	if provider != "" {
+		msg += " Sign in with " + provider + "."
+	}
+	return errForbidden(msg)
 }
 
 var errLoginFailed = &Error{Status: http.StatusUnauthorized, Code: "login_failed", Message: loginFailed}
@@ -37,6 +47,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	ip := clientIP(r)
 	form := web.LoginForm(next)
 	form.Keep(postForm(r), "username") // never the password
+	if s.opts.DisableLocalSignIn {
+		return refuse(errLocalSignInOff(s.signInOptions(next).Provider), form, s.loginForm)
+	}
 
 	wait, err := s.signInWait(r, username)
 	if err != nil {

@@ -31,6 +31,10 @@ func (s *Server) Routes() http.Handler {
 		// The address's sign-in budget is checked before the body is read.
 		r.With(limitBody(maxLoginBody), s.throttleSignIn, s.readForm).Post("/login", s.handle(s.login))
 		r.Get("/logout", s.handle(s.logoutPage))
+		if s.oidc != nil {
+			r.Get("/login/oidc", s.handle(s.oidcStart))
+			r.Get("/login/oidc/callback", s.handle(s.oidcCallback))
+		}
 
 		// The deploy wizard: anyone signed in may prepare a draft (a viewer
 		// cannot deploy it: wizardDeploy checks the role). It reads its own

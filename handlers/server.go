@@ -32,6 +32,13 @@ type Options struct {
 	Sandbox bool
 	// Region is the default AWS region.
 	Region string
+	// OIDC turns on single sign-on through an OpenID Connect provider
+	// (oidc.go); nil for none. Its RedirectURL defaults to BaseURL's
+	// /login/oidc/callback.
+	OIDC *OIDCOptions
+	// DisableLocalSignIn hides the username and password form and refuses
+	// its POST, for consoles where everyone signs in through OIDC.
+	DisableLocalSignIn bool
 }
 
 // Identity answers "who does AWS think we are" (STS GetCallerIdentity).
@@ -64,6 +71,7 @@ type Server struct {
 	identity *identityCache
 	engine   *deploy.Engine
 	catalog  Catalog
+	oidc     *oidcClient // nil without single sign-on
 	lookups  *lookups
 	views    *views
 	layouts  memo[layoutKey, *layout] // rendered layouts (fragments.go)
@@ -124,6 +132,13 @@ func New(opts Options, deps Deps) *Server {
 		lookups:  newLookups(deps.Catalog, lookupTTL),
 		views:    newViews(deps.Store),
 		layouts:  memo[layoutKey, *layout]{size: layoutCacheSize},
+	}
+	if opts.OIDC != nil {
+		o := *opts.OIDC
+		if o.RedirectURL == "" {
+			o.RedirectURL = oidcRedirectURL(opts.BaseURL)
+		}
+		srv.oidc = newOIDCClient(o)
 	}
 	srv.live = newTTLCache[deploy.LiveService](liveTTL)
 	srv.clusters = newTTLCache[[]string](liveTTL)

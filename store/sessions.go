@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
@@ -21,6 +22,10 @@ import (
 // later, than configured, and never after its absolute deadline (the scs
 // lifetime). The session manager using it must leave its own IdleTimeout
 // at zero.
+//
+// The table holds the SHA-256 of each token (the cookie value), never the
+// token: a copy of it signs no one in. The in-memory cache is keyed by the
+// hash too, so that it holds no more than the table does.
 type SessionStore struct {
 	store *Store
 	// IdleTimeout ends a session after this long without requests.
@@ -34,8 +39,23 @@ type SessionStore struct {
 	// session and its user in one query.
 	UserOf func(data []byte) int64
 
-	cache *ReadCache[string, sessionRow]
+	cache *ReadCache[[sha256.Size]byte, sessionRow] // by token hash
 }
+
+// tokenHash is how a session's token is kept: its SHA-256, as bytes (the
+// sessions.token_hash column) and as the cache's key. A token is 32 random
+// bytes (scs), so an unsalted fast hash cannot be reversed by guessing.
+// Migration 0011 hashed the tokens stored before it the same way.
+func tokenHash(token string) [sha256.Size]byte {
+	return sha256.Sum256([]byte(token))
+}
+
+// hashBytes is tokenHash as a slice, for a query.
+func hashBytes(token string) []byte { return hashArg(tokenHash(token)) }
+
+// hashArg is h as a slice of its own, for a query: slicing h itself would
+// move it to the heap on every read, cache hits included.
+func hashArg(h [sha256.Size]byte) []byte { return h[:] }
 
 // prefetchedSession is a session Prefetch read, for FindCtx.
 type prefetchedSession struct {
@@ -71,14 +91,15 @@ func (ss *SessionStore) stale(row sessionRow, now time.Time) bool {
 // soon as Postgres delivers its notice, on every other console. It records
 // the idle clock when the recorded one is stale.
 func (ss *SessionStore) read(ctx context.Context, token string) (sessionRow, bool, error) {
-	row, err := ss.cache.Get(ctx, token, func(ctx context.Context) (sessionRow, error) {
+	h := tokenHash(token)
+	row, err := ss.cache.Get(ctx, h, func(ctx context.Context) (sessionRow, error) {
 		var row sessionRow
 		var id *int64
 		var u User
 		err := ss.store.pool.QueryRow(ctx, `SELECT s.data, s.expiry, s.deadline,
 				u.id, coalesce(u.username, ''), coalesce(u.role, ''), coalesce(u.disabled, true), coalesce(u.created_at, now())
 			FROM sessions s LEFT JOIN users u ON u.id = s.user_id
-			WHERE s.token = $1 AND s.expiry > now()`, token).
+			WHERE s.token_hash = $1 AND s.expiry > now()`, hashArg(h)).
 			Scan(&row.data, &row.expiry, &row.deadline, &id, &u.Username, &u.Role, &u.Disabled, &u.CreatedAt)
 		if id != nil {
 			u.ID = *id
@@ -97,7 +118,7 @@ func (ss *SessionStore) read(ctx context.Context, token string) (sessionRow, boo
 		return sessionRow{}, false, nil
 	}
 	if ss.stale(row, now) {
-		if err := ss.touch(ctx, token); err != nil {
+		if err := ss.touch(ctx, hashArg(h)); err != nil {
 			return sessionRow{}, false, err
 		}
 	}
@@ -125,7 +146,7 @@ func (ss *SessionStore) Prefetch(ctx context.Context, token string) (context.Con
 // Sessions returns the session store with the given idle timeout.
 func (s *Store) Sessions(idle time.Duration) *SessionStore {
 	return &SessionStore{store: s, IdleTimeout: idle, IdleResolution: idle / 10,
-		cache: NewReadCache[string, sessionRow](s, sessionCacheSize, Sessions, Users)}
+		cache: NewReadCache[[sha256.Size]byte, sessionRow](s, sessionCacheSize, Sessions, Users)}
 }
 
 // sessionCacheSize bounds the sessions kept in memory: far more than the
@@ -145,11 +166,11 @@ func (ss *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 // touch records the idle clock of a live session. A session without a
 // deadline (stored before this store) keeps its expiry: it ends at most an
 // idle timeout after the upgrade.
-func (ss *SessionStore) touch(ctx context.Context, token string) error {
+func (ss *SessionStore) touch(ctx context.Context, hash []byte) error {
 	defer ss.store.changes.wrote(Sessions)
 	if _, err := ss.store.pool.Exec(ctx, `UPDATE sessions
 		SET expiry = least(coalesce(deadline, expiry), now() + $2 * interval '1 microsecond')
-		WHERE token = $1 AND expiry > now()`, token, ss.IdleTimeout.Microseconds()); err != nil {
+		WHERE token_hash = $1 AND expiry > now()`, hash, ss.IdleTimeout.Microseconds()); err != nil {
 		return fmt.Errorf("recording session activity: %w", err)
 	}
 	return nil
@@ -163,11 +184,11 @@ func (ss *SessionStore) CommitCtx(ctx context.Context, token string, data []byte
 		userID = ss.UserOf(data)
 	}
 	defer ss.store.changes.wrote(Sessions)
-	_, err := ss.store.pool.Exec(ctx, `INSERT INTO sessions (token, data, deadline, expiry, user_id)
+	_, err := ss.store.pool.Exec(ctx, `INSERT INTO sessions (token_hash, data, deadline, expiry, user_id)
 		VALUES ($1, $2, $3, least($3, now() + $4 * interval '1 microsecond'), NULLIF($5, 0))
-		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, deadline = EXCLUDED.deadline,
+		ON CONFLICT (token_hash) DO UPDATE SET data = EXCLUDED.data, deadline = EXCLUDED.deadline,
 			expiry = EXCLUDED.expiry, user_id = EXCLUDED.user_id`,
-		token, data, deadline, ss.IdleTimeout.Microseconds(), userID)
+		hashBytes(token), data, deadline, ss.IdleTimeout.Microseconds(), userID)
 	if err != nil {
 		return fmt.Errorf("storing session: %w", err)
 	}
@@ -179,7 +200,7 @@ func (ss *SessionStore) CommitCtx(ctx context.Context, token string, data []byte
 // reaches it (read).
 func (ss *SessionStore) DeleteCtx(ctx context.Context, token string) error {
 	defer ss.store.changes.wrote(Sessions)
-	if _, err := ss.store.pool.Exec(ctx, `DELETE FROM sessions WHERE token = $1`, token); err != nil {
+	if _, err := ss.store.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hashBytes(token)); err != nil {
 		return fmt.Errorf("deleting session: %w", err)
 	}
 	return nil

@@ -32,7 +32,7 @@ func TestSessionStoreIdleClockIsCoarse(t *testing.T) {
 	}
 	expiry := func() time.Duration {
 		var left time.Duration
-		if err := s.Pool().QueryRow(ctx, `SELECT expiry - now() FROM sessions WHERE token = 'tok'`).Scan(&left); err != nil {
+		if err := s.Pool().QueryRow(ctx, `SELECT expiry - now() FROM sessions WHERE token_hash = sha256('tok')`).Scan(&left); err != nil {
 			t.Fatal(err)
 		}
 		return left
@@ -41,19 +41,19 @@ func TestSessionStoreIdleClockIsCoarse(t *testing.T) {
 		t.Errorf("after commit the session ends in %v, want the idle timeout", left)
 	}
 
-	version := rowVersion(t, s, `SELECT xmin::text FROM sessions WHERE token = $1`, "tok")
+	version := rowVersion(t, s, `SELECT xmin::text FROM sessions WHERE token_hash = sha256(convert_to($1, 'UTF8'))`, "tok")
 	for range 20 {
 		b, found, err := ss.FindCtx(ctx, "tok")
 		if err != nil || !found || string(b) != "data" {
 			t.Fatalf("Find = %q, %v, %v", b, found, err)
 		}
 	}
-	if v := rowVersion(t, s, `SELECT xmin::text FROM sessions WHERE token = $1`, "tok"); v != version {
+	if v := rowVersion(t, s, `SELECT xmin::text FROM sessions WHERE token_hash = sha256(convert_to($1, 'UTF8'))`, "tok"); v != version {
 		t.Errorf("20 reads of a fresh session rewrote its row (xmin %s → %s)", version, v)
 	}
 
 	// The idle clock was last recorded 13 minutes ago: a read records it.
-	write(t, s, `UPDATE sessions SET expiry = now() + interval '107 minutes' WHERE token = 'tok'`)
+	write(t, s, `UPDATE sessions SET expiry = now() + interval '107 minutes' WHERE token_hash = sha256('tok')`)
 	if _, found, err := ss.FindCtx(ctx, "tok"); err != nil || !found {
 		t.Fatalf("Find stale = %v, %v", found, err)
 	}
@@ -61,17 +61,17 @@ func TestSessionStoreIdleClockIsCoarse(t *testing.T) {
 		t.Errorf("a read of a session idle for 13 minutes left it ending in %v, want the idle timeout again", left)
 	}
 	// 11 minutes: within the resolution, nothing is written.
-	write(t, s, `UPDATE sessions SET expiry = now() + interval '109 minutes' WHERE token = 'tok'`)
-	version = rowVersion(t, s, `SELECT xmin::text FROM sessions WHERE token = $1`, "tok")
+	write(t, s, `UPDATE sessions SET expiry = now() + interval '109 minutes' WHERE token_hash = sha256('tok')`)
+	version = rowVersion(t, s, `SELECT xmin::text FROM sessions WHERE token_hash = sha256(convert_to($1, 'UTF8'))`, "tok")
 	if _, found, err := ss.FindCtx(ctx, "tok"); err != nil || !found {
 		t.Fatalf("Find = %v, %v", found, err)
 	}
-	if v := rowVersion(t, s, `SELECT xmin::text FROM sessions WHERE token = $1`, "tok"); v != version {
+	if v := rowVersion(t, s, `SELECT xmin::text FROM sessions WHERE token_hash = sha256(convert_to($1, 'UTF8'))`, "tok"); v != version {
 		t.Error("a read within the idle resolution rewrote the session")
 	}
 
 	// Idle past the timeout: gone.
-	write(t, s, `UPDATE sessions SET expiry = now() - interval '1 second' WHERE token = 'tok'`)
+	write(t, s, `UPDATE sessions SET expiry = now() - interval '1 second' WHERE token_hash = sha256('tok')`)
 	if _, found, err := ss.FindCtx(ctx, "tok"); err != nil || found {
 		t.Errorf("an idle-expired session was found (%v, %v)", found, err)
 	}
@@ -86,12 +86,12 @@ func TestSessionStoreNeverOutlivesDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	// An hour-old idle clock would move past the deadline: it stops there.
-	write(t, s, `UPDATE sessions SET expiry = now() + interval '5 minutes' WHERE token = 'tok'`)
+	write(t, s, `UPDATE sessions SET expiry = now() + interval '5 minutes' WHERE token_hash = sha256('tok')`)
 	if _, found, err := ss.FindCtx(ctx, "tok"); err != nil || !found {
 		t.Fatalf("Find = %v, %v", found, err)
 	}
 	var expiry time.Time
-	if err := s.Pool().QueryRow(ctx, `SELECT expiry FROM sessions WHERE token = 'tok'`).Scan(&expiry); err != nil {
+	if err := s.Pool().QueryRow(ctx, `SELECT expiry FROM sessions WHERE token_hash = sha256('tok')`).Scan(&expiry); err != nil {
 		t.Fatal(err)
 	}
 	if !expiry.Equal(deadline) {

@@ -152,8 +152,8 @@ func TestMigrationStatus(t *testing.T) {
 func TestDeleteExpiredSessions(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.NewStore(t)
-	_, err := s.Pool().Exec(ctx, `INSERT INTO sessions (token, data, expiry) VALUES
-		('old', '\x00', now() - interval '1 minute'), ('live', '\x00', now() + interval '1 hour')`)
+	_, err := s.Pool().Exec(ctx, `INSERT INTO sessions (token_hash, data, expiry) VALUES
+		(sha256('old'), '\x00', now() - interval '1 minute'), (sha256('live'), '\x00', now() + interval '1 hour')`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestDeleteExpiredSessions(t *testing.T) {
 		t.Fatalf("deleted %d, %v; want 1", n, err)
 	}
 	var left string
-	if err := s.Pool().QueryRow(ctx, `SELECT token FROM sessions`).Scan(&left); err != nil || left != "live" {
+	if err := s.Pool().QueryRow(ctx, `SELECT CASE WHEN token_hash = sha256('live') THEN 'live' ELSE 'other' END FROM sessions`).Scan(&left); err != nil || left != "live" {
 		t.Errorf("left %q, %v", left, err)
 	}
 }

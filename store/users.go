@@ -190,7 +190,9 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (Us
 	var hash string
 	err := s.pool.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE username = $1`, username).
 		Scan(&u.ID, &u.Username, &u.Role, &u.Disabled, &u.CreatedAt, &hash)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && hash == "") {
+		// Unknown, or a user of an OpenID Connect provider: no password
+		// signs them in.
 		checkPassword(dummyHash(), password)
 		return User{}, ErrInvalidCredentials
 	}

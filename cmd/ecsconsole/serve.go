@@ -42,6 +42,7 @@ type serveConfig struct {
 	SessionIdle    time.Duration
 	SessionMaxLife time.Duration
 	ShutdownGrace  time.Duration
+	SSO            ssoConfig
 	DB             dbConfig
 	Log            logConfig
 }
@@ -65,9 +66,13 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	e.Duration(&c.SessionIdle, "session-idle-timeout", "ECSCONSOLE_SESSION_IDLE_TIMEOUT", 2*time.Hour, "sign out after this long without activity")
 	e.Duration(&c.SessionMaxLife, "session-lifetime", "ECSCONSOLE_SESSION_LIFETIME", 12*time.Hour, "sign out this long after sign-in")
 	e.Duration(&c.ShutdownGrace, "shutdown-timeout", "ECSCONSOLE_SHUTDOWN_TIMEOUT", 20*time.Second, "how long to let in-flight requests finish on SIGTERM")
+	c.SSO.register(e)
 	c.DB.register(e)
 	c.Log.register(e, "json")
 	if err := e.parse(args); err != nil {
+		return c, err
+	}
+	if err := c.SSO.check(c.BaseURL); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -167,6 +172,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		SessionLifetime:    cfg.SessionMaxLife,
 		Sandbox:            cfg.Sandbox,
 		Region:             cfg.Region,
+		OIDC:               cfg.SSO.options(),
+		DisableLocalSignIn: !cfg.SSO.LocalSignIn,
 	}, handlers.Deps{
 		Store:    st,
 		Assets:   assets,
