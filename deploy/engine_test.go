@@ -73,7 +73,7 @@ func TestJourneyHTTPThenHTTPS(t *testing.T) {
 }
 
 func TestPlanOnAnEmptyAccountCreatesEverything(t *testing.T) {
-	env := newTestEnv(t, envOptions{})
+	env := newTestEnv(t, envOptions{memory: true})
 	plan, err := env.engine.Plan(context.Background(), env.spec(nil))
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -31,7 +32,13 @@ import (
 type testEnv struct {
 	t       testing.TB
 	sandbox *sandbox.Server
-	store   *store.Store
+	// store is the engine's: Postgres, or memory when envOptions.memory.
+	store Store
+	// pg is the Postgres store (nil in memory), for what only it offers.
+	pg *store.Store
+	// queue holds the enqueued apply jobs in memory (nil on Postgres,
+	// where River runs them).
+	queue   *memQueue
 	engine  *Engine
 	aws     rawClients
 	subnets []string
@@ -60,6 +67,9 @@ type envOptions struct {
 	attemptSlice    time.Duration // default the engine's
 	// wrap, when set, wraps the sandbox's handler (to delay one operation).
 	wrap func(http.Handler) http.Handler
+	// memory keeps deployments in memory (memStore) instead of Postgres:
+	// no River worker runs; applyQueued applies the enqueued jobs.
+	memory bool
 }
 
 func newTestEnv(t testing.TB, o envOptions) *testEnv {
@@ -83,8 +93,16 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 	}
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
-	storetest.Server(t) // sets up the template database before NewPool names it
-	st := store.New(storetest.NewPool(t))
+	var st Store
+	var pg *store.Store
+	var queue *memQueue
+	if o.memory {
+		st, queue = newMemStore(), &memQueue{}
+	} else {
+		storetest.Server(t) // sets up the template database before NewPool names it
+		pg = store.New(storetest.NewPool(t))
+		st = pg
+	}
 	factory := NewClientFactory(AWSOptions{
 		Endpoint:    hs.URL,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDSANDBOXTEST", "secret", ""),
@@ -93,7 +111,7 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 	engine, err := NewEngine(st, Options{
 		Clients: factory, PollInterval: o.pollInterval, MaxPollInterval: o.maxPollInterval,
 		StableTimeout: o.stableTimeout, CertificateTimeout: o.certTimeout, DNSRecheckInterval: 100 * time.Millisecond, RetryDelay: 100 * time.Millisecond,
-		AttemptSlice: o.attemptSlice,
+		AttemptSlice: o.attemptSlice, Queue: queueOrNil(queue),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +119,7 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(hs.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDSANDBOXTEST", "secret", "")}
 	clients := rawClients{ECS: ecs.NewFromConfig(cfg), ELB: elb.NewFromConfig(cfg), EC2: ec2.NewFromConfig(cfg), ACM: acm.NewFromConfig(cfg)}
-	env := &testEnv{t: t, sandbox: srv, store: st, engine: engine, aws: clients, endpoint: hs.URL, speed: o.speed}
+	env := &testEnv{t: t, sandbox: srv, store: st, pg: pg, queue: queue, engine: engine, aws: clients, endpoint: hs.URL, speed: o.speed}
 	out, err := clients.EC2.DescribeSubnets(context.Background(), &ec2.DescribeSubnetsInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -115,8 +133,12 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 
 // startWorker starts a River client applying deployments, stopped when the
 // test ends.
+// In memory there is no River: waitStatus applies the queued jobs.
 func (env *testEnv) startWorker(id string) *river.Client[pgx.Tx] {
 	env.t.Helper()
+	if env.queue != nil {
+		return nil
+	}
 	client, err := env.engine.NewWorkerClient(WorkerOptions{ID: id, FetchPollInterval: 100 * time.Millisecond})
 	if err != nil {
 		env.t.Fatal(err)
@@ -130,6 +152,42 @@ func (env *testEnv) startWorker(id string) *river.Client[pgx.Tx] {
 		client.StopAndCancel(ctx)
 	})
 	return client
+}
+
+// queueOrNil is q as a Queue, nil (River's default) when q is nil.
+func queueOrNil(q *memQueue) Queue {
+	if q == nil {
+		return nil
+	}
+	return q
+}
+
+// applyQueued does a worker's job in a memory environment: it applies each
+// enqueued deployment until it ends (a slice's end continues at once, as
+// River's snooze of 0 does); one waiting for DNS validation stays queued
+// for the next call, as River snoozes its job.
+func (env *testEnv) applyQueued() {
+	env.t.Helper()
+	env.queue.mu.Lock()
+	jobs := env.queue.jobs
+	env.queue.jobs = nil
+	env.queue.mu.Unlock()
+	for _, job := range jobs {
+		for {
+			err := env.engine.apply(context.Background(), job.DeploymentID)
+			if errors.Is(err, errYield) {
+				continue
+			}
+			if errors.Is(err, errWaitingForDNS) {
+				env.queue.mu.Lock()
+				env.queue.jobs = append(env.queue.jobs, job)
+				env.queue.mu.Unlock()
+			} else if err != nil {
+				env.t.Fatalf("applying deployment %d: %v", job.DeploymentID, err)
+			}
+			break
+		}
+	}
 }
 
 // spec returns the journey spec (testdata/spec-journey.json) in the
@@ -171,6 +229,9 @@ func (env *testEnv) waitStatus(id int64, want ...ecsconsole.DeploymentStatus) ec
 	env.t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for {
+		if env.queue != nil {
+			env.applyQueued()
+		}
 		d, err := env.store.Deployment(context.Background(), id)
 		if err != nil {
 			env.t.Fatal(err)

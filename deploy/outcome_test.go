@@ -116,9 +116,9 @@ func TestForcedNewDeploymentOfTheSameRevisionIsFollowed(t *testing.T) {
 	env.waitStatus(d.ID, ecsconsole.StatusSucceeded)
 }
 
-// TestRolloutJudgement pins each outcome rule of rolloutOf.judge on
+// TestOutcomeOfARollout pins each outcome rule of rolloutOf.judge on
 // hand-made service states.
-func TestRolloutJudgement(t *testing.T) {
+func TestOutcomeOfARollout(t *testing.T) {
 	since := time.Now().Add(-time.Minute)
 	dep := func(id, status, td string, state string) ecsDeployment {
 		return ecsDeployment{Id: aws.String(id), Status: aws.String(status), TaskDefinition: aws.String(td), RolloutState: ecsRollout(state)}
@@ -191,7 +191,7 @@ func ecsRollout(s string) ecstypes.DeploymentRolloutState { return ecstypes.Depl
 // or unanswered read of the tasks leaves the deployment succeeded, and the
 // step says what it could not read.
 func TestTaskReadsAfterStableNeverChangeTheOutcome(t *testing.T) {
-	env := newTestEnv(t, envOptions{})
+	env := newTestEnv(t, envOptions{memory: true})
 	env.startWorker("w1")
 	for _, c := range []struct{ code, words string }{
 		{"AccessDeniedException", "AWS answered AccessDeniedException"},

@@ -158,7 +158,7 @@ func (env *testEnv) runningDigest(container string) string {
 
 func TestCheckRollbackExplainsWhyNot(t *testing.T) {
 	ctx := context.Background()
-	env := newTestEnv(t, envOptions{})
+	env := newTestEnv(t, envOptions{memory: true})
 	env.startWorker("w1")
 	env.sandbox.FailCall("CreateService", 1, "InvalidParameterException", "injected")
 	failed := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusFailed)
@@ -174,11 +174,11 @@ func TestCheckRollbackExplainsWhyNot(t *testing.T) {
 	}
 }
 
-// TestOnlyASucceededDeploymentCanBeRestored refuses a rollback to a
+// TestRollbackOnlyToASucceededDeployment refuses a rollback to a
 // deployment in every other status, each with its status in the reason.
-func TestOnlyASucceededDeploymentCanBeRestored(t *testing.T) {
+func TestRollbackOnlyToASucceededDeployment(t *testing.T) {
 	ctx := context.Background()
-	env := newTestEnv(t, envOptions{})
+	env := newTestEnv(t, envOptions{memory: true})
 	spec := env.spec(withoutHTTPS)
 	raw, err := json.Marshal(spec)
 	check(t, err)
