@@ -242,7 +242,7 @@ func decideService(ctx context.Context, s *stepCtx) (decision, error) {
 	want := decision{Action: ecsconsole.ActionUpdate, Name: name, Reason: fmt.Sprintf("service exists running revision %s", revisionOf(current))}
 	if s.serviceUpToDate(svc) {
 		want = decision{Action: ecsconsole.ActionReuse, Name: name,
-			Reason: fmt.Sprintf("service exists running revision %s with %d tasks", revisionOf(current), svc.DesiredCount)}
+			Reason: fmt.Sprintf("service exists running revision %s with %d %s", revisionOf(current), svc.DesiredCount, tasksWord(svc.DesiredCount))}
 	}
 	return s.owned(ctx, fmt.Sprintf("service %s in cluster %s", name, cluster), ecsTagMap(svc.Tags), "choose another service name", found, want)
 }
@@ -426,4 +426,12 @@ func revisionOf(arn string) string {
 		return arn[i+1:]
 	}
 	return arn
+}
+
+// tasksWord is "task" or "tasks", as n asks.
+func tasksWord(n int32) string {
+	if n == 1 {
+		return "task"
+	}
+	return "tasks"
 }

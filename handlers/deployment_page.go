@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -134,7 +135,9 @@ func (s *Server) deploymentDetail(ctx context.Context, dep ecsconsole.Deployment
 	}
 	if host, ok := strings.CutPrefix(dep.Outputs.URL, "https://"); ok {
 		d.Domain = host
+		d.Domains = append([]string{host}, alternativeNames(dep.Spec, host)...)
 	}
+	d.Polled = liveOnly
 	d.Resources = resourceRows(dep)
 	for _, t := range dep.Outputs.Tasks {
 		d.Tasks = append(d.Tasks, web.TaskRow{ID: web.ShortARN(t.TaskARN), PrivateIP: t.PrivateIP, PublicIP: t.PublicIP})
@@ -155,6 +158,9 @@ func (s *Server) deploymentDetail(ctx context.Context, dep ecsconsole.Deployment
 		d.SameAsNow = !d.Serving && bytes.Equal(serving.Spec, dep.Spec)
 	}
 	d.Outcome = outcome(dep, d.Serving)
+	if d.Serving && dep.Outputs.URL == "" {
+		d.Addresses = taskURLs(dep.Spec, dep.Outputs.Tasks)
+	}
 	d.MayRollback = d.CanDeploy && dep.Status == ecsconsole.StatusSucceeded && !d.Serving && !d.SameAsNow
 	changes, err := s.changesSincePrevious(ctx, dep)
 	if err != nil {
@@ -168,6 +174,75 @@ func (s *Server) deploymentDetail(ctx context.Context, dep ecsconsole.Deployment
 	d.SpecJSON = indentJSON(dep.Spec)
 	d.TaskDefJSON = indentJSON(dep.TaskDefinition)
 	return d, nil
+}
+
+// alternativeNames are the extra names of the spec's requested
+// certificate (https.alternativeNames), without domain.
+func alternativeNames(rawSpec []byte, domain string) []string {
+	var spec deploy.Spec
+	if json.Unmarshal(rawSpec, &spec) != nil || spec.LoadBalancer == nil || spec.LoadBalancer.HTTPS == nil {
+		return nil
+	}
+	var out []string
+	for _, n := range spec.LoadBalancer.HTTPS.AlternativeNames {
+		if n != domain && !strings.HasPrefix(n, "*.") { // a wildcard is not a record to add
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// taskURLs is where each task of a service without a load balancer can be
+// reached: http://PUBLIC_IP:PORT, the port the service's container listens
+// on. Tasks without a public IP have no such address.
+func taskURLs(rawSpec []byte, tasks []ecsconsole.TaskAddress) []string {
+	port := servicePort(rawSpec)
+	if port == 0 {
+		return nil
+	}
+	var out []string
+	for _, t := range tasks {
+		if t.PublicIP != "" {
+			out = append(out, "http://"+t.PublicIP+":"+strconv.Itoa(int(port)))
+		}
+	}
+	return out
+}
+
+// servicePort is the container port a service without a load balancer is
+// reached on: the first port mapping its new security group opens, else
+// the first port mapping; 0 if none.
+func servicePort(rawSpec []byte) int32 {
+	var spec deploy.Spec
+	if json.Unmarshal(rawSpec, &spec) != nil || len(spec.TaskDefinition) == 0 {
+		return 0
+	}
+	var td struct {
+		ContainerDefinitions []struct {
+			PortMappings []struct {
+				ContainerPort int32 `json:"containerPort"`
+			} `json:"portMappings"`
+		} `json:"containerDefinitions"`
+	}
+	if json.Unmarshal(spec.TaskDefinition, &td) != nil {
+		return 0
+	}
+	var open []int32
+	if spec.Service.NewSecurityGroup != nil {
+		open = spec.Service.NewSecurityGroup.IngressPorts
+	}
+	var first int32
+	for _, c := range td.ContainerDefinitions {
+		for _, pm := range c.PortMappings {
+			if first == 0 {
+				first = pm.ContainerPort
+			}
+			if slices.Contains(open, pm.ContainerPort) {
+				return pm.ContainerPort
+			}
+		}
+	}
+	return first
 }
 
 // stepOrder is each step's place in the engine's graph.

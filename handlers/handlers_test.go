@@ -422,7 +422,7 @@ func TestUsersAdmin(t *testing.T) {
 		t.Errorf("audit actions = %s", got)
 	}
 	d = doc(t, b.get("/audit"))
-	if rows := d.Find("table.audit tbody tr"); rows.Length() != 5 || !strings.Contains(rows.First().Text(), "user.disable") {
+	if rows := d.Find("ul.audit-trail li"); rows.Length() != 5 || rows.First().AttrOr("data-action", "") != "user.disable" || !strings.Contains(rows.First().Text(), " disabled ") {
 		t.Errorf("audit page rows = %d, first %q", rows.Length(), rows.First().Text())
 	}
 }

@@ -173,7 +173,7 @@ func TestDeploymentPageSummaryDiffAndFailure(t *testing.T) {
 	if href, _ := d.Find("a.fix").Attr("href"); href != "/deploy?from=2&step=loadbalancer" {
 		t.Errorf("Fix and retry = %q", href)
 	}
-	if href, _ := d.Find("a.deploy-change").Attr("href"); href != "/deploy?from=2" {
+	if href, _ := d.Find("a.deploy-change").Attr("href"); href != "/deployments/2/change" {
 		t.Errorf("Deploy a change = %q", href)
 	}
 	// Its diff from #1, in words; a secret by name only.

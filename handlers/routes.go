@@ -70,6 +70,10 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/deployments/{id}/spec.json", s.handle(s.deploymentDocument("spec")))
 			r.Get("/deployments/{id}/task-definition.json", s.handle(s.deploymentDocument("task-definition")))
 			r.Get("/deployments/{id}/diff", s.handle(s.diffWith))
+			// "Deploy a change": viewers may look and preview; changeSubmit
+			// lets only deployers deploy.
+			r.Get("/deployments/{id}/change", s.handle(s.changePage))
+			r.Post("/deployments/{id}/change", s.handle(s.changeSubmit))
 			r.Get("/deployments/{a}/diff/{b}", s.handle(s.diffPage))
 			r.Get("/services", s.handle(s.servicesPage))
 

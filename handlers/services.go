@@ -107,6 +107,9 @@ func (s *Server) serviceRow(ctx context.Context, sv store.ServiceSummary, specs 
 		serving = sv.LastSucceeded
 		row.ServingID, row.URL, row.Images = serving.ID, serving.Outputs.URL, serving.Images
 		row.Revision = revisionName(serving.TaskDefinitionARN)
+		if serving.Outputs.URL == "" {
+			row.Addresses = taskURLs(specs[serving.ID], serving.Outputs.Tasks)
+		}
 	}
 	live, err := s.liveService(ctx, l.Region, l.Cluster, l.Service, fmt.Sprintf("%d-%s", l.ID, l.Status))
 	if err != nil {

@@ -172,8 +172,14 @@ func (svc *serviceRecord) view(cl *clusterRecord, withTags bool) service {
 func (svc *serviceRecord) primary() *deploymentRecord { return svc.DeploymentRecords[0] }
 
 // addEvent records a service event, newest first, keeping at most 100.
-func (svc *serviceRecord) addEvent(now time.Time, format string, args ...any) {
-	ev := serviceEvent{ID: newUUID(), CreatedAt: epochSeconds(now), Message: fmt.Sprintf("(service %s) ", svc.ServiceName) + fmt.Sprintf(format, args...)}
+//
+// The event is stamped with the wall clock, not with simulated time (now,
+// which orders the simulation): the simulated clock runs ahead of the real
+// one by its speed factor, and clients place events against their own
+// clock (the console shows a deployment the events of its period), as
+// they would AWS's.
+func (svc *serviceRecord) addEvent(_ time.Time, format string, args ...any) {
+	ev := serviceEvent{ID: newUUID(), CreatedAt: epochSeconds(time.Now().UTC()), Message: fmt.Sprintf("(service %s) ", svc.ServiceName) + fmt.Sprintf(format, args...)}
 	svc.Events = append([]serviceEvent{ev}, svc.Events...)
 	if len(svc.Events) > 100 {
 		svc.Events = svc.Events[:100]

@@ -19,6 +19,11 @@ type AuditEvent struct {
 	Target string
 	IP     string
 	Detail map[string]any
+	// Read with the event by ListAuditFiltered: the actor's user id (0 if
+	// none has the name) and the deployment the event is about.
+	ActorID    int64
+	TargetID   int64 // the user named by Target, 0 if none
+	Deployment *AuditDeployment
 }
 
 // Audit appends an event. The application never updates or deletes these
@@ -42,23 +47,87 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 	return nil
 }
 
+// AuditFilter narrows ListAuditFiltered; zero fields match everything.
+type AuditFilter struct {
+	Actor string // the username, exactly
+	// Action is an action ("login.success") or a family of them
+	// ("deployment", matching every "deployment.…").
+	Action string
+	// Since and Until bound at: Since <= at < Until.
+	Since, Until time.Time
+}
+
+// AuditDeployment is what an event about a deployment names of it, read
+// with the event so the trail can say "dora deployed php-app #7: bump PHP".
+type AuditDeployment struct {
+	ID      int64
+	Service string
+	Kind    string
+	Reason  string
+}
+
 // ListAudit returns up to limit events older than beforeID (0: newest), newest first.
 func (s *Store) ListAudit(ctx context.Context, beforeID int64, limit int) ([]AuditEvent, error) {
-	// Two statements, not "$1 = 0 OR id < $1": a generic plan of that would
-	// scan from the newest event down to the page asked for.
-	sql := `SELECT id, at, actor, action, target, ip, detail FROM audit_events ORDER BY id DESC LIMIT $1`
+	return s.ListAuditFiltered(ctx, AuditFilter{}, beforeID, limit)
+}
+
+// ListAuditFiltered returns up to limit events matching f older than
+// beforeID (0: newest), newest first, each with the actor's user id (0 when
+// no user has that name) and the deployment it is about, if any.
+func (s *Store) ListAuditFiltered(ctx context.Context, f AuditFilter, beforeID int64, limit int) ([]AuditEvent, error) {
+	// Only the conditions in use go into the statement (not "$1 = 0 OR
+	// id < $1"): a generic plan of that would scan from the newest event
+	// down to the page asked for.
 	args := []any{limit}
-	if beforeID > 0 {
-		sql = `SELECT id, at, actor, action, target, ip, detail FROM audit_events WHERE id < $2 ORDER BY id DESC LIMIT $1`
-		args = append(args, beforeID)
+	var where []string
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		where = append(where, fmt.Sprintf(cond, len(args)))
 	}
+	if beforeID > 0 {
+		add("a.id < $%d", beforeID)
+	}
+	if f.Actor != "" {
+		add("a.actor = $%d", f.Actor)
+	}
+	switch {
+	case strings.Contains(f.Action, "."):
+		add("a.action = $%d", f.Action)
+	case f.Action != "":
+		add("a.action LIKE $%d", f.Action+".%")
+	}
+	if !f.Since.IsZero() {
+		add("a.at >= $%d", f.Since)
+	}
+	if !f.Until.IsZero() {
+		add("a.at < $%d", f.Until)
+	}
+	// The deployment is joined by its primary key, cast to bigint only
+	// when the detail holds a plain id (events are written by this code,
+	// but a cast that can fail must not make the whole trail unreadable).
+	sql := `SELECT a.id, a.at, a.actor, a.action, a.target, a.ip, a.detail, COALESCE(u.id, 0), COALESCE(t.id, 0),
+			COALESCE(d.id, 0), COALESCE(d.service, ''), COALESCE(d.kind, ''), COALESCE(d.reason, '')
+		FROM audit_events a
+		LEFT JOIN users u ON u.username = a.actor
+		LEFT JOIN users t ON t.username = a.target
+		LEFT JOIN deployments d ON d.id = CASE WHEN (a.detail->>'deployment_id') ~ '^[0-9]{1,18}$'
+			THEN (a.detail->>'deployment_id')::bigint END`
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	sql += " ORDER BY a.id DESC LIMIT $1"
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("listing audit events: %w", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditEvent, error) {
 		var e AuditEvent
-		err := r.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Target, &e.IP, &e.Detail)
+		var dep AuditDeployment
+		err := r.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Target, &e.IP, &e.Detail, &e.ActorID, &e.TargetID,
+			&dep.ID, &dep.Service, &dep.Kind, &dep.Reason)
+		if dep.ID != 0 {
+			e.Deployment = &dep
+		}
 		return e, err
 	})
 }
