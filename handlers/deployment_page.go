@@ -301,7 +301,7 @@ func diffSections(a, b ecsconsole.Deployment) ([]web.DiffSection, error) {
 // explainChanges words changes by section for the pages.
 func explainChanges(changes []deploy.Change) []web.DiffSection {
 	var out []web.DiffSection
-	for _, sec := range deploy.Explain(changes) {
+	for _, sec := range wordChanges(changes) {
 		ws := web.DiffSection{Title: sec.Title}
 		for _, c := range sec.Changes {
 			ws.Changes = append(ws.Changes, web.ChangeRow{Path: c.Path, What: c.What, Kind: string(c.Kind), Old: c.Old, New: c.New, Hidden: c.Hidden})
