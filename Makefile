@@ -23,11 +23,11 @@ test-awscli:
 generate:
 	$(GO) tool templ generate
 
-## lint: formatting, vet, staticcheck (pinned in go.mod), go.mod tidy, generated files current, vendored assets intact
+## lint: formatting, vet, staticcheck with every check (pinned in go.mod), go.mod tidy, generated files current, vendored assets intact
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) tool staticcheck ./...
+	$(GO) tool staticcheck -checks all ./...
 	@$(GO) mod tidy -diff || { echo "go mod tidy would change go.mod/go.sum: run it and commit"; exit 1; }
 	$(GO) tool templ generate >/dev/null
 	@git diff --exit-code -- '*_templ.go' || { echo "templ generate changed files: run make generate and commit"; exit 1; }

@@ -97,23 +97,21 @@ type AWSOptions struct {
 	MaxBackoff time.Duration
 	// HTTPClient replaces the SDK's HTTP client.
 	HTTPClient *http.Client
+	// RequestCallTimeout bounds each AWS call made for a page or an API
+	// request (a context marked ForRequest), retries included; default 10s.
+	RequestCallTimeout time.Duration
 }
 
 // NewClientFactory returns a ClientFactory building real SDK clients with
-// the adaptive retry mode. Configurations are loaded once per region.
+// the adaptive retry mode. Configurations are loaded once per region and
+// use: a context marked ForRequest gets clients whose calls are bounded
+// (RequestBound), any other the engine's patient ones.
 func NewClientFactory(opts AWSOptions) ClientFactory {
-	var mu sync.Mutex
-	configs := map[string]aws.Config{}
+	configs := newConfigCache(opts)
 	return func(ctx context.Context, region string) (Clients, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		cfg, ok := configs[region]
-		if !ok {
-			var err error
-			if cfg, err = loadConfig(ctx, region, opts); err != nil {
-				return Clients{}, err
-			}
-			configs[region] = cfg
+		cfg, err := configs.get(ctx, region, isForRequest(ctx))
+		if err != nil {
+			return Clients{}, err
 		}
 		return Clients{
 			ECS: ecs.NewFromConfig(cfg),
@@ -124,7 +122,62 @@ func NewClientFactory(opts AWSOptions) ClientFactory {
 	}
 }
 
-func loadConfig(ctx context.Context, region string, opts AWSOptions) (aws.Config, error) {
+// Request-path bounds: an AWS call made for a page or an API request gives
+// up after RequestCallTimeout (default 10s) in all, with at most
+// requestMaxAttempts attempts, so that an AWS that does not answer is told
+// to the user in seconds, not after the engine's minutes of retries.
+const (
+	defaultRequestCallTimeout = 10 * time.Second
+	requestMaxAttempts        = 3
+	requestMaxBackoff         = time.Second
+)
+
+type forRequestKey struct{}
+
+// ForRequest marks ctx as serving a page or an API request: the clients a
+// factory of this package builds for it bound each call (AWSOptions.
+// RequestCallTimeout, 3 attempts). The engine's background work, which
+// never runs on a request's context, keeps its own longer policy.
+func ForRequest(ctx context.Context) context.Context {
+	return context.WithValue(ctx, forRequestKey{}, true)
+}
+
+func isForRequest(ctx context.Context) bool {
+	v, _ := ctx.Value(forRequestKey{}).(bool)
+	return v
+}
+
+// configCache holds the loaded configuration of each region and use.
+type configCache struct {
+	opts    AWSOptions
+	mu      sync.Mutex
+	configs map[configKey]aws.Config
+}
+
+type configKey struct {
+	region     string
+	forRequest bool
+}
+
+func newConfigCache(opts AWSOptions) *configCache {
+	return &configCache{opts: opts, configs: map[configKey]aws.Config{}}
+}
+
+func (c *configCache) get(ctx context.Context, region string, forRequest bool) (aws.Config, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := configKey{region, forRequest}
+	if cfg, ok := c.configs[k]; ok {
+		return cfg, nil
+	}
+	cfg, err := loadConfig(ctx, region, c.opts, forRequest)
+	if err == nil {
+		c.configs[k] = cfg
+	}
+	return cfg, err
+}
+
+func loadConfig(ctx context.Context, region string, opts AWSOptions, forRequest bool) (aws.Config, error) {
 	maxAttempts := opts.MaxAttempts
 	if maxAttempts <= 0 {
 		maxAttempts = 10
@@ -132,6 +185,15 @@ func loadConfig(ctx context.Context, region string, opts AWSOptions) (aws.Config
 	maxBackoff := opts.MaxBackoff
 	if maxBackoff <= 0 {
 		maxBackoff = 20 * time.Second
+	}
+	apiOptions := []func(*middleware.Stack) error{addCallRecording}
+	if forRequest {
+		maxAttempts, maxBackoff = min(maxAttempts, requestMaxAttempts), min(maxBackoff, requestMaxBackoff)
+		timeout := opts.RequestCallTimeout
+		if timeout <= 0 {
+			timeout = defaultRequestCallTimeout
+		}
+		apiOptions = append(apiOptions, func(stack *middleware.Stack) error { return addCallDeadline(stack, timeout) })
 	}
 	loaders := []func(*config.LoadOptions) error{
 		config.WithRegion(region),
@@ -144,7 +206,7 @@ func loadConfig(ctx context.Context, region string, opts AWSOptions) (aws.Config
 				})
 			})
 		}),
-		config.WithAPIOptions([]func(*middleware.Stack) error{addCallRecording}),
+		config.WithAPIOptions(apiOptions),
 	}
 	if opts.Endpoint != "" {
 		loaders = append(loaders, config.WithBaseEndpoint(opts.Endpoint))
@@ -164,6 +226,18 @@ func loadConfig(ctx context.Context, region string, opts AWSOptions) (aws.Config
 			func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = "ecsconsole" }))
 	}
 	return cfg, nil
+}
+
+// addCallDeadline bounds a whole call, every attempt, backoff and the
+// credentials it resolves, to timeout: the outermost middleware of the
+// operation, so the retry loop sees the deadline and stops.
+func addCallDeadline(stack *middleware.Stack, timeout time.Duration) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("ecsconsoleCallDeadline",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			ctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			return next.HandleInitialize(ctx, in)
+		}), middleware.Before)
 }
 
 // callRecorder counts the AWS calls a step makes, the attempts the retryer

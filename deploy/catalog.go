@@ -12,7 +12,6 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -61,29 +60,18 @@ type CatalogClients struct {
 // CatalogClientFactory returns the catalog's clients for a region.
 type CatalogClientFactory func(ctx context.Context, region string) (CatalogClients, error)
 
-// NewCatalogClientFactory builds real SDK clients like NewClientFactory.
-// IAM is global: its client is always signed for us-east-1.
+// NewCatalogClientFactory builds real SDK clients like NewClientFactory;
+// the catalog serves pages only, so its calls are always bounded as a
+// request's are (ForRequest). IAM is global: its client is always signed
+// for us-east-1.
 func NewCatalogClientFactory(opts AWSOptions) CatalogClientFactory {
-	var mu sync.Mutex
-	configs := map[string]aws.Config{}
-	configFor := func(ctx context.Context, region string) (aws.Config, error) {
-		if cfg, ok := configs[region]; ok {
-			return cfg, nil
-		}
-		cfg, err := loadConfig(ctx, region, opts)
-		if err == nil {
-			configs[region] = cfg
-		}
-		return cfg, err
-	}
+	configs := newConfigCache(opts)
 	return func(ctx context.Context, region string) (CatalogClients, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		cfg, err := configFor(ctx, region)
+		cfg, err := configs.get(ctx, region, true)
 		if err != nil {
 			return CatalogClients{}, err
 		}
-		iamCfg, err := configFor(ctx, "us-east-1")
+		iamCfg, err := configs.get(ctx, "us-east-1", true)
 		if err != nil {
 			return CatalogClients{}, err
 		}

@@ -55,6 +55,8 @@ type console struct {
 	SandboxURL string
 	// Logs returns what the console logged so far.
 	Logs func() string
+	// PID is the console process's, for reading its memory (/proc).
+	PID int
 }
 
 // startConsole runs `ecsconsole serve --sandbox [extra...]` on a fresh database and
@@ -135,7 +137,7 @@ func startConsole(t *testing.T, extra ...string) *console {
 		defer logMu.Unlock()
 		return logged.String()
 	}
-	return &console{URL: url, AdminPassword: password, DatabaseURL: dbURL, SandboxURL: sandboxURL, Logs: readLogs}
+	return &console{URL: url, AdminPassword: password, DatabaseURL: dbURL, SandboxURL: sandboxURL, Logs: readLogs, PID: cmd.Process.Pid}
 }
 
 // within bounds one step of a browser test.

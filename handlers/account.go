@@ -37,10 +37,10 @@ func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request, status int
 }
 
 var (
-	errPasswordsDiffer = &Error{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: "The two new passwords differ.",
-		Fields: []FieldError{{Path: "confirm", Message: "The two new passwords differ."}}}
-	errWrongPassword = &Error{Status: http.StatusUnprocessableEntity, Code: "wrong_password", Message: "That is not your current password.",
-		Fields: []FieldError{{Path: "current", Message: "That is not your current password."}}}
+	errPasswordsDiffer = kindInvalidFields.err("The two new passwords differ.",
+		FieldError{Path: "confirm", Message: "The two new passwords differ."})
+	errWrongPassword = kindInvalidFields.err("That is not your current password.",
+		FieldError{Path: "current", Message: "That is not your current password."})
 )
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {

@@ -87,7 +87,7 @@ func (s *Server) requireUser(next http.Handler) http.Handler {
 		}
 		if wantsJSON(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="ecsconsole"`)
-			writeJSON(w, http.StatusUnauthorized, errorBody{Error: errorDetail{Code: "unauthenticated", Message: "Sign in or send an API token: Authorization: Bearer <token>."}})
+			s.serveError(w, r, kindUnauthenticated.err("Sign in or send an API token: Authorization: Bearer <token>."))
 			return
 		}
 		next := r.URL.RequestURI()

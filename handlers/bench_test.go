@@ -22,6 +22,7 @@ import (
 // BenchmarkPages serves each page in-process over loopback HTTP on 10,000
 // stored deployments, for profiles (go test -bench Pages -cpuprofile);
 // make bench-http is the benchmark whose figures count.
+// ECSCONSOLE_BENCH_UNCACHED turns caches off, as for BenchmarkHistoryPages.
 func BenchmarkPages(b *testing.B) {
 	st := storetest.NewStore(b)
 	assets, err := static.New()
@@ -32,7 +33,7 @@ func BenchmarkPages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := handlers.New(handlers.Options{Region: "us-east-1"}, handlers.Deps{
+	srv := handlers.New(handlers.Options{Region: "us-east-1", Uncached: benchUncached()}, handlers.Deps{
 		Store: st, Assets: assets, Logger: slog.New(slog.DiscardHandler), Engine: engine,
 		Identity: func(context.Context) (string, string, error) {
 			return "arn:aws:iam::000000000000:user/test", "000000000000", nil

@@ -1,10 +1,7 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
-	"sync"
-	"time"
 
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -39,37 +36,4 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.render(w, r, http.StatusOK, web.DashboardPage(s.page(r, "Overview", "home"), d))
 	return nil
-}
-
-// identityCache remembers the AWS identity for a while: it changes only
-// when credentials do, and STS should not be called on every page view.
-type identityCache struct {
-	fetch Identity
-	ttl   time.Duration
-
-	mu      sync.Mutex
-	at      time.Time
-	arn     string
-	account string
-	err     error
-}
-
-func newIdentityCache(fetch Identity, ttl time.Duration) *identityCache {
-	return &identityCache{fetch: fetch, ttl: ttl}
-}
-
-func (c *identityCache) get(ctx context.Context) (arn, account string, err error) {
-	if c.fetch == nil {
-		return "", "", nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if time.Since(c.at) < c.ttl && c.err == nil {
-		return c.arn, c.account, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	c.arn, c.account, c.err = c.fetch(ctx)
-	c.at = time.Now()
-	return c.arn, c.account, c.err
 }

@@ -29,13 +29,18 @@ func (s *Server) deploymentPage(w http.ResponseWriter, r *http.Request) error {
 	// that part; boosted navigation (also an htmx request) gets the page.
 	live := r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "deployment-live"
 	key := detailKey{id: id, canDeploy: me.Role.AtLeast(store.RoleDeployer), liveOnly: live}
-	view, err := s.views.detail.Get(r.Context(), key, func(ctx context.Context) (detailView, error) {
+	// The page with a flash message is rendered for this response alone.
+	flash := ""
+	if !live {
+		flash = s.sessions.PopString(r.Context(), flashKey)
+	}
+	var d web.DeploymentDetail
+	load := func(ctx context.Context) (detailView, error) {
 		dep, err := s.deployment(ctx, id)
 		if err != nil {
 			return detailView{}, err
 		}
-		d, err := s.deploymentDetail(ctx, dep, key.canDeploy, key.liveOnly)
-		if err != nil {
+		if d, err = s.deploymentDetail(ctx, dep, key.canDeploy, key.liveOnly); err != nil {
 			return detailView{}, err
 		}
 		c := web.DeploymentDetailContent(d)
@@ -43,8 +48,14 @@ func (s *Server) deploymentPage(w http.ResponseWriter, r *http.Request) error {
 			c = web.DeploymentLive(d)
 		}
 		html, err := newFragment(ctx, c)
-		return detailView{d: d, html: html}, err
-	})
+		return detailView{html: html, finished: dep.Status.Finished()}, err
+	}
+	var view detailView
+	if flash != "" {
+		view, err = load(r.Context())
+	} else {
+		view, err = s.views.detail.Get(r.Context(), key, load)
+	}
 	if err != nil {
 		return err
 	}
@@ -54,8 +65,7 @@ func (s *Server) deploymentPage(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	p := s.page(r, fmt.Sprintf("Deployment #%d", id), "deployments")
-	if flash := s.sessions.PopString(r.Context(), flashKey); flash != "" {
-		d := view.d
+	if flash != "" {
 		d.Flash = flash
 		s.render(w, r, http.StatusOK, web.DeploymentDetailPage(p, d))
 		return nil
@@ -382,7 +392,9 @@ func (s *Server) diffPage(w http.ResponseWriter, r *http.Request) error {
 	if v.Sections, err = diffSections(a, b); err != nil {
 		return err
 	}
-	others, _, err := s.store.ListDeployments(r.Context(), store.DeploymentFilter{ServiceKey: b.ServiceKey}, "", 100)
+	// The picker shows rows, not documents: summaries decode no outputs
+	// JSON (a third of the page's time did, listing 100 deployments).
+	others, _, err := s.store.ListDeploymentSummaries(r.Context(), store.DeploymentFilter{ServiceKey: b.ServiceKey}, "", 100)
 	if err != nil {
 		return err
 	}

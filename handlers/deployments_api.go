@@ -19,9 +19,9 @@ import (
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
-// maxSpecBody bounds an API request body; the spec parser bounds the spec
-// itself more tightly.
-const maxSpecBody = 1 << 20
+// maxSpecBody bounds an API request body: the largest spec the parser
+// takes (deploy.MaxSpecBytes) and room for the reason and the envelope.
+const maxSpecBody = deploy.MaxSpecBytes + 16<<10
 
 // specRequest is the body of POST /api/v1/plan and /api/v1/deployments.
 type specRequest struct {
@@ -168,7 +168,7 @@ func (s *Server) apiListDeployments(w http.ResponseWriter, r *http.Request) erro
 			body.NextCursor = &next
 		}
 		b, err := encodeJSON(body)
-		return &fragment{html: b}, err
+		return fragmentOf(b), err
 	})
 	if errors.Is(err, store.ErrBadCursor) {
 		return errInvalid("The cursor is not one this API gave out.", FieldError{Path: "cursor", Message: "invalid"})

@@ -2,10 +2,12 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -45,23 +47,34 @@ type errorKind struct {
 	code   string
 }
 
-// The kinds of error, one line each.
+// The kinds of error, one line each: a closed set. Every *Error is made
+// by errorKind.err from one of these; TestErrorKindsClosed fails on an
+// errorKind or Error literal anywhere else in the package, so a new kind
+// (a 423 "locked" for a freeze, say) is a new line here and nowhere else.
 var (
 	kindInvalid         = errorKind{http.StatusBadRequest, "invalid"}
 	kindInvalidFields   = errorKind{http.StatusUnprocessableEntity, "invalid"} // a form's fields: well-formed, refused
+	kindUnauthenticated = errorKind{http.StatusUnauthorized, "unauthenticated"}
 	kindForbidden       = errorKind{http.StatusForbidden, "forbidden"}
 	kindNotFound        = errorKind{http.StatusNotFound, "not_found"}
 	kindMethod          = errorKind{http.StatusMethodNotAllowed, "method_not_allowed"}
 	kindConflict        = errorKind{http.StatusConflict, "conflict"}
 	kindBusy            = errorKind{http.StatusConflict, "deployment_in_progress"}
 	kindTooLarge        = errorKind{http.StatusRequestEntityTooLarge, "too_large"}
+	kindUnsupportedType = errorKind{http.StatusUnsupportedMediaType, "unsupported_media_type"}
 	kindInvalidSpec     = errorKind{http.StatusUnprocessableEntity, "invalid_spec"}
 	kindNotRollbackable = errorKind{http.StatusUnprocessableEntity, "not_rollbackable"}
+	kindRateLimited     = errorKind{http.StatusTooManyRequests, "rate_limited"} // with Retry-After
 	kindInternal        = errorKind{http.StatusInternalServerError, "internal"}
 	kindAWSRefused      = errorKind{http.StatusBadGateway, "aws_error"}
-	kindUnsupportedType = errorKind{http.StatusUnsupportedMediaType, "unsupported_media_type"}
+	kindAWSUnreachable  = errorKind{http.StatusBadGateway, "aws_unreachable"}     // no connection, no answer
+	kindAWSTimeout      = errorKind{http.StatusGatewayTimeout, "aws_timeout"}     // past the request's bound
 	kindUnavailable     = errorKind{http.StatusServiceUnavailable, "unavailable"} // with Retry-After
 )
+
+// statusClientClosed is what the request log shows for a request whose
+// client went away before the answer (nginx's 499): nobody reads it.
+const statusClientClosed = 499
 
 // unavailableRetryAfter is the Retry-After, in seconds, of kindUnavailable.
 const unavailableRetryAfter = "5"
@@ -128,6 +141,7 @@ var errorTable = []func(err error) *Error{
 		}
 		return nil
 	},
+	awsNoAnswer, // before the database's row: an SDK's network error is AWS's
 	func(err error) *Error {
 		if store.IsUnavailable(err) {
 			return kindUnavailable.err("The database is unavailable right now, so the console cannot answer. Try again in a few seconds.")
@@ -141,6 +155,24 @@ var errorTable = []func(err error) *Error{
 		}
 		return nil
 	},
+}
+
+// awsNoAnswer is an AWS call that got no answer: no connection, or none
+// within the bound of a request's calls (deploy.ForRequest). The operation
+// is named so that a reader knows which part of AWS to look at.
+func awsNoAnswer(err error) *Error {
+	var oe *smithy.OperationError
+	var ae smithy.APIError
+	if !errors.As(err, &oe) || errors.As(err, &ae) { // an answer is aws_error's row
+		return nil
+	}
+	k := kindAWSUnreachable
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		k = kindAWSTimeout
+	}
+	return k.err(fmt.Sprintf("AWS did not answer (%s, %s). Nothing was changed by this request; try again in a moment.",
+		oe.Service(), oe.Operation()))
 }
 
 // handlerFunc is an HTTP handler that returns its error for the adapter.
@@ -171,8 +203,24 @@ func (s *Server) asError(r *http.Request, err error) *Error {
 	return kindInternal.err("Something went wrong. The error was logged; try again, and tell your administrator if it keeps happening.")
 }
 
-// serveError writes err as JSON for the API and as a page otherwise.
+// abandoned reports whether err is only the end of a request whose client
+// went away (or whose console is shutting down): its context is done and
+// the handler's error is not a refusal of its own.
+func abandoned(r *http.Request, err error) bool {
+	var e *Error
+	return r.Context().Err() != nil && !errors.As(err, &e)
+}
+
+// serveError writes err as JSON for the API and as a page otherwise. A
+// request its client abandoned is logged as such and answered with
+// nothing: it is no error of the console's.
 func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
+	if abandoned(r, err) {
+		s.logger.Debug("request abandoned by the client", "request_id", requestID(r.Context()),
+			"method", r.Method, "path", r.URL.Path, "error", err.Error())
+		w.WriteHeader(statusClientClosed)
+		return
+	}
 	e := s.asError(r, err)
 	if e.Status == kindUnavailable.status {
 		w.Header().Set("Retry-After", unavailableRetryAfter)

@@ -22,13 +22,14 @@ import (
 // own layout (views keeps them). Compressed responses splice it in without
 // compressing it again: a gzip stream's DEFLATE data is a sequence of
 // blocks, so the layout's head and tail (a few KB, per viewer) are
-// compressed per response and the fragment's blocks, compressed once on
-// first use, are copied between them.
+// compressed once per layout and the fragment's blocks, compressed when
+// it is made, are copied between them.
 type fragment struct {
 	html []byte
-	once sync.Once
 	// blocks is html as DEFLATE blocks, none of them final, ending at a
 	// byte boundary (a sync flush): what a stream may continue after.
+	// Compressed when the fragment is made, so that what a cache holds
+	// is measured once, whole (cache.Footprint).
 	blocks []byte
 }
 
@@ -38,12 +39,16 @@ func newFragment(ctx context.Context, c templ.Component) (*fragment, error) {
 	if err := c.Render(ctx, &buf); err != nil {
 		return nil, err
 	}
-	return &fragment{html: buf.Bytes()}, nil
+	return fragmentOf(buf.Bytes()), nil
 }
 
-func (f *fragment) deflated() []byte {
-	f.once.Do(func() { f.blocks = deflateBlocks(nil, f.html, false) })
-	return f.blocks
+// fragmentOf makes html a fragment, trimming the slack a growing buffer
+// left (up to its length again) that a cache would otherwise hold.
+func fragmentOf(html []byte) *fragment {
+	if cap(html)-len(html) > len(html)/8 {
+		html = bytes.Clone(html)
+	}
+	return &fragment{html: html, blocks: bytes.Clone(deflateBlocks(nil, html, false))}
 }
 
 // flateWriters are reused DEFLATE compressors (level 1, as compress uses).
@@ -89,28 +94,23 @@ type layoutKey struct {
 	title, nav, username, role string
 }
 
-// layoutCacheSize bounds the layouts kept (Server.layouts).
-const layoutCacheSize = 1024
-
 func (s *Server) layout(ctx context.Context, p web.Page) (*layout, error) {
 	key := layoutKey{title: p.Title, nav: p.Nav}
 	if p.Viewer != nil {
 		key.username, key.role = p.Viewer.Username, p.Viewer.Role
 	}
-	if l, ok := s.layouts.get(key); ok {
-		return l, nil
-	}
-	var buf bytes.Buffer
-	if err := web.Layout(p).Render(templ.WithChildren(ctx, templ.Raw(contentMarker)), &buf); err != nil {
-		return nil, err
-	}
-	head, tail, found := bytes.Cut(buf.Bytes(), []byte(contentMarker))
-	if !found {
-		return nil, errors.New("the layout has no place for its content")
-	}
-	l := &layout{head: head, tail: tail, headBlocks: deflateBlocks(nil, head, false), tailBlocks: deflateBlocks(nil, tail, true)}
-	s.layouts.put(key, l)
-	return l, nil
+	return s.layouts.Get(ctx, key, func(ctx context.Context) (*layout, error) {
+		var buf bytes.Buffer
+		if err := web.Layout(p).Render(templ.WithChildren(ctx, templ.Raw(contentMarker)), &buf); err != nil {
+			return nil, err
+		}
+		head, tail, found := bytes.Cut(buf.Bytes(), []byte(contentMarker))
+		if !found {
+			return nil, errors.New("the layout has no place for its content")
+		}
+		head, tail = bytes.Clone(head), bytes.Clone(tail)
+		return &layout{head: head, tail: tail, headBlocks: deflateBlocks(nil, head, false), tailBlocks: deflateBlocks(nil, tail, true)}, nil
+	})
 }
 
 // bareLayout frames a fragment served alone (htmx's live parts).
@@ -143,7 +143,7 @@ func writeSpliced(w http.ResponseWriter, r *http.Request, status int, contentTyp
 		w.Write(l.tail)
 		return
 	}
-	blocks := f.deflated()
+	blocks := f.blocks
 	crc := crc32.Update(crc32.Update(crc32.ChecksumIEEE(l.head), crc32.IEEETable, f.html), crc32.IEEETable, l.tail)
 	var trailer [8]byte
 	binary.LittleEndian.PutUint32(trailer[:4], crc)

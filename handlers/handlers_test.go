@@ -44,6 +44,12 @@ func newConsole(t testing.TB) *testConsole {
 
 func serveConsole(t testing.TB, st *store.Store) *testConsole {
 	t.Helper()
+	return serveConsoleWith(t, st, handlers.Options{Region: "us-east-1"})
+}
+
+// serveConsoleWith serves a console on st with opts.
+func serveConsoleWith(t testing.TB, st *store.Store, opts handlers.Options) *testConsole {
+	t.Helper()
 	assets, err := static.New()
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +65,7 @@ func serveConsole(t testing.TB, st *store.Store) *testConsole {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := handlers.New(handlers.Options{Region: "us-east-1"}, handlers.Deps{
+	srv := handlers.New(opts, handlers.Deps{
 		Store: st, Assets: assets, Logger: slog.New(slog.DiscardHandler),
 		Identity: func(context.Context) (string, string, error) {
 			return "arn:aws:iam::000000000000:user/test", "000000000000", nil

@@ -12,6 +12,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -32,7 +33,9 @@ import (
 // 100,000) over 1,000 services, at 1 and 32 concurrent clients, next to a
 // bare net/http handler served the same way. Besides ns/op it reports the
 // p50 and p99 latency; the export reports its size and the process's peak
-// RSS. Run the pages and the export with their own counts:
+// RSS. ECSCONSOLE_BENCH_UNCACHED names caches to turn off
+// (handlers.CacheNames, comma-separated; "all" for every one), to measure
+// what each buys. Run the pages and the export with their own counts:
 //
 //	go test -run '^$' -bench 'BenchmarkHistoryPages/(bare|history|deployment|diff|services)' -benchtime 2000x ./handlers/
 //	go test -run '^$' -bench 'BenchmarkHistoryPages/export' -benchtime 3x ./handlers/
@@ -69,7 +72,7 @@ func BenchmarkHistoryPages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := handlers.New(handlers.Options{Region: "us-east-1"}, handlers.Deps{Store: st, Assets: assets, Logger: slog.New(slog.DiscardHandler), Engine: engine})
+	srv := handlers.New(handlers.Options{Region: "us-east-1", Uncached: benchUncached()}, handlers.Deps{Store: st, Assets: assets, Logger: slog.New(slog.DiscardHandler), Engine: engine})
 	ts := httptest.NewServer(srv.Routes())
 	b.Cleanup(ts.Close)
 	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") }))
@@ -145,6 +148,18 @@ func BenchmarkHistoryPages(b *testing.B) {
 		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MB")
 	})
+}
+
+// benchUncached is the caches ECSCONSOLE_BENCH_UNCACHED turns off.
+func benchUncached() []string {
+	switch v := os.Getenv("ECSCONSOLE_BENCH_UNCACHED"); v {
+	case "":
+		return nil
+	case "all":
+		return handlers.CacheNames()
+	default:
+		return strings.Split(v, ",")
+	}
 }
 
 func get(b *testing.B, client *http.Client, u string) {

@@ -19,12 +19,17 @@ import (
 // read, and every form field, query parameter and JSON string is text
 // Postgres can store (valid UTF-8, no NUL byte) before a handler sees it.
 
-// Body limits. A form is small except the deploy page's spec (at most
-// maxSpecBody, URL-encoded); a sign-in is tiny and needs no session, so its
-// limit is the tightest.
+// Body limits. maxFormBody bounds every body before anything reads it:
+// the wizard's forms (parseWizardForm, 512 KiB) are the largest, the API's
+// specs (maxSpecBody) next; a form posted to a page is far smaller
+// (maxPostedForm) and is parsed only within that, as a form's fields cost
+// memory many times their bytes; a sign-in is tiny and needs no session,
+// so its limit is the tightest. Each is what a console with 20 such
+// bodies at once can hold (e2e TestHostileBodiesStayInsideTheMemoryLimit).
 const (
-	maxFormBody  = 4 * maxSpecBody
-	maxLoginBody = 8 << 10
+	maxFormBody   = max(512<<10, maxSpecBody)
+	maxPostedForm = 64 << 10
+	maxLoginBody  = 8 << 10
 )
 
 // textProblem is the one check of text from outside: what is wrong with s,
@@ -82,11 +87,14 @@ func (s *Server) checkQuery(next http.Handler) http.Handler {
 	})
 }
 
-// readForm parses a posted form (within the body limit) and checks every
+// readForm parses a posted form (within maxPostedForm) and checks every
 // field, so that handlers read only text; a body over the limit is 413.
 // Other bodies (the JSON API's) are left to readJSON.
 func (s *Server) readForm(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && !wantsJSON(r) {
+			r.Body = http.MaxBytesReader(w, r.Body, maxPostedForm)
+		}
 		if err := parseForm(r); err != nil {
 			s.serveError(w, r, err)
 			return
@@ -102,7 +110,7 @@ func parseForm(r *http.Request) error {
 	case r.Method == http.MethodGet || r.Method == http.MethodHead || wantsJSON(r):
 		return checkValues(r.URL.Query()) // the API's bodies are JSON: readJSON
 	case ct == "multipart/form-data":
-		err = r.ParseMultipartForm(maxFormBody)
+		err = r.ParseMultipartForm(maxPostedForm)
 	case ct == "application/x-www-form-urlencoded" || ct == "":
 		err = r.ParseForm()
 	default:
@@ -128,7 +136,14 @@ func bodyError(err error, msg string) error {
 // its path), exactly one value whose fields v knows (400). An empty body
 // leaves v alone when allowEmpty; shape describes the body for messages.
 func readJSON(r *http.Request, v any, limit int64, allowEmpty bool, shape string) error {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
+	// The depth is checked as the bytes arrive, before any decoder sees
+	// them: a deeply nested body costs the decoders memory per level
+	// (hundreds of MiB for 1 MiB of brackets) and is refused at the first
+	// level too many, without reading the rest.
+	body, err := readAllSized(&nestingLimit{r: http.MaxBytesReader(nil, r.Body, limit), max: maxJSONNesting}, r.ContentLength, limit)
+	if errors.Is(err, errTooDeep) {
+		return errInvalid(fmt.Sprintf("The body must be %s: it nests deeper than %d levels.", shape, maxJSONNesting))
+	}
 	if err != nil {
 		return bodyError(err, "The body could not be read.")
 	}
@@ -211,10 +226,29 @@ func goKind(t reflect.Type) string {
 	return "a number"
 }
 
+// readAllSized is io.ReadAll into one buffer of the announced length (when
+// it is within limit), not a buffer doubled to size: a body costs its own
+// size once.
+func readAllSized(r io.Reader, contentLength, limit int64) ([]byte, error) {
+	if contentLength <= 0 || contentLength > limit {
+		return io.ReadAll(r)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, contentLength+1)) // +1: io.EOF without growing
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
+}
+
 // jsonTextProblem finds the first string (key or value) in a JSON document
 // that is not text, and returns its path (e.g. spec.service.name) and the
 // problem. Malformed JSON yields no problem here: the decoder reports it.
+//
+// Most bodies are text throughout: valid UTF-8 and no escaped NUL (a raw
+// one is not JSON). Those are passed without tokenizing, which costs an
+// allocation per token; only a body with a problem pays for its path.
 func jsonTextProblem(body []byte) (path, problem string) {
+	if utf8.Valid(body) && !bytes.Contains(body, []byte(`\u0000`)) {
+		return "", ""
+	}
 	type frame struct {
 		object    bool
 		key       string
@@ -303,4 +337,50 @@ func rawTextProblem(raw []byte, decoded string) string {
 		return "is not valid UTF-8"
 	}
 	return textProblem(decoded)
+}
+
+// maxJSONNesting bounds how deep a JSON body may nest: the spec's own bound
+// (64 levels, deploy's parser, which names the path) and the request's
+// envelope around it.
+const maxJSONNesting = 65
+
+// errTooDeep is nestingLimit's refusal.
+var errTooDeep = errors.New("JSON nests too deep")
+
+// nestingLimit passes a JSON body through, failing with errTooDeep as soon
+// as its objects and arrays nest deeper than max. It keeps three numbers,
+// not a stack, and does not judge the JSON otherwise (the decoder does):
+// brackets inside strings are skipped.
+type nestingLimit struct {
+	r        io.Reader
+	max      int
+	depth    int
+	inString bool
+	escaped  bool
+}
+
+func (n *nestingLimit) Read(p []byte) (int, error) {
+	k, err := n.r.Read(p)
+	for _, c := range p[:k] {
+		switch {
+		case n.escaped:
+			n.escaped = false
+		case n.inString:
+			switch c {
+			case '\\':
+				n.escaped = true
+			case '"':
+				n.inString = false
+			}
+		case c == '"':
+			n.inString = true
+		case c == '[' || c == '{':
+			if n.depth++; n.depth > n.max {
+				return 0, errTooDeep
+			}
+		case c == ']' || c == '}':
+			n.depth--
+		}
+	}
+	return k, err
 }

@@ -61,11 +61,28 @@ func TestBodiesAreBounded(t *testing.T) {
 	wantStatus(t, b.post("/login", url.Values{"username": {"alice"}, "password": {strings.Repeat("p", 1<<20)}}), http.StatusRequestEntityTooLarge)
 	wantStatus(t, b.login("alice", testPassword), http.StatusSeeOther)
 	wantStatus(t, b.post("/users", url.Values{"username": {"bob"}, "role": {"viewer"}, "password": {strings.Repeat("p", 5<<20)}}), http.StatusRequestEntityTooLarge)
+	// A page's form is small: 100 KiB of fields is refused before parsing.
+	wantStatus(t, b.post("/users", url.Values{"username": {"bob"}, "role": {"viewer"}, "x": {strings.Repeat("a&", 50<<10)}}), http.StatusRequestEntityTooLarge)
+	wantStatus(t, b.post("/users", url.Values{"username": {"bob"}, "role": {"viewer"}, "password": {testPassword}}), http.StatusSeeOther)
 
 	token := c.token("dee", store.RoleDeployer)
 	resp, out := c.apiCall(http.MethodPost, "/api/v1/plan", token, `{"spec": {}, "reason": "`+strings.Repeat("r", 2<<20)+`"}`)
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || out["error"].(map[string]any)["code"] != "too_large" {
 		t.Errorf("2 MiB API body: %d %v", resp.StatusCode, out)
+	}
+	// Nesting is refused at the first level too many, whatever follows;
+	// brackets inside strings do not count.
+	for _, path := range []string{"/api/v1/plan", "/api/v1/deployments", "/api/v1/deployments/1/rollback"} {
+		resp, out = c.apiCall(http.MethodPost, path, token, `{"spec": `+strings.Repeat("[", 1<<20-20)+`}`)
+		e, _ := out["error"].(map[string]any)
+		if resp.StatusCode != http.StatusBadRequest || e["code"] != "invalid" || !strings.Contains(e["message"].(string), "nests deeper than 65 levels") {
+			t.Errorf("POST %s, 1 MiB of nesting: %d %v", path, resp.StatusCode, out)
+		}
+	}
+	resp, out = c.apiCall(http.MethodPost, "/api/v1/plan", token, `{"spec": {}, "reason": "`+strings.Repeat("[{", 5000)+`"}`)
+	if resp.StatusCode != http.StatusUnprocessableEntity && resp.StatusCode != http.StatusBadRequest ||
+		strings.Contains(out["error"].(map[string]any)["message"].(string), "nests deeper") {
+		t.Errorf("brackets in a string counted as nesting: %d %v", resp.StatusCode, out)
 	}
 }
 

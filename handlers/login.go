@@ -38,7 +38,7 @@ func errLocalSignInOff(provider string) *Error {
 	return errForbidden(msg)
 }
 
-var errLoginFailed = &Error{Status: http.StatusUnauthorized, Code: "login_failed", Message: loginFailed}
+var errLoginFailed = kindUnauthenticated.err(loginFailed)
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	username := strings.ToLower(strings.TrimSpace(r.PostFormValue("username")))

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/ecsconsole/ecsconsole/deploy"
 )
 
 type ctxKey int
@@ -84,7 +86,8 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		id := hex.EncodeToString(b[:])
 		w.Header().Set("X-Request-Id", id)
 		var user string
-		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		// AWS calls made for this request are bounded (deploy.ForRequest).
+		ctx := context.WithValue(deploy.ForRequest(r.Context()), requestIDKey, id)
 		ctx = context.WithValue(ctx, logUserKey, &user)
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {

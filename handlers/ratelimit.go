@@ -50,8 +50,8 @@ func (s *Server) signInWait(r *http.Request, username string) (time.Duration, er
 func (s *Server) refuseSignIn(w http.ResponseWriter, r *http.Request, form web.Form, wait time.Duration) error {
 	secs := retryAfterSeconds(wait)
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	return refuse(&Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
-		Message: "Too many failed sign-ins from your address. Wait " + strconv.Itoa(secs) + " seconds and try again."}, form, s.loginForm)
+	return refuse(kindRateLimited.err(
+		"Too many failed sign-ins from your address. Wait "+strconv.Itoa(secs)+" seconds and try again."), form, s.loginForm)
 }
 
 // retryAfterSeconds rounds a wait up to whole seconds, at least 1.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/ecsconsole/ecsconsole/cache"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/static"
 	"github.com/ecsconsole/ecsconsole/store"
@@ -39,6 +40,12 @@ type Options struct {
 	// DisableLocalSignIn hides the username and password form and refuses
 	// its POST, for consoles where everyone signs in through OIDC.
 	DisableLocalSignIn bool
+	// CacheBytes bounds what the console keeps in memory to serve pages
+	// again (views.go shares it out); DefaultCacheBytes when 0.
+	CacheBytes int64
+	// Uncached names caches (CacheNames) that keep nothing: every request
+	// computes afresh, as a benchmark measuring what each one buys wants.
+	Uncached []string
 }
 
 // Identity answers "who does AWS think we are" (STS GetCallerIdentity).
@@ -74,10 +81,13 @@ type Server struct {
 	oidc     *oidcClient // nil without single sign-on
 	lookups  *lookups
 	views    *views
-	layouts  memo[layoutKey, *layout] // rendered layouts (fragments.go)
-	// live caches AWS's view of services and clusters (liveTTL).
-	live     *ttlCache[deploy.LiveService]
-	clusters *ttlCache[[]string]
+	layouts  *cache.Cache[layoutKey, *layout] // rendered layouts (fragments.go)
+	// live keeps AWS's view of services and the clusters of a region for
+	// liveTTL, failures too, so that a page of services refreshed by
+	// several people costs one set of AWS reads per service per TTL, and a
+	// failing AWS is not asked again on every refresh.
+	live     *cache.Cache[string, deploy.LiveService]
+	clusters *cache.Cache[string, []string]
 
 	// schemaCurrent is set once /readyz saw the schema up to date; a running
 	// console's schema never goes back, so it is not checked again.
@@ -93,7 +103,7 @@ func New(opts Options, deps Deps) *Server {
 		opts.SessionLifetime = 12 * time.Hour
 	}
 	sm := scs.New()
-	sm.Codec = newMemoCodec()
+	sm.Codec = newMemoCodec(opts.budget("sessions"), opts.SessionIdleTimeout)
 	if deps.Sessions != nil {
 		sm.Store = deps.Sessions
 		sm.IdleTimeout = opts.SessionIdleTimeout
@@ -126,12 +136,17 @@ func New(opts Options, deps Deps) *Server {
 		assets:   deps.Assets,
 		logger:   deps.Logger,
 		opts:     opts,
-		identity: newIdentityCache(deps.Identity, time.Minute),
+		identity: newIdentityCache(deps.Identity, time.Minute, opts.budget("identity")),
 		engine:   deps.Engine,
 		catalog:  deps.Catalog,
 		lookups:  newLookups(deps.Catalog, lookupTTL),
-		views:    newViews(deps.Store),
-		layouts:  memo[layoutKey, *layout]{size: layoutCacheSize},
+		views:    newViews(deps.Store, opts),
+		// A layout follows from its key alone: kept while it is used.
+		layouts: cache.New(cache.Options[layoutKey, *layout]{Budget: opts.budget("layouts"), TTL: time.Hour}),
+		live: cache.New(cache.Options[string, deploy.LiveService]{
+			Budget: opts.budget("live"), TTL: liveTTL, ErrorTTL: liveTTL}),
+		clusters: cache.New(cache.Options[string, []string]{
+			Budget: opts.budget("clusters"), TTL: liveTTL, ErrorTTL: liveTTL}),
 	}
 	if opts.OIDC != nil {
 		o := *opts.OIDC
@@ -140,8 +155,6 @@ func New(opts Options, deps Deps) *Server {
 		}
 		srv.oidc = newOIDCClient(o)
 	}
-	srv.live = newTTLCache[deploy.LiveService](liveTTL)
-	srv.clusters = newTTLCache[[]string](liveTTL)
 	// A session that cannot be loaded or saved (the database down) is
 	// answered by the one error adapter: 503, not scs's plain 500.
 	sm.ErrorFunc = srv.serveError

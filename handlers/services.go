@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/deploy"
@@ -20,12 +21,17 @@ import (
 // costs a few (cached) AWS reads.
 const servicesPerPage = 25
 
+// servicesAWSBudget bounds all the AWS reads of one Services page: past
+// it, the page shows what the database knows and marks what AWS did not
+// say, however many services and clusters are on it.
+const servicesAWSBudget = 10 * time.Second
+
 // liveService reads a service's live state through the cache. version
 // names what the console last did to the service (its latest deployment
 // and that deployment's status), so a deployment that finishes is never
 // shown against AWS's state from before it.
 func (s *Server) liveService(ctx context.Context, region, cluster, service, version string) (deploy.LiveService, error) {
-	return s.live.get(ctx, region+"/"+cluster+"/"+service+"@"+version, func(ctx context.Context) (deploy.LiveService, error) {
+	return s.live.Get(ctx, region+"/"+cluster+"/"+service+"@"+version, func(ctx context.Context) (deploy.LiveService, error) {
 		return s.engine.ReadService(ctx, region, cluster, service)
 	})
 }
@@ -79,6 +85,14 @@ func (s *Server) servicesView(ctx context.Context, cursor string, canDeploy bool
 		return web.ServicesView{}, err
 	}
 	v := web.ServicesView{NextCursor: next, Cursor: cursor, Rows: make([]web.ServiceRow, len(list))}
+	awsCtx, cancel := context.WithTimeout(ctx, servicesAWSBudget)
+	defer cancel()
+	// The clusters are listed while the services are read.
+	unmanaged := make(chan struct{})
+	go func() {
+		defer close(unmanaged)
+		v.Unmanaged, v.Unread = s.unmanagedServices(ctx, awsCtx, list)
+	}()
 	// Each service's live state is read concurrently, a few at a time.
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
@@ -88,11 +102,11 @@ func (s *Server) servicesView(ctx context.Context, cursor string, canDeploy bool
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			v.Rows[i] = s.serviceRow(ctx, sv, specs, canDeploy)
+			v.Rows[i] = s.serviceRow(awsCtx, sv, specs, canDeploy)
 		}()
 	}
 	wg.Wait()
-	v.Unmanaged = s.unmanagedServices(ctx, list)
+	<-unmanaged
 	return v, nil
 }
 
@@ -211,8 +225,9 @@ func drift(d ecsconsole.Deployment, rawSpec []byte, live deploy.LiveService) []w
 }
 
 // unmanagedServices lists the services found in this page's clusters that
-// the console never deployed.
-func (s *Server) unmanagedServices(ctx context.Context, list []store.ServiceSummary) []string {
+// the console never deployed (AWS asked with awsCtx), and the clusters
+// whose services AWS did not list.
+func (s *Server) unmanagedServices(ctx, awsCtx context.Context, list []store.ServiceSummary) (unmanaged, unread []string) {
 	known := map[string]bool{}
 	clusters := map[string][2]string{}
 	for _, sv := range list {
@@ -227,10 +242,12 @@ func (s *Server) unmanagedServices(ctx context.Context, list []store.ServiceSumm
 	var candidates []string
 	for _, k := range keys {
 		rc := clusters[k]
-		names, err := s.clusters.get(ctx, k, func(ctx context.Context) ([]string, error) {
+		names, err := s.clusters.Get(awsCtx, k, func(ctx context.Context) ([]string, error) {
 			return s.engine.ClusterServices(ctx, rc[0], rc[1])
 		})
 		if err != nil {
+			s.logger.Warn("listing a cluster's services", "request_id", requestID(ctx), "cluster", k, "error", err.Error())
+			unread = append(unread, k)
 			continue
 		}
 		for _, n := range names {
@@ -242,11 +259,10 @@ func (s *Server) unmanagedServices(ctx context.Context, list []store.ServiceSumm
 	// Services on other pages of this list are deployed too: one query
 	// for all of them. Unread, every candidate is shown.
 	deployed, _ := s.store.DeployedServices(ctx, candidates)
-	var out []string
 	for _, key := range candidates {
 		if !deployed[key] {
-			out = append(out, key)
+			unmanaged = append(unmanaged, key)
 		}
 	}
-	return out
+	return unmanaged, unread
 }

@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"maps"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+
+	"github.com/ecsconsole/ecsconsole/cache"
 )
 
 // memoCodec is scs's gob codec remembering what it decoded lately. A page
@@ -15,11 +18,14 @@ import (
 // themselves are scalars (a user id, a flash message).
 type memoCodec struct {
 	scs.GobCodec
-	decoded memo[string, decodedSession]
+	decoded *cache.Cache[string, decodedSession]
 }
 
-func newMemoCodec() *memoCodec {
-	return &memoCodec{decoded: memo[string, decodedSession]{size: memoCodecSize}}
+// newMemoCodec remembers decoded sessions within budget bytes, each for at
+// most a session's idle timeout (the bytes of a live session change at
+// least that often: the store rewrites them as its idle clock moves).
+func newMemoCodec(budget int64, ttl time.Duration) *memoCodec {
+	return &memoCodec{decoded: cache.New(cache.Options[string, decodedSession]{Budget: budget, TTL: ttl})}
 }
 
 type decodedSession struct {
@@ -27,18 +33,14 @@ type decodedSession struct {
 	values   map[string]any
 }
 
-// memoCodecSize bounds the sessions remembered: far more than the people
-// signed in to one console at once.
-const memoCodecSize = 10000
-
+// Decode decodes b, or returns a copy of what b decoded to last time.
 func (c *memoCodec) Decode(b []byte) (time.Time, map[string]any, error) {
-	if d, ok := c.decoded.get(string(b)); ok {
-		return d.deadline, maps.Clone(d.values), nil
-	}
-	deadline, values, err := c.GobCodec.Decode(b)
+	d, err := c.decoded.Get(context.Background(), string(b), func(context.Context) (decodedSession, error) {
+		deadline, values, err := c.GobCodec.Decode(b)
+		return decodedSession{deadline: deadline, values: values}, err
+	})
 	if err != nil {
-		return deadline, values, err
+		return d.deadline, d.values, err
 	}
-	c.decoded.put(string(b), decodedSession{deadline: deadline, values: maps.Clone(values)})
-	return deadline, values, nil
+	return d.deadline, maps.Clone(d.values), nil
 }

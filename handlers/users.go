@@ -51,8 +51,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 }
 
 // errUsernameTaken is the refusal of a username someone already has.
-var errUsernameTaken = &Error{Status: http.StatusConflict, Code: "username_taken", Message: "That username is taken.",
-	Fields: []FieldError{{Path: "username", Message: "That username is taken."}}}
+var errUsernameTaken = kindConflict.err("That username is taken.", FieldError{Path: "username", Message: "That username is taken."})
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	form := web.NewUserForm()
@@ -112,7 +111,7 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 // errChangeSelf refuses an admin's change to their own access.
-var errChangeSelf = &Error{Status: http.StatusConflict, Code: "change_self", Message: "You cannot change your own role or disable yourself; ask another admin."}
+var errChangeSelf = kindConflict.err("You cannot change your own role or disable yourself; ask another admin.")
 
 // changeUser applies an admin's change to another user; admins cannot
 // demote or disable themselves, so the console always keeps an admin.

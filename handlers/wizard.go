@@ -384,7 +384,7 @@ func (s *Server) parseWizardForm(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("The form is over %d KiB; shorten it.", maxWizardForm>>10)}
+			return kindTooLarge.err(fmt.Sprintf("The form is over %d KiB; shorten it.", maxWizardForm>>10))
 		}
 		return errInvalid("The form could not be read.")
 	}

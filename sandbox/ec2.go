@@ -205,21 +205,21 @@ func newEC2ID(prefix string) string { return prefix + "-0" + randomHex(16) }
 
 // allocatePrivateIP hands out the lowest free address of the subnet. AWS
 // reserves the first four addresses and the last one of every subnet.
-func (sn *ec2Subnet) allocatePrivateIP() (string, bool) {
-	prefix, err := netip.ParsePrefix(sn.CIDR)
+func (s *ec2Subnet) allocatePrivateIP() (string, bool) {
+	prefix, err := netip.ParsePrefix(s.CIDR)
 	if err != nil {
 		return "", false
 	}
-	if sn.UsedIPs == nil {
-		sn.UsedIPs = map[string]bool{}
+	if s.UsedIPs == nil {
+		s.UsedIPs = map[string]bool{}
 	}
 	ip := prefix.Masked().Addr()
 	for range 4 {
 		ip = ip.Next()
 	}
 	for ; prefix.Contains(ip.Next()); ip = ip.Next() {
-		if !sn.UsedIPs[ip.String()] {
-			sn.UsedIPs[ip.String()] = true
+		if !s.UsedIPs[ip.String()] {
+			s.UsedIPs[ip.String()] = true
 			return ip.String(), true
 		}
 	}
@@ -227,12 +227,12 @@ func (sn *ec2Subnet) allocatePrivateIP() (string, bool) {
 }
 
 // availableIPs is the subnet's free address count as DescribeSubnets shows it.
-func (sn *ec2Subnet) availableIPs() int {
-	prefix, err := netip.ParsePrefix(sn.CIDR)
+func (s *ec2Subnet) availableIPs() int {
+	prefix, err := netip.ParsePrefix(s.CIDR)
 	if err != nil {
 		return 0
 	}
-	return 1<<(32-prefix.Bits()) - 5 - len(sn.UsedIPs)
+	return 1<<(32-prefix.Bits()) - 5 - len(s.UsedIPs)
 }
 
 // newPublicIP picks an unused address from an Amazon-owned range.

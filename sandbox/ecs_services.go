@@ -90,7 +90,7 @@ type networkConfiguration struct {
 type awsvpcConfiguration struct {
 	Subnets        []string `json:"subnets"`
 	SecurityGroups []string `json:"securityGroups,omitempty"`
-	AssignPublicIp string   `json:"assignPublicIp,omitempty"`
+	AssignPublicIP string   `json:"assignPublicIp,omitempty"`
 }
 
 type deploymentConfiguration struct {
@@ -361,7 +361,7 @@ func checkPlatform(version string, td *taskDefinition) error {
 	case "", "LATEST", "1.4.0":
 		return nil
 	case "1.3.0":
-		if cpu, _ := strconv.Atoi(td.Cpu); cpu > 4096 {
+		if cpu, _ := strconv.Atoi(td.CPU); cpu > 4096 {
 			return clientErr("PlatformTaskDefinitionIncompatibilityException", "The specified platform does not satisfy the task definition's required capabilities.")
 		}
 		return nil
@@ -482,7 +482,7 @@ func (w *world) checkNetwork(td *taskDefinition, nc *networkConfiguration) error
 	if len(vpc.SecurityGroups) > 5 {
 		return invalid("securityGroups can have at most 5 items.")
 	}
-	if p := vpc.AssignPublicIp; p != "" && p != "ENABLED" && p != "DISABLED" {
+	if p := vpc.AssignPublicIP; p != "" && p != "ENABLED" && p != "DISABLED" {
 		return invalid("assignPublicIp must be ENABLED or DISABLED.")
 	}
 	vpcID := ""
@@ -511,7 +511,7 @@ func withDefaultPublicIP(nc *networkConfiguration) *networkConfiguration {
 		return nc
 	}
 	vpc := *nc.AwsvpcConfiguration
-	vpc.AssignPublicIp = cmp.Or(vpc.AssignPublicIp, "DISABLED")
+	vpc.AssignPublicIP = cmp.Or(vpc.AssignPublicIP, "DISABLED")
 	vpc.SecurityGroups = nonNil(vpc.SecurityGroups)
 	return &networkConfiguration{AwsvpcConfiguration: &vpc}
 }

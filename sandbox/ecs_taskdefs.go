@@ -25,7 +25,7 @@ type taskDefinition struct {
 	Compatibilities         []string              `json:"compatibilities"`
 	RuntimePlatform         json.RawMessage       `json:"runtimePlatform,omitempty"`
 	RequiresCompatibilities []string              `json:"requiresCompatibilities,omitempty"`
-	Cpu                     string                `json:"cpu,omitempty"`
+	CPU                     string                `json:"cpu,omitempty"`
 	Memory                  string                `json:"memory,omitempty"`
 	InferenceAccelerators   []json.RawMessage     `json:"inferenceAccelerators,omitempty"`
 	PidMode                 string                `json:"pidMode,omitempty"`
@@ -41,7 +41,7 @@ type taskDefinition struct {
 type containerDefinition struct {
 	Name                   string            `json:"name"`
 	Image                  string            `json:"image"`
-	Cpu                    int32             `json:"cpu"`
+	CPU                    int32             `json:"cpu"`
 	Memory                 *int32            `json:"memory,omitempty"`
 	MemoryReservation      *int32            `json:"memoryReservation,omitempty"`
 	Links                  []string          `json:"links,omitempty"`
@@ -163,7 +163,7 @@ func registerTaskDefinition(c *call, in *json.RawMessage) (any, error) {
 	if err := json.Unmarshal(*in, &extra); err != nil {
 		return nil, clientErr("SerializationException", "%s", err.Error())
 	}
-	td.Cpu = normaliseCPU(td.Cpu)
+	td.CPU = normaliseCPU(td.CPU)
 	td.Memory = normaliseMemory(td.Memory)
 	for _, role := range []string{td.ExecutionRoleArn, td.TaskRoleArn} {
 		if role != "" && !iamRolePattern.MatchString(role) {

@@ -17,7 +17,7 @@ type task struct {
 	Connectivity         string            `json:"connectivity,omitempty"`
 	ConnectivityAt       *epochSeconds     `json:"connectivityAt,omitempty"`
 	Containers           []container       `json:"containers"`
-	Cpu                  string            `json:"cpu,omitempty"`
+	CPU                  string            `json:"cpu,omitempty"`
 	Memory               string            `json:"memory,omitempty"`
 	CreatedAt            epochSeconds      `json:"createdAt"`
 	DesiredStatus        string            `json:"desiredStatus"`
@@ -58,7 +58,7 @@ type container struct {
 	NetworkBindings   []keyValuePair `json:"networkBindings"`
 	NetworkInterfaces []containerNIC `json:"networkInterfaces"`
 	HealthStatus      string         `json:"healthStatus"`
-	Cpu               string         `json:"cpu"`
+	CPU               string         `json:"cpu"`
 	Memory            string         `json:"memory,omitempty"`
 }
 
@@ -135,7 +135,7 @@ func (w *world) newTaskRecord(cl *clusterRecord, svc *serviceRecord, d *deployme
 		Attachments:          []attachment{},
 		ClusterArn:           cl.Arn,
 		Containers:           []container{},
-		Cpu:                  td.Cpu,
+		CPU:                  td.CPU,
 		Memory:               td.Memory,
 		CreatedAt:            epochSeconds(now),
 		DesiredStatus:        "RUNNING",
@@ -192,7 +192,7 @@ func (w *world) attachENI(tr *taskRecord, svc *serviceRecord, d *deploymentRecor
 	subnetID := vpc.Subnets[svc.NextSubnet%len(vpc.Subnets)]
 	svc.NextSubnet++
 	attachmentID := newUUID()
-	tr.ENI = w.createTaskENI(subnetID, vpc.SecurityGroups, vpc.AssignPublicIp == "ENABLED", w.ecsARN("attachment/"+attachmentID))
+	tr.ENI = w.createTaskENI(subnetID, vpc.SecurityGroups, vpc.AssignPublicIP == "ENABLED", w.ecsARN("attachment/"+attachmentID))
 	if sn, ok := w.lookupSubnet(subnetID); ok {
 		tr.AvailabilityZone = sn.AvailabilityZone
 	}
@@ -231,7 +231,7 @@ func (w *world) newContainer(tr *taskRecord, cd containerDefinition) container {
 		NetworkBindings:   []keyValuePair{},
 		NetworkInterfaces: []containerNIC{},
 		HealthStatus:      "UNKNOWN",
-		Cpu:               fmt.Sprint(cd.Cpu),
+		CPU:               fmt.Sprint(cd.CPU),
 	}
 	if cd.Memory != nil {
 		ct.Memory = fmt.Sprint(*cd.Memory)

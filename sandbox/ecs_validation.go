@@ -190,8 +190,8 @@ func validateTaskSize(td *taskDefinition) error {
 	if err != nil || taskMem <= 0 {
 		return tdErr("Invalid 'memory' setting for task.")
 	}
-	if td.Cpu != "" {
-		if c, err := strconv.Atoi(td.Cpu); err != nil || c <= 0 {
+	if td.CPU != "" {
+		if c, err := strconv.Atoi(td.CPU); err != nil || c <= 0 {
 			return tdErr("Invalid 'cpu' setting for task.")
 		}
 	}
@@ -331,14 +331,14 @@ func validateFargate(td *taskDefinition) error {
 	if td.NetworkMode != "awsvpc" {
 		return tdErr("Fargate only supports network mode ‘awsvpc’.")
 	}
-	if td.Cpu == "" {
+	if td.CPU == "" {
 		return tdErr("Fargate requires that 'cpu' be defined at the task level.")
 	}
 	if td.Memory == "" {
 		return tdErr("Fargate requires that 'memory' be defined at the task level.")
 	}
-	if !validFargateSize(td.Cpu, td.Memory) {
-		return tdErr("No Fargate configuration exists for given values: %s CPU, %s memory. See the Amazon ECS documentation for the valid values.", td.Cpu, td.Memory)
+	if !validFargateSize(td.CPU, td.Memory) {
+		return tdErr("No Fargate configuration exists for given values: %s CPU, %s memory. See the Amazon ECS documentation for the valid values.", td.CPU, td.Memory)
 	}
 	if td.IpcMode != "" {
 		return tdErr("Tasks using the Fargate launch type do not support ipcMode.")

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"hash/fnv"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -15,6 +16,10 @@ type Faults struct {
 	latencyMax   time.Duration
 	throttleRate float64
 	rules        []*failRule
+	// streams are the random draws of each service once SeedFaults has
+	// been called; nil: the process's random source.
+	streams map[string]*rand.Rand
+	seed    uint64
 }
 
 // failRule fails the nth call of op (counted from when the rule was set).
@@ -35,6 +40,31 @@ func (s *Server) SetLatency(lo, hi time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.latencyMin, f.latencyMax = lo, max(lo, hi)
+}
+
+// SeedFaults makes the random latency and throttling reproducible: each
+// service draws from its own source seeded with seed, so that a run's
+// draws per service are the same however concurrent calls interleave.
+func (s *Server) SeedFaults(seed uint64) {
+	f := s.faults
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seed, f.streams = seed, map[string]*rand.Rand{}
+}
+
+// draw returns a number in [0, 1) from service's source. f.mu held.
+func (f *Faults) draw(service string) float64 {
+	if f.streams == nil {
+		return rand.Float64()
+	}
+	src, ok := f.streams[service]
+	if !ok {
+		h := fnv.New64a()
+		h.Write([]byte(service))
+		src = rand.New(rand.NewPCG(f.seed, h.Sum64()))
+		f.streams[service] = src
+	}
+	return src.Float64()
 }
 
 // SetThrottleRate makes each call fail with the service's own throttling
@@ -74,7 +104,7 @@ func (s *Server) ClearFaults() {
 // and returns an injected error (a scripted failure first, then random
 // throttling), or nil. It must not hold s.mu.
 func (f *Faults) before(ctx context.Context, service, op string) *apiError {
-	if err := sleepCtx(ctx, f.latency()); err != nil {
+	if err := sleepCtx(ctx, f.latency(service)); err != nil {
 		return &apiError{Status: 400, Code: "RequestCanceled", Message: "the client went away: " + err.Error()}
 	}
 	f.mu.Lock()
@@ -82,7 +112,7 @@ func (f *Faults) before(ctx context.Context, service, op string) *apiError {
 	if err := f.scriptedFailure(service, op); err != nil {
 		return err
 	}
-	if f.throttleRate > 0 && rand.Float64() < f.throttleRate {
+	if f.throttleRate > 0 && f.draw(service) < f.throttleRate {
 		code, status, message := throttlingError(service)
 		return &apiError{Status: status, Code: code, Message: message}
 	}
@@ -90,13 +120,13 @@ func (f *Faults) before(ctx context.Context, service, op string) *apiError {
 }
 
 // latency draws this call's delay.
-func (f *Faults) latency() time.Duration {
+func (f *Faults) latency(service string) time.Duration {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.latencyMax <= f.latencyMin {
 		return f.latencyMin
 	}
-	return f.latencyMin + rand.N(f.latencyMax-f.latencyMin+1)
+	return f.latencyMin + time.Duration(f.draw(service)*float64(f.latencyMax-f.latencyMin+1))
 }
 
 // scriptedFailure counts a call of op against the rules and returns the

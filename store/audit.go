@@ -66,6 +66,9 @@ type AuditDeployment struct {
 	Reason  string
 }
 
+// AuditReads are the tables ListAudit depends on.
+const AuditReads = Reads(1 << AuditEvents)
+
 // ListAudit returns up to limit events older than beforeID (0: newest), newest first.
 func (s *Store) ListAudit(ctx context.Context, beforeID int64, limit int) ([]AuditEvent, error) {
 	return s.ListAuditFiltered(ctx, AuditFilter{}, beforeID, limit)

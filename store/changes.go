@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ecsconsole/ecsconsole/cache"
 )
 
 // Table names a table whose writes cached reads follow (ReadCache).
@@ -62,18 +64,6 @@ func (c *changes) wroteAll() {
 	}
 }
 
-// version sums the tables' counts; ok is false when writes may go unseen.
-// Counts only grow, so the sum moves whenever one of them does.
-func (c *changes) version(tables []Table) (v uint64, ok bool) {
-	if !c.following.Load() {
-		return 0, false
-	}
-	for _, t := range tables {
-		v += c.counts[t].Load()
-	}
-	return v, true
-}
-
 func (c *changes) releaseSyncs() {
 	c.mu.Lock()
 	for marker, ch := range c.syncs {
@@ -106,7 +96,8 @@ func (c *changes) noticed(payload string) {
 }
 
 // Follow listens for the writes every console on the database announces
-// and lets ReadCaches reuse reads until their tables change. It returns
+// and lets read caches (NewReadCache) reuse reads until their tables
+// change. It returns
 // when ctx ends. While its connection is down (and until Follow runs),
 // every read goes to the database; each reconnection forgets every read
 // cached before it, since notices may have been missed meanwhile.
@@ -261,9 +252,10 @@ func marker(prefix string) string {
 	return prefix + hex.EncodeToString(b[:])
 }
 
-// notify sends payload on channel through the pool, as writes' notices go.
+// notify sends payload on channel through the system pool (NewSplit), to the
+// same server as writes' notices, so that requests never delay a probe.
 func (s *Store) notify(ctx context.Context, channel, payload string) error {
-	_, err := s.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, channel, payload)
+	_, err := s.system.Exec(ctx, `SELECT pg_notify($1, $2)`, channel, payload)
 	return err
 }
 
@@ -271,109 +263,88 @@ func (s *Store) notify(ctx context.Context, channel, payload string) error {
 // announced: a bound on what a lost notice could cost.
 const cacheMaxAge = time.Minute
 
-// ReadCache keeps reads that depend on some tables and reuses them until
-// one of those tables is written by any console on the database. Values
-// are shared between requests: callers must not modify them. It holds at
-// most its size in entries, dropping arbitrary ones past that.
-type ReadCache[K comparable, V any] struct {
+// Reads is a set of tables a read depends on. Each query method that a
+// cache may keep declares its Reads next to its SQL (DeploymentReads,
+// StepReads, ...); a cached page's reads are the union of its queries'.
+type Reads uint16
+
+// Of returns the set of tables ts.
+func Of(ts ...Table) Reads {
+	var r Reads
+	for _, t := range ts {
+		r |= 1 << t
+	}
+	return r
+}
+
+// Has reports whether r holds t.
+func (r Reads) Has(t Table) bool { return r&(1<<t) != 0 }
+
+// stamp is the per-table counts a read started under.
+type stamp [numTables]uint64
+
+// ReadCacheOptions configure NewReadCache.
+type ReadCacheOptions[K comparable, V any] struct {
+	// Budget bounds the bytes kept (cache.Options.Budget).
+	Budget int64
+	// Reads are the tables the cached reads depend on.
+	Reads Reads
+	// MaxAge bounds how long a read is reused when no write was announced
+	// (at most, and by default, a minute): shorter for values that also
+	// hold what the database does not know (AWS's state), or that must
+	// not outlive a silent listener for long (sessions and tokens).
+	MaxAge time.Duration
+	// Depends, when set, narrows Reads by what was read: a finished
+	// deployment's page no longer depends on step writes.
+	Depends func(K, V) Reads
+	// Size measures an entry (cache.Footprint by default).
+	Size func(K, V) int64
+}
+
+// NewReadCache returns a cache of reads that reuses each until one of the
+// tables it depends on is written by any console on the database, for at
+// most MaxAge, within Budget bytes. While Follow is not listening it keeps
+// nothing and every Get loads.
+func NewReadCache[K comparable, V any](s *Store, o ReadCacheOptions[K, V]) *cache.Cache[K, V] {
+	if o.MaxAge <= 0 || o.MaxAge > cacheMaxAge {
+		o.MaxAge = cacheMaxAge
+	}
+	return cache.New(cache.Options[K, V]{Budget: o.Budget, TTL: o.MaxAge, Size: o.Size,
+		Validity: tableValidity[K, V]{changes: s.changes, reads: o.Reads, depends: o.Depends}})
+}
+
+// tableValidity is a ReadCache's cache.Validity: a read is current while
+// the counts of the tables it depends on have not moved since it started.
+type tableValidity[K comparable, V any] struct {
 	changes *changes
-	tables  []Table
-	size    int
-	maxAge  time.Duration
-
-	mu      sync.Mutex
-	entries map[K]cacheEntry[V]
-	loading map[flightKey[K]]*flight[V]
+	reads   Reads
+	depends func(K, V) Reads
 }
 
-type cacheEntry[V any] struct {
-	version uint64
-	at      time.Time
-	value   V
-}
-
-// A flight is a load under way; requests for the same key at the same
-// version wait for it instead of loading too (a page whose entry just
-// went stale, asked by 32 people at once, is read once).
-type flight[V any] struct {
-	done  chan struct{}
-	value V
-	err   error
-}
-
-type flightKey[K comparable] struct {
-	key     K
-	version uint64
-}
-
-// NewReadCache returns a cache of up to size reads of tables.
-func NewReadCache[K comparable, V any](s *Store, size int, tables ...Table) *ReadCache[K, V] {
-	return &ReadCache[K, V]{changes: s.changes, tables: tables, size: size, maxAge: cacheMaxAge,
-		entries: make(map[K]cacheEntry[V]), loading: make(map[flightKey[K]]*flight[V])}
-}
-
-// MaxAge bounds how long a read is reused (else a minute), for values that
-// also hold what the database does not know (AWS's state). It returns c.
-func (c *ReadCache[K, V]) MaxAge(d time.Duration) *ReadCache[K, V] {
-	c.maxAge = min(d, cacheMaxAge)
-	return c
-}
-
-// Get returns key's value, from the cache if none of the tables has been
-// written since it was read, else from load, whose result is kept unless
-// it is an error.
-func (c *ReadCache[K, V]) Get(ctx context.Context, key K, load func(context.Context) (V, error)) (V, error) {
-	version, ok := c.changes.version(c.tables)
-	if !ok {
-		return load(ctx)
+func (t tableValidity[K, V]) Stamp() (any, bool) {
+	if !t.changes.following.Load() {
+		return nil, false
 	}
-	now := time.Now()
-	fk := flightKey[K]{key, version}
-	c.mu.Lock()
-	e, hit := c.entries[key]
-	if hit && e.version == version && now.Sub(e.at) < c.maxAge {
-		c.mu.Unlock()
-		return e.value, nil
+	var st stamp
+	for i := range st {
+		st[i] = t.changes.counts[i].Load()
 	}
-	if f, ok := c.loading[fk]; ok {
-		c.mu.Unlock()
-		select {
-		case <-f.done:
-			if f.err == nil {
-				return f.value, nil
-			}
-			// Its error may be its own (a request gone): try ours.
-			return load(ctx)
-		case <-ctx.Done():
-			var zero V
-			return zero, ctx.Err()
+	return st, true
+}
+
+func (t tableValidity[K, V]) Current(s any, key K, v V) bool {
+	st, ok := s.(stamp)
+	if !ok || !t.changes.following.Load() {
+		return false
+	}
+	reads := t.reads
+	if t.depends != nil {
+		reads &= t.depends(key, v)
+	}
+	for i := range numTables {
+		if reads.Has(i) && t.changes.counts[i].Load() != st[i] {
+			return false
 		}
 	}
-	f := &flight[V]{done: make(chan struct{}), err: errors.New("the load did not finish")}
-	c.loading[fk] = f
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		delete(c.loading, fk)
-		c.mu.Unlock()
-		close(f.done)
-	}()
-	f.value, f.err = load(ctx)
-	v, err := f.value, f.err
-	if err != nil {
-		return v, err
-	}
-	c.mu.Lock()
-	if _, had := c.entries[key]; !had && len(c.entries) >= c.size {
-		for k := range c.entries {
-			delete(c.entries, k)
-			break
-		}
-	}
-	// Tagged with the version from before the read: a write that landed
-	// during it has moved the version already, or will when its notice
-	// arrives, and the entry is then never used.
-	c.entries[key] = cacheEntry[V]{version: version, at: now, value: v}
-	c.mu.Unlock()
-	return v, nil
+	return true
 }

@@ -34,7 +34,7 @@ func TestReadCacheReusesUntilAnyoneWrites(t *testing.T) {
 		return st
 	}
 	mine, other := open(), open()
-	cache := store.NewReadCache[string, int64](mine, 10, store.Users)
+	cache := store.NewReadCache(mine, store.ReadCacheOptions[string, int64]{Budget: 1 << 20, Reads: store.Of(store.Users)})
 	var loads counting
 	get := func() int64 {
 		t.Helper()
@@ -101,7 +101,7 @@ func TestReadCacheReusesUntilAnyoneWrites(t *testing.T) {
 
 func TestReadCacheReusesNothingWithoutFollowing(t *testing.T) {
 	st := store.New(storetest.NewPool(t)) // not following
-	cache := store.NewReadCache[string, int64](st, 10, store.Users)
+	cache := store.NewReadCache(st, store.ReadCacheOptions[string, int64]{Budget: 1 << 20, Reads: store.Of(store.Users)})
 	var loads counting
 	for range 3 {
 		if _, err := cache.Get(context.Background(), "k", loads.load); err != nil {
@@ -122,7 +122,7 @@ func TestReadCacheReusesNothingWithoutFollowing(t *testing.T) {
 func TestFollowForgetsWhatItReadWhenItsConnectionDies(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.NewStore(t)
-	cache := store.NewReadCache[string, int64](st, 10, store.Users)
+	cache := store.NewReadCache(st, store.ReadCacheOptions[string, int64]{Budget: 1 << 20, Reads: store.Of(store.Users)})
 	var loads counting
 	get := func() int64 {
 		v, err := cache.Get(ctx, "k", loads.load)
@@ -164,7 +164,7 @@ func TestFollowForgetsWhatItReadWhenItsConnectionDies(t *testing.T) {
 // at once share one load.
 func TestReadCacheLoadsOnceForConcurrentMisses(t *testing.T) {
 	st := storetest.NewStore(t)
-	cache := store.NewReadCache[string, int64](st, 10, store.Users)
+	cache := store.NewReadCache(st, store.ReadCacheOptions[string, int64]{Budget: 1 << 20, Reads: store.Of(store.Users)})
 	var loads atomic.Int64
 	release := make(chan struct{})
 	slow := func(context.Context) (int64, error) {
@@ -254,7 +254,7 @@ func TestOwnWritesCountAtOnce(t *testing.T) {
 			return st.FinishDeployment(ctx, dep.ID, ecsconsole.DeploymentResult{Status: ecsconsole.StatusSucceeded})
 		}},
 	} {
-		cache := store.NewReadCache[string, int64](st, 10, w.table)
+		cache := store.NewReadCache(st, store.ReadCacheOptions[string, int64]{Budget: 1 << 20, Reads: store.Of(w.table)})
 		var loads counting
 		cache.Get(ctx, "k", loads.load)
 		cache.Get(ctx, "k", loads.load)
@@ -276,7 +276,7 @@ func TestFollowNeedsItsProbesBack(t *testing.T) {
 	done := make(chan struct{})
 	go func() { defer close(done); st.Follow(ctx, slog.New(slog.DiscardHandler)) }()
 	t.Cleanup(func() { cancel(); <-done })
-	cache := store.NewReadCache[string, int64](st, 10, store.Users)
+	cache := store.NewReadCache(st, store.ReadCacheOptions[string, int64]{Budget: 1 << 20, Reads: store.Of(store.Users)})
 	var loads counting
 	for deadline := time.Now().Add(6 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if st.Following() {

@@ -111,6 +111,11 @@ func nullJSON(b json.RawMessage) any {
 	return []byte(b)
 }
 
+// DeploymentReads are the tables the deployment reads below (Deployment,
+// ActiveDeployment, ListDeployments, RestoredBy, ...) and in services.go
+// and images.go that read deployments alone depend on.
+const DeploymentReads = Reads(1 << Deployments)
+
 // Deployment returns the deployment with id.
 func (s *Store) Deployment(ctx context.Context, id int64) (ecsconsole.Deployment, error) {
 	return s.queryDeployment(ctx, `SELECT `+deploymentColumns+` FROM deployments WHERE id = $1`, id)
@@ -257,31 +262,33 @@ func (s *Store) listDeployments(ctx context.Context, columns string, scan pgx.Ro
 	return ds, next, nil
 }
 
-// EachDeployment calls fn for every deployment matching f, newest first,
-// reading the rows as they come so that an export of the whole history
-// holds one row in memory at a time. Deployments are summaries, as in
+// exportBatch is how many rows EachDeployment reads per query (a page's
+// most): about a hundred KiB held at once.
+const exportBatch = MaxDeploymentPage
+
+// EachDeployment calls fn for every deployment matching f, newest first.
+// It reads by keyset, exportBatch rows per query, and holds no connection
+// while fn runs: an export read slowly by its client (fn writing to it)
+// never keeps a connection from other requests, and memory stays at one
+// batch however long the history is. Deployments are summaries, as in
 // ListDeploymentSummaries. An error from fn stops the scan.
 func (s *Store) EachDeployment(ctx context.Context, f DeploymentFilter, fn func(ecsconsole.Deployment) error) error {
-	where, args := f.where(nil)
-	rows, err := s.pool.Query(ctx, `SELECT `+deploymentSummaryColumns+` FROM deployments WHERE `+
-		strings.Join(where, " AND ")+` ORDER BY id DESC`, args...)
-	if err != nil {
-		return fmt.Errorf("exporting deployments: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		d, err := scanDeploymentSummary(rows)
+	cursor := ""
+	for {
+		batch, next, err := s.listDeployments(ctx, deploymentSummaryColumns, scanDeploymentSummary, f, cursor, exportBatch)
 		if err != nil {
 			return fmt.Errorf("exporting deployments: %w", err)
 		}
-		if err := fn(d); err != nil {
-			return err
+		for _, d := range batch {
+			if err := fn(d); err != nil {
+				return err
+			}
 		}
+		if next == "" {
+			return nil
+		}
+		cursor = next
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("exporting deployments: %w", err)
-	}
-	return nil
 }
 
 // RestoredBy returns the ids of the rollbacks that restored deployment id,
@@ -432,6 +439,9 @@ func (s *Store) FinishStep(ctx context.Context, deploymentID int64, name string,
 	}
 	return nil
 }
+
+// StepReads are the tables Steps depends on.
+const StepReads = Reads(1 << DeploymentSteps)
 
 // Steps returns a deployment's steps in the order they started (never-started
 // ones last).

@@ -20,6 +20,11 @@ type ServiceSummary struct {
 // MaxServices bounds ListServices' limit.
 const MaxServices = 200
 
+// ServiceReads are the tables ListServices, ServingDeployment and
+// DeployedServices depend on: the services table and the deployments it
+// points to.
+const ServiceReads = Reads(1<<Services | 1<<Deployments)
+
 // ListServices returns up to limit services that have deployments, by
 // service key, starting after cursor (a service key; "" for the first
 // page), and the cursor of the next page ("" when there is none). It reads

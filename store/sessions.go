@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ecsconsole/ecsconsole/cache"
 )
 
 // SessionStore keeps signed-in sessions in the sessions table for
@@ -39,7 +41,7 @@ type SessionStore struct {
 	// session and its user in one query.
 	UserOf func(data []byte) int64
 
-	cache *ReadCache[[sha256.Size]byte, sessionRow] // by token hash
+	cache *cache.Cache[[sha256.Size]byte, sessionRow] // by token hash
 }
 
 // tokenHash is how a session's token is kept: its SHA-256, as bytes (the
@@ -146,12 +148,8 @@ func (ss *SessionStore) Prefetch(ctx context.Context, token string) (context.Con
 // Sessions returns the session store with the given idle timeout.
 func (s *Store) Sessions(idle time.Duration) *SessionStore {
 	return &SessionStore{store: s, IdleTimeout: idle, IdleResolution: idle / 10,
-		cache: NewReadCache[[sha256.Size]byte, sessionRow](s, sessionCacheSize, Sessions, Users)}
+		cache: newCredentialCache[[sha256.Size]byte, sessionRow](s, Of(Sessions, Users))}
 }
-
-// sessionCacheSize bounds the sessions kept in memory: far more than the
-// people signed in to one console at once.
-const sessionCacheSize = 10000
 
 // FindCtx returns a live session's data, recording the idle clock when the
 // recorded one is stale.

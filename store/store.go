@@ -12,32 +12,44 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ecsconsole/ecsconsole"
+	"github.com/ecsconsole/ecsconsole/cache"
 )
 
-// Store wraps the connection pool.
+// Store wraps the connection pools: pool serves requests and the engine's
+// steps; system is the job queue's, the health check's and the change
+// probes', so that no number of requests can take the connections those
+// need (NewSplit).
 type Store struct {
 	pool    *pgxpool.Pool
+	system  *pgxpool.Pool
 	changes *changes
-	tokens  *ReadCache[string, tokenUse]
+	tokens  *cache.Cache[string, tokenUse]
 	// probeChannel is where Follow sends its probes: changeChannel, but
 	// for a test of probes that never come back.
 	probeChannel string
 }
 
-// New returns a Store on pool. Its ReadCaches reuse nothing until Follow
-// runs.
-func New(pool *pgxpool.Pool) *Store {
-	s := &Store{pool: pool, changes: &changes{}, probeChannel: changeChannel}
-	s.tokens = NewReadCache[string, tokenUse](s, tokenCacheSize, APITokens, Users)
+// New returns a Store on pool, which also serves the job queue, the health
+// check and the change probes (a CLI's, a test's). Its ReadCaches reuse
+// nothing until Follow runs.
+func New(pool *pgxpool.Pool) *Store { return NewSplit(pool, pool) }
+
+// NewSplit returns a Store whose requests use pool and whose job queue
+// (Pool), health check (Ping) and change probes use system: a console
+// serving many slow requests still fetches jobs, elects its leader,
+// answers /readyz and hears other consoles' writes.
+func NewSplit(pool, system *pgxpool.Pool) *Store {
+	s := &Store{pool: pool, system: system, changes: &changes{}, probeChannel: changeChannel}
+	s.tokens = newCredentialCache[string, tokenUse](s, Of(APITokens, Users))
 	return s
 }
 
-// Pool is the underlying pool, for the job queue and session store that
-// share the database.
-func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+// Pool is the pool of the job queue (River), which shares the database.
+func (s *Store) Pool() *pgxpool.Pool { return s.system }
 
-// Ping checks the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+// Ping checks the database answers, through the system pool: a request
+// pool busy to its last connection is not a database that is down.
+func (s *Store) Ping(ctx context.Context) error { return s.system.Ping(ctx) }
 
 // inTx runs fn in a transaction, committed when fn returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {

@@ -146,14 +146,13 @@ type tokenUse struct {
 	lastUsed *time.Time
 }
 
-// tokenCacheSize bounds the tokens kept in memory.
-const tokenCacheSize = 10000
-
 // UserByToken returns the enabled user a live token belongs to and records
 // the use (coarsely, see TokenUseResolution), or ErrInvalidCredentials.
-// The token is read again only after a console writes a token or a user
-// (ReadCache): revoking it or disabling its user takes effect at once here
-// and on every other console as soon as Postgres delivers the notice.
+// The token is read again after a console writes a token or a user
+// (NewReadCache), and at least every RevocationBound: revoking it or
+// disabling its user takes effect at once here, on every other console as
+// soon as Postgres delivers the notice, and within RevocationBound however
+// late the notice is.
 func (s *Store) UserByToken(ctx context.Context, secret string) (User, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return User{}, ErrInvalidCredentials

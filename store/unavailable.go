@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/url"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -19,12 +20,20 @@ var ErrUnavailable = errors.New("the database is unavailable")
 // reached or stopped answering: a failed connect, a connection lost mid
 // query, the server shutting down or refusing connections (SQLSTATE class
 // 08, 57P01–57P03, 53300), or a connect that timed out.
+//
+// Only Postgres's failures count: a network error that an HTTP client
+// returned (an AWS SDK call's, which carries its service and operation,
+// or net/http's *url.Error) is another service's trouble, however much it
+// looks like a lost connection.
 func IsUnavailable(err error) bool {
 	if err == nil {
 		return false
 	}
 	if errors.Is(err, ErrUnavailable) {
 		return true
+	}
+	if fromHTTPClient(err) {
+		return false
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
@@ -43,4 +52,17 @@ func IsUnavailable(err error) bool {
 		return true
 	}
 	return pgconn.Timeout(err) && !errors.Is(err, context.Canceled)
+}
+
+// fromHTTPClient reports whether err came from an HTTP call rather than
+// from pgx: an AWS SDK operation error (smithy's OperationError, known by
+// its methods so that the store need not import the SDK) or net/http's
+// *url.Error.
+func fromHTTPClient(err error) bool {
+	var op interface {
+		Service() string
+		Operation() string
+	}
+	var ue *url.Error
+	return errors.As(err, &op) || errors.As(err, &ue)
 }

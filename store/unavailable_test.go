@@ -5,7 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
+	"syscall"
 	"testing"
+
+	"github.com/aws/smithy-go"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -30,6 +35,12 @@ func TestIsUnavailable(t *testing.T) {
 		{"not found", ecsconsole.ErrNotFound, false},
 		{"cancelled by the client", context.Canceled, false},
 		{"plain error", errors.New("boom"), false},
+		{"postgres unreachable", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, true},
+		{"an AWS call's network error", fmt.Errorf("planning: %w", &smithy.OperationError{ServiceID: "EC2", OperationName: "DescribeSubnets",
+			Err: &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}}), false},
+		{"an AWS call past its deadline", &smithy.OperationError{ServiceID: "ECS", OperationName: "DescribeServices",
+			Err: fmt.Errorf("request canceled: %w", context.DeadlineExceeded)}, false},
+		{"an HTTP client's error", &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}, false},
 	} {
 		if got := IsUnavailable(tc.err); got != tc.want {
 			t.Errorf("%s: IsUnavailable = %v, want %v", tc.name, got, tc.want)

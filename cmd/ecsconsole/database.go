@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -15,11 +17,17 @@ import (
 // database is an open pool and what must happen to close it.
 type database struct {
 	Pool *pgxpool.Pool
-	stop func() error // stops a private cluster we started; nil otherwise
+	// System is the pool of the job queue, the health check and the change
+	// probes (store.NewSplit); opened by openSystemPool, nil before.
+	System *pgxpool.Pool
+	stop   func() error // stops a private cluster we started; nil otherwise
 }
 
-// Close closes the pool and stops a private cluster.
+// Close closes the pools and stops a private cluster.
 func (d *database) Close() error {
+	if d.System != nil {
+		d.System.Close()
+	}
 	d.Pool.Close()
 	if d.stop != nil {
 		return d.stop()
@@ -57,6 +65,9 @@ func openDatabase(ctx context.Context, cfg dbConfig, logger *slog.Logger) (*data
 		// hang it: bound each connect unless the URL says otherwise.
 		pcfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
+	if !strings.Contains(url, "pool_max_conns") {
+		pcfg.MaxConns = requestPoolSize()
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err == nil {
 		err = pool.Ping(ctx)
@@ -72,4 +83,34 @@ func openDatabase(ctx context.Context, cfg dbConfig, logger *slog.Logger) (*data
 	}
 	db.Pool = pool
 	return db, nil
+}
+
+// requestPoolSize is the request pool's size unless DATABASE_URL sets
+// pool_max_conns: 4 per CPU, at least 8. pgx's default (the CPU count,
+// at least 4) let four slow readers hold every connection; now no request
+// holds one while its client reads (store.EachDeployment), and a machine
+// with more CPUs serves more requests at once.
+func requestPoolSize() int32 {
+	return int32(max(8, 4*runtime.GOMAXPROCS(0)))
+}
+
+// systemPoolSize is the system pool's: River's notifier keeps one
+// connection LISTENing, its producer, leader election and maintenance take
+// one each for a moment, and the health check and change probes one more.
+const systemPoolSize = 6
+
+// openSystemPool opens db.System beside db.Pool, on the same database:
+// the job queue, /readyz and the change probes use it, so that requests
+// can never take the connections they need.
+func (d *database) openSystemPool(ctx context.Context) error {
+	cfg := d.Pool.Config().Copy()
+	cfg.MaxConns = systemPoolSize
+	cfg.MinConns = 0
+	cfg.ConnConfig.RuntimeParams["application_name"] = "ecsconsole system"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("connecting to the database: %w", err)
+	}
+	d.System = pool
+	return nil
 }

@@ -39,10 +39,12 @@ type serveConfig struct {
 	ApplySlice     time.Duration
 	Region         string
 	AssumeRoleARN  string
+	AWSCallTimeout time.Duration
 	SessionIdle    time.Duration
 	SessionMaxLife time.Duration
 	ShutdownGrace  time.Duration
 	SSO            ssoConfig
+	CacheMiB       float64
 	DB             dbConfig
 	Log            logConfig
 }
@@ -63,10 +65,12 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	e.Duration(&c.ApplySlice, "apply-slice", "ECSCONSOLE_APPLY_SLICE", 20*time.Second, "a deployment job hands back its worker this often; one whose console died resumes elsewhere after 2×this+5s to that plus 30s")
 	e.String(&c.Region, "region", "AWS_REGION", "us-east-1", "default AWS region")
 	e.String(&c.AssumeRoleARN, "assume-role-arn", "ECSCONSOLE_ASSUME_ROLE_ARN", "", "IAM role to assume for AWS calls (optional)")
+	e.Duration(&c.AWSCallTimeout, "aws-request-timeout", "ECSCONSOLE_AWS_REQUEST_TIMEOUT", 10*time.Second, "bound of each AWS call made for a page or API request, retries included (past it: 504 \"AWS did not answer\")")
 	e.Duration(&c.SessionIdle, "session-idle-timeout", "ECSCONSOLE_SESSION_IDLE_TIMEOUT", 2*time.Hour, "sign out after this long without activity")
 	e.Duration(&c.SessionMaxLife, "session-lifetime", "ECSCONSOLE_SESSION_LIFETIME", 12*time.Hour, "sign out this long after sign-in")
 	e.Duration(&c.ShutdownGrace, "shutdown-timeout", "ECSCONSOLE_SHUTDOWN_TIMEOUT", 20*time.Second, "how long to let in-flight requests finish on SIGTERM")
 	c.SSO.register(e)
+	e.Float64(&c.CacheMiB, "cache-mib", "ECSCONSOLE_CACHE_MIB", handlers.DefaultCacheBytes>>20, "memory, in MiB, that pages, layouts, decoded sessions and AWS's answers kept for reuse may take together")
 	c.DB.register(e)
 	c.Log.register(e, "json")
 	if err := e.parse(args); err != nil {
@@ -87,10 +91,13 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 			return c, usagef("invalid ECSCONSOLE_BASE_URL %q: want e.g. https://deploy.example.com", c.BaseURL)
 		}
 	}
+	if c.CacheMiB < 1 || c.CacheMiB > 1<<20 {
+		return c, usagef("invalid ECSCONSOLE_CACHE_MIB %v: want at least 1 (MiB)", c.CacheMiB)
+	}
 	if !deploy.IsRegion(c.Region) {
 		return c, usagef("invalid AWS_REGION %q: want e.g. us-east-1", c.Region)
 	}
-	if c.SessionIdle <= 0 || c.SessionMaxLife <= 0 || c.PollInterval <= 0 || c.DNSRecheck <= 0 || c.ApplySlice <= 0 {
+	if c.SessionIdle <= 0 || c.SessionMaxLife <= 0 || c.PollInterval <= 0 || c.DNSRecheck <= 0 || c.ApplySlice <= 0 || c.AWSCallTimeout <= 0 {
 		return c, usagef("durations must be positive")
 	}
 	if c.SandboxSpeed <= 0 || c.SandboxCert <= 0 {
@@ -119,12 +126,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := prepareSchema(ctx, db, cfg.Migrate, logger); err != nil {
 		return err
 	}
-	st := store.New(db.Pool)
+	if err := db.openSystemPool(ctx); err != nil {
+		return err
+	}
+	st := store.NewSplit(db.Pool, db.System)
 	if err := bootstrapAdmin(ctx, st, logger); err != nil {
 		return err
 	}
 	// Pages reuse what they read until a console on the database writes it
-	// (store.ReadCache): this follows every console's writes.
+	// (store.NewReadCache): this follows every console's writes.
 	followCtx, stopFollowing := context.WithCancel(context.WithoutCancel(ctx))
 	following := make(chan struct{})
 	go func() { defer close(following); st.Follow(followCtx, logger.With("component", "changes")) }()
@@ -135,6 +145,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer awsEnv.Close()
+	awsEnv.Engine.RequestCallTimeout = cfg.AWSCallTimeout
 
 	engine, err := deploy.NewEngine(st, deploy.Options{
 		Clients:            deploy.NewClientFactory(awsEnv.Engine),
@@ -174,11 +185,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Region:             cfg.Region,
 		OIDC:               cfg.SSO.options(),
 		DisableLocalSignIn: !cfg.SSO.LocalSignIn,
+		CacheBytes:         int64(cfg.CacheMiB * (1 << 20)),
 	}, handlers.Deps{
 		Store:    st,
 		Assets:   assets,
 		Logger:   logger,
-		Identity: stsIdentity(awsEnv.Config),
+		Identity: stsIdentity(awsEnv.Config, cfg.AWSCallTimeout),
 		Engine:   engine,
 		Catalog:  deploy.NewCatalog(deploy.NewCatalogClientFactory(awsEnv.Engine)),
 	})
@@ -192,8 +204,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// A request line and headers are small (a session cookie, a
+		// history filter): Go's default 1 MiB let 20 hostile ones hold
+		// tens of MiB before a handler ran.
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:    func(net.Listener) context.Context { return ctx },
 	}
 	url := "http://" + ln.Addr().String()
 	logger.Info("ready", "url", url, "startup", time.Since(started).Round(time.Millisecond).String(), "sandbox", cfg.Sandbox)
@@ -305,9 +321,13 @@ func randomPassword() string {
 }
 
 // stsIdentity asks STS who the console's credentials belong to.
-func stsIdentity(cfg aws.Config) handlers.Identity {
-	client := sts.NewFromConfig(cfg)
+func stsIdentity(cfg aws.Config, timeout time.Duration) handlers.Identity {
+	// Asked for the Overview page: bounded as every request's AWS call is
+	// (deploy.ForRequest), a few attempts within timeout.
+	client := sts.NewFromConfig(cfg, func(o *sts.Options) { o.RetryMaxAttempts = 3 })
 	return func(ctx context.Context) (string, string, error) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
 		out, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
 			return "", "", err
