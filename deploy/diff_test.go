@@ -149,4 +149,3 @@ func formatChanges(cs []Change) string {
 	}
 	return b.String()
 }
-

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"encoding/json"
 	"fmt"
 )
 
@@ -33,4 +34,18 @@ func TaskDefinitionDocument(data []byte) (map[string]any, error) {
 		return nil, err
 	}
 	return doc, nil
+}
+
+// RegisterInputJSON turns a described task definition's members (generic
+// JSON with AWS's member names, tags included) into RegisterTaskDefinition
+// input JSON, as a spec holds it: describe's read-only members dropped,
+// encoded without HTML escaping. The wizard's catalog loads a family's
+// latest revision through it.
+func RegisterInputJSON(doc map[string]any) (json.RawMessage, error) {
+	for k := range doc {
+		if isReadOnlyMember(k) {
+			delete(doc, k)
+		}
+	}
+	return marshalCanonical(doc)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ecsconsole/ecsconsole"
+	"github.com/ecsconsole/ecsconsole/catalog"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/handlers"
 	"github.com/ecsconsole/ecsconsole/sandbox"
@@ -78,7 +79,7 @@ func serveConsoleOnAWS(t *testing.T, endpoint string, callTimeout time.Duration,
 			return "arn:aws:iam::000000000000:user/test", "000000000000", nil
 		},
 		Engine:  engine,
-		Catalog: deploy.NewCatalog(deploy.NewCatalogClientFactory(awsOpts)),
+		Catalog: catalog.New(catalog.NewClientFactory(awsOpts)),
 	})
 	ts := httptest.NewServer(srv.Routes())
 	t.Cleanup(ts.Close)

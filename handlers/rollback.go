@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ecsconsole/ecsconsole"
+	"github.com/ecsconsole/ecsconsole/catalog"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/web"
 )
@@ -132,7 +133,7 @@ func (s *Server) checkRollbackNeeds(r *http.Request, target ecsconsole.Deploymen
 			if err != nil {
 				break
 			}
-			if slices.ContainsFunc(listed, func(role deploy.Role) bool { return role.ARN == arn }) {
+			if slices.ContainsFunc(listed, func(role catalog.Role) bool { return role.ARN == arn }) {
 				c.Checked = append(c.Checked, fmt.Sprintf("IAM role %s still exists.", arn))
 				continue
 			}

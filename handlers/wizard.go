@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/ecsconsole/ecsconsole"
+	"github.com/ecsconsole/ecsconsole/catalog"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -468,7 +469,7 @@ func (s *Server) wizardChecks(r *http.Request, st *wizardState) problemList {
 	}
 	if st.HTTPSEnabled && st.LBEnabled && st.HTTPSMode == "existing" && strings.TrimSpace(st.CertARN) != "" {
 		if certs, err := s.lookups.certificates(r.Context(), me.ID, st.Region); err == nil {
-			i := slices.IndexFunc(certs, func(c deploy.Certificate) bool { return c.ARN == strings.TrimSpace(st.CertARN) })
+			i := slices.IndexFunc(certs, func(c catalog.Certificate) bool { return c.ARN == strings.TrimSpace(st.CertARN) })
 			switch {
 			case i < 0:
 			case certs[i].Status != "ISSUED":

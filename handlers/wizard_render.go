@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ecsconsole/ecsconsole"
+	"github.com/ecsconsole/ecsconsole/catalog"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -130,7 +131,7 @@ func (s *Server) wizardView(r *http.Request, d store.Draft, st *wizardState, ste
 		for _, c := range clusters {
 			v.Clusters = append(v.Clusters, web.ClusterOption{Name: c.Name, Status: c.Status, Services: int(c.ActiveServices), Running: int(c.RunningTasks), Pending: int(c.PendingTasks)})
 		}
-		if st.ClusterChoice != "new" && !slices.ContainsFunc(clusters, func(c deploy.ClusterSummary) bool { return c.Name == st.ClusterChoice }) && err == nil {
+		if st.ClusterChoice != "new" && !slices.ContainsFunc(clusters, func(c catalog.ClusterSummary) bool { return c.Name == st.ClusterChoice }) && err == nil {
 			st.NewCluster, st.ClusterChoice = st.ClusterChoice, "new" // not there (any more): it will be created
 		}
 	case "service", "loadbalancer":
