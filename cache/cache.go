@@ -29,6 +29,9 @@ type Options[K comparable, V any] struct {
 	Size func(K, V) int64
 	// Validity, when set, says whether a kept value is still current.
 	Validity Validity[K, V]
+	// Observe, when set, hears each Get's outcome: a kept value reused
+	// (hit) or a load (metrics count them).
+	Observe func(hit bool)
 }
 
 // Validity tells whether what a load saw still holds: Stamp is taken
@@ -104,9 +107,11 @@ func (c *Cache[K, V]) Get(ctx context.Context, key K, load func(context.Context)
 		if now.Before(e.until) && c.current(e.stamp, key, e.value, e.err) {
 			c.lru.MoveToFront(el)
 			c.mu.Unlock()
+			c.observe(true)
 			return e.value, e.err
 		}
 	}
+	c.observe(false)
 	// A miss: the stamp is taken now, before the load (a hit needs none).
 	var stamp any
 	if c.o.Validity != nil {
@@ -195,4 +200,11 @@ func (c *Cache[K, V]) Used() (bytes int64, entries int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.used, len(c.entries)
+}
+
+// observe tells Options.Observe whether a Get reused a kept value.
+func (c *Cache[K, V]) observe(hit bool) {
+	if c.o.Observe != nil {
+		c.o.Observe(hit)
+	}
 }

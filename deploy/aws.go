@@ -82,6 +82,9 @@ type ClientFactory func(ctx context.Context, region string) (Clients, error)
 // credential chain, AWS's endpoints (or AWS_ENDPOINT_URL, which the SDK
 // honours itself) and AWS's retry backoff.
 type AWSOptions struct {
+	// Middleware is added to every client's stack, e.g. the metrics'
+	// count of AWS calls (metrics.Metrics.AWSMiddleware).
+	Middleware []func(*middleware.Stack) error
 	// AssumeRoleARN, when set, is assumed (STS AssumeRole) with the default
 	// credentials, and the engine acts as that role.
 	AssumeRoleARN string
@@ -195,7 +198,7 @@ func loadConfig(ctx context.Context, region string, opts AWSOptions, forRequest 
 	if maxBackoff <= 0 {
 		maxBackoff = 20 * time.Second
 	}
-	apiOptions := []func(*middleware.Stack) error{addCallRecording}
+	apiOptions := append([]func(*middleware.Stack) error{addCallRecording}, opts.Middleware...)
 	if forRequest {
 		maxAttempts, maxBackoff = min(maxAttempts, requestMaxAttempts), min(maxBackoff, requestMaxBackoff)
 		timeout := opts.RequestCallTimeout

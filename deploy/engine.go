@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -165,6 +166,13 @@ type WorkerOptions struct {
 	// FetchPollInterval is how often idle workers look for jobs besides
 	// Postgres notifications; default River's (1s).
 	FetchPollInterval time.Duration
+	// AddWorkers and Queues add other durable work (webhook deliveries,
+	// notify.Notifier) to this client. There must be one worker client
+	// per process knowing every job kind: River's maintenance (the
+	// rescuer) runs on one client of the database for all queues, and
+	// discards a job whose kind that client does not know.
+	AddWorkers func(*river.Workers) error
+	Queues     map[string]river.QueueConfig
 }
 
 // NewWorkerClient returns a River client that applies deployments. Start it
@@ -175,14 +183,21 @@ func (e *Engine) NewWorkerClient(opts WorkerOptions) (*river.Client[pgx.Tx], err
 	if err := river.AddWorkerSafely(workers, &ApplyWorker{engine: e}); err != nil {
 		return nil, fmt.Errorf("deploy: registering apply worker: %w", err)
 	}
+	if opts.AddWorkers != nil {
+		if err := opts.AddWorkers(workers); err != nil {
+			return nil, fmt.Errorf("deploy: registering other workers: %w", err)
+		}
+	}
 	maxWorkers := opts.MaxWorkers
 	if maxWorkers <= 0 {
 		maxWorkers = 10
 	}
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}}
+	maps.Copy(queues, opts.Queues)
 	client, err := river.NewClient(riverpgxv5.New(e.store.Pool()), &river.Config{
 		ID:                opts.ID,
 		Logger:            e.opts.Logger,
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
+		Queues:            queues,
 		Workers:           workers,
 		FetchPollInterval: opts.FetchPollInterval,
 		JobTimeout:        e.jobTimeout(),

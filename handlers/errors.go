@@ -70,6 +70,7 @@ var (
 	kindAWSUnreachable  = errorKind{http.StatusBadGateway, "aws_unreachable"}     // no connection, no answer
 	kindAWSTimeout      = errorKind{http.StatusGatewayTimeout, "aws_timeout"}     // past the request's bound
 	kindUnavailable     = errorKind{http.StatusServiceUnavailable, "unavailable"} // with Retry-After
+	kindLocked          = errorKind{http.StatusLocked, "frozen"}                  // a frozen service refuses deploys (freeze.go)
 )
 
 // statusClientClosed is what the request log shows for a request whose
@@ -127,6 +128,14 @@ var errorTable = []func(err error) *Error{
 		}
 		return kindBusy.err(fmt.Sprintf("Deployment #%d of %s is %s; try again once it finishes.",
 			ae.Active.ID, ae.Active.ServiceKey, web.StatusLabel(string(ae.Active.Status))))
+	},
+	func(err error) *Error {
+		var fe *store.FrozenError
+		if !errors.As(err, &fe) {
+			return nil
+		}
+		return kindLocked.err(fmt.Sprintf("%s is frozen: %s (frozen by %s, %s). Unfreeze it to deploy; a rollback is still allowed.",
+			fe.Freeze.ServiceKey, fe.Freeze.Reason, fe.Freeze.FrozenBy, fe.Freeze.FrozenAt.UTC().Format("2006-01-02 15:04 UTC")))
 	},
 	func(err error) *Error {
 		if errors.Is(err, ecsconsole.ErrConflict) {

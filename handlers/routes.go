@@ -13,7 +13,7 @@ import (
 // Routes is every route of the console, read top to bottom.
 func (s *Server) Routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.securityHeaders, s.logRequests, s.compress)
+	r.Use(s.observeRequests, s.securityHeaders, s.logRequests, s.compress) // observeRequests: metrics.go
 
 	// Public: assets and probes.
 	r.Handle(static.Prefix+"*", s.assets)
@@ -76,11 +76,15 @@ func (s *Server) Routes() http.Handler {
 			r.Post("/deployments/{id}/change", s.handle(s.changeSubmit))
 			r.Get("/deployments/{a}/diff/{b}", s.handle(s.diffPage))
 			r.Get("/services", s.handle(s.servicesPage))
+			// Freezes (freeze.go): viewers see them, deployers freeze and unfreeze.
+			r.Get("/services/{region}/{cluster}/{name}/freeze", s.handle(s.freezePage))
 
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireRole(store.RoleDeployer))
 				r.Get("/deployments/{id}/rollback", s.handle(s.rollbackCheck))
 				r.Post("/deployments/{id}/rollback", s.handle(s.rollbackForm))
+				r.Post("/services/{region}/{cluster}/{name}/freeze", s.handle(s.freezeForm))
+				r.Post("/services/{region}/{cluster}/{name}/unfreeze", s.handle(s.unfreezeForm))
 			})
 
 			// The JSON API: viewers read, deployers change.
@@ -92,11 +96,24 @@ func (s *Server) Routes() http.Handler {
 				r.Get("/deployments/{id}", s.handle(s.apiDeployment))
 				r.Get("/deployments/{a}/diff/{b}", s.handle(s.apiDiff))
 				r.Get("/subnets", s.handle(s.apiSubnets))
+				r.Get("/services/{region}/{cluster}/{name}/freeze", s.handle(s.apiFreeze))
 				r.Group(func(r chi.Router) {
 					r.Use(s.requireRole(store.RoleDeployer))
 					r.Post("/plan", s.handle(s.apiPlan))
 					r.Post("/deployments", s.handle(s.apiCreateDeployment))
 					r.Post("/deployments/{id}/rollback", s.handle(s.apiRollback))
+					r.Post("/services/{region}/{cluster}/{name}/freeze", s.handle(s.apiFreezeService))
+					r.Delete("/services/{region}/{cluster}/{name}/freeze", s.handle(s.apiUnfreezeService))
+					r.Post("/services/{region}/{cluster}/{name}/unfreeze", s.handle(s.apiUnfreezeService))
+				})
+				// Webhooks (notifications.go): admins only.
+				r.Group(func(r chi.Router) {
+					r.Use(s.requireRole(store.RoleAdmin))
+					r.Get("/webhooks", s.handle(s.apiWebhooks))
+					r.Post("/webhooks", s.handle(s.apiCreateWebhook))
+					r.Get("/webhooks/{id}", s.handle(s.apiWebhook))
+					r.Delete("/webhooks/{id}", s.handle(s.apiDeleteWebhook))
+					r.Post("/webhooks/{id}/test", s.handle(s.apiTestWebhook))
 				})
 			})
 
@@ -112,6 +129,12 @@ func (s *Server) Routes() http.Handler {
 				r.Post("/users/{id}/enable", s.handle(s.changeUser("user.enable", s.enableUser)))
 				r.With(s.requireSession).Post("/users/{id}/tokens", s.handle(s.createToken(s.adminTokenOwner())))
 				r.Post("/users/{id}/tokens/{token}/revoke", s.handle(s.revokeToken(s.adminTokenOwner())))
+				// Webhooks (notifications.go).
+				r.Get("/notifications", s.handle(s.notificationsPage))
+				r.Post("/notifications", s.handle(s.createWebhookForm))
+				r.Get("/notifications/{id}", s.handle(s.webhookPage))
+				r.Post("/notifications/{id}/test", s.handle(s.testWebhookForm))
+				r.Post("/notifications/{id}/delete", s.handle(s.deleteWebhookForm))
 			})
 		})
 	})

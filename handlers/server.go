@@ -65,6 +65,8 @@ type Deps struct {
 	// Catalog lists what exists in AWS for the wizard's pickers (required
 	// for the wizard).
 	Catalog Catalog
+	// Requests hears of every request, for metrics (metrics.go). Optional.
+	Requests RequestObserver
 }
 
 // Server holds what handlers share.
@@ -78,7 +80,8 @@ type Server struct {
 	identity *identityCache
 	engine   *deploy.Engine
 	catalog  Catalog
-	oidc     *oidcClient // nil without single sign-on
+	oidc     *oidcClient     // nil without single sign-on
+	requests RequestObserver // nil: requests are not counted
 	lookups  *lookups
 	views    *views
 	layouts  *cache.Cache[layoutKey, *layout] // rendered layouts (fragments.go)
@@ -139,6 +142,7 @@ func New(opts Options, deps Deps) *Server {
 		identity: newIdentityCache(deps.Identity, time.Minute, opts.budget("identity")),
 		engine:   deps.Engine,
 		catalog:  deps.Catalog,
+		requests: deps.Requests,
 		lookups:  newLookups(deps.Catalog, lookupTTL),
 		views:    newViews(deps.Store, opts),
 		// A layout follows from its key alone: kept while it is used.

@@ -84,6 +84,14 @@ func (s *Server) servicesView(ctx context.Context, cursor string, canDeploy bool
 	if err != nil {
 		return web.ServicesView{}, err
 	}
+	keys := make([]string, len(list))
+	for i, sv := range list {
+		keys[i] = sv.Latest.ServiceKey
+	}
+	freezes, err := s.store.Freezes(ctx, keys) // one query for the page (freeze.go)
+	if err != nil {
+		return web.ServicesView{}, err
+	}
 	v := web.ServicesView{NextCursor: next, Cursor: cursor, Rows: make([]web.ServiceRow, len(list))}
 	awsCtx, cancel := context.WithTimeout(ctx, servicesAWSBudget)
 	defer cancel()
@@ -103,6 +111,9 @@ func (s *Server) servicesView(ctx context.Context, cursor string, canDeploy bool
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			v.Rows[i] = s.serviceRow(awsCtx, sv, specs, canDeploy)
+			if f, ok := freezes[sv.Latest.ServiceKey]; ok {
+				v.Rows[i].Frozen = freezeNote(f)
+			}
 		}()
 	}
 	wg.Wait()

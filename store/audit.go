@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // AuditEvent is one entry of the append-only audit trail.
@@ -29,6 +30,15 @@ type AuditEvent struct {
 // Audit appends an event. The application never updates or deletes these
 // rows, and the database refuses to (a trigger).
 func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
+	defer s.changes.wrote(AuditEvents)
+	return auditTx(ctx, s.pool, e)
+}
+
+// auditTx appends e through q: the pool, or the transaction of the change
+// it records, so that the change and its event commit together.
+func auditTx(ctx context.Context, q interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, e AuditEvent) error {
 	detail, err := json.Marshal(e.Detail)
 	if err != nil {
 		return fmt.Errorf("encoding audit detail: %w", err)
@@ -38,8 +48,7 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 	}
 	// Who and what come from requests (a refused sign-in's username): text
 	// Postgres cannot store (NUL, invalid UTF-8) must not lose the event.
-	defer s.changes.wrote(AuditEvents)
-	_, err = s.pool.Exec(ctx, `INSERT INTO audit_events (actor, action, target, ip, detail) VALUES ($1, $2, $3, $4, $5)`,
+	_, err = q.Exec(ctx, `INSERT INTO audit_events (actor, action, target, ip, detail) VALUES ($1, $2, $3, $4, $5)`,
 		storableText(e.Actor), e.Action, storableText(e.Target), storableText(e.IP), detail)
 	if err != nil {
 		return fmt.Errorf("writing audit event %s: %w", e.Action, err)

@@ -50,6 +50,8 @@ type changes struct {
 
 	mu    sync.Mutex
 	syncs map[string]chan struct{} // Sync's notices, by payload, until heard
+
+	observer Observer // counts ReadCache hits and misses (observer.go)
 }
 
 func (c *changes) wrote(tables ...Table) {
@@ -310,7 +312,10 @@ func NewReadCache[K comparable, V any](s *Store, o ReadCacheOptions[K, V]) *cach
 		o.MaxAge = cacheMaxAge
 	}
 	return cache.New(cache.Options[K, V]{Budget: o.Budget, TTL: o.MaxAge, Size: o.Size,
-		Validity: tableValidity[K, V]{changes: s.changes, reads: o.Reads, depends: o.Depends}})
+		Validity: tableValidity[K, V]{changes: s.changes, reads: o.Reads, depends: o.Depends},
+		// The observer is set after the store's own caches are made
+		// (SetObserver): read it at each lookup.
+		Observe: func(hit bool) { s.changes.observer.CacheLookup(hit) }})
 }
 
 // tableValidity is a ReadCache's cache.Validity: a read is current while

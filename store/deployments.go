@@ -19,11 +19,28 @@ import (
 // an unfinished deployment yields an *ActiveDeploymentError.
 func (s *Store) CreateDeployment(ctx context.Context, nd ecsconsole.NewDeployment, enqueue ecsconsole.EnqueueFunc) (ecsconsole.Deployment, error) {
 	var d ecsconsole.Deployment
-	defer s.changes.wrote(Deployments, Services)
+	defer s.changes.wrote(Deployments, Services, AuditEvents)
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// A frozen service refuses deploys here, where the deployment is
+		// stored, so that no handler can forget it and no freeze can race
+		// it (freezes.go).
+		if err := s.checkFreeze(ctx, tx, nd); err != nil {
+			return err
+		}
 		var err error
 		d, err = insertDeployment(ctx, tx, nd)
 		if err != nil {
+			return err
+		}
+		if err := s.freezeAfter(ctx, tx, d); err != nil {
+			return err
+		}
+		// Webhooks hear of it in the same transaction (webhooks.go).
+		event := EventStarted
+		if d.Kind == ecsconsole.KindRollback {
+			event = EventRolledBack
+		}
+		if err := s.deploymentEvent(ctx, tx, d, event); err != nil {
 			return err
 		}
 		return enqueue(ctx, tx, d)
@@ -40,6 +57,7 @@ func (s *Store) CreateDeployment(ctx context.Context, nd ecsconsole.NewDeploymen
 	if err != nil {
 		return ecsconsole.Deployment{}, fmt.Errorf("creating deployment of %s: %w", nd.ServiceKey, err)
 	}
+	s.observer.DeploymentCreated(d) // metrics (observer.go)
 	return d, nil
 }
 
@@ -331,13 +349,37 @@ func (s *Store) StartDeployment(ctx context.Context, id int64) (ecsconsole.Deplo
 }
 
 // SetDeploymentStatus moves an unfinished deployment to another unfinished
-// status (running ↔ waiting_for_dns).
+// status (running ↔ waiting_for_dns). Webhooks hear of a change (not of
+// the same status set again after each DNS recheck) in its transaction.
 func (s *Store) SetDeploymentStatus(ctx context.Context, id int64, status ecsconsole.DeploymentStatus) error {
 	if status.Finished() {
 		return fmt.Errorf("setting status %s: use FinishDeployment", status)
 	}
-	return s.execDeployment(ctx, id, `UPDATE deployments SET status = $2, updated_at = now()
-		WHERE id = $1 AND status IN ('queued', 'running', 'waiting_for_dns')`, string(status))
+	defer s.changes.wrote(Deployments, Services)
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var prev ecsconsole.DeploymentStatus
+		err := tx.QueryRow(ctx, `SELECT status FROM deployments WHERE id = $1
+			AND status IN ('queued', 'running', 'waiting_for_dns') FOR UPDATE`, id).Scan(&prev)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound("unfinished deployment %d", id)
+		}
+		if err != nil {
+			return fmt.Errorf("updating deployment %d: %w", id, err)
+		}
+		rows, err := tx.Query(ctx, `UPDATE deployments SET status = $2, updated_at = now() WHERE id = $1
+			RETURNING `+deploymentSummaryColumns, id, string(status))
+		if err != nil {
+			return fmt.Errorf("updating deployment %d: %w", id, err)
+		}
+		d, err := pgx.CollectExactlyOneRow(rows, scanDeploymentSummary)
+		if err != nil {
+			return fmt.Errorf("updating deployment %d: %w", id, err)
+		}
+		if prev == status {
+			return nil
+		}
+		return s.deploymentEvent(ctx, tx, d, eventOf(status))
+	})
 }
 
 // FinishDeployment records the outcome of an unfinished deployment. Finishing
@@ -348,12 +390,32 @@ func (s *Store) FinishDeployment(ctx context.Context, id int64, r ecsconsole.Dep
 		return fmt.Errorf("finishing deployment %d with unfinished status %s", id, r.Status)
 	}
 	defer s.changes.wrote(Deployments, Services)
-	_, err := s.pool.Exec(ctx, `UPDATE deployments SET status = $2, error_step = $3, error_code = $4,
-		error_message = $5, finished_at = now(), updated_at = now()
-		WHERE id = $1 AND status IN ('queued', 'running', 'waiting_for_dns')`,
-		id, string(r.Status), r.ErrorStep, r.ErrorCode, r.ErrorMessage)
+	var finished *ecsconsole.Deployment
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `UPDATE deployments SET status = $2, error_step = $3, error_code = $4,
+			error_message = $5, finished_at = now(), updated_at = now()
+			WHERE id = $1 AND status IN ('queued', 'running', 'waiting_for_dns')
+			RETURNING `+deploymentSummaryColumns,
+			id, string(r.Status), r.ErrorStep, r.ErrorCode, r.ErrorMessage)
+		if err != nil {
+			return err
+		}
+		d, err := pgx.CollectExactlyOneRow(rows, scanDeploymentSummary)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // finished already
+		}
+		if err != nil {
+			return err
+		}
+		finished = &d
+		// Webhooks hear of the outcome in the same transaction (webhooks.go).
+		return s.deploymentEvent(ctx, tx, d, eventOf(r.Status))
+	})
 	if err != nil {
 		return fmt.Errorf("finishing deployment %d: %w", id, err)
+	}
+	if finished != nil {
+		s.observer.DeploymentFinished(*finished) // metrics (observer.go)
 	}
 	return nil
 }
@@ -437,6 +499,7 @@ func (s *Store) FinishStep(ctx context.Context, deploymentID int64, name string,
 	if err != nil {
 		return fmt.Errorf("finishing step %s of deployment %d: %w", name, deploymentID, err)
 	}
+	s.observer.StepFinished(r.Status) // metrics (observer.go)
 	return nil
 }
 

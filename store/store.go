@@ -27,6 +27,15 @@ type Store struct {
 	// probeChannel is where Follow sends its probes: changeChannel, but
 	// for a test of probes that never come back.
 	probeChannel string
+	// freezeAfterRollback: a rollback by a person freezes its service
+	// (SetFreezeAfterRollback, freezes.go).
+	freezeAfterRollback bool
+	// enqueueDeliveries enqueues webhook deliveries (SetDeliveryEnqueuer,
+	// webhooks.go); nil: deployment events notify no one.
+	enqueueDeliveries EnqueueDeliveries
+	// observer hears of deployments, steps and cache lookups, for metrics
+	// (SetObserver, observer.go).
+	observer Observer
 }
 
 // New returns a Store on pool, which also serves the job queue, the health
@@ -39,7 +48,7 @@ func New(pool *pgxpool.Pool) *Store { return NewSplit(pool, pool) }
 // serving many slow requests still fetches jobs, elects its leader,
 // answers /readyz and hears other consoles' writes.
 func NewSplit(pool, system *pgxpool.Pool) *Store {
-	s := &Store{pool: pool, system: system, changes: &changes{}, probeChannel: changeChannel}
+	s := &Store{pool: pool, system: system, changes: &changes{observer: nopObserver{}}, probeChannel: changeChannel, observer: nopObserver{}}
 	s.tokens = newCredentialCache[string, tokenUse](s, Of(APITokens, Users))
 	return s
 }

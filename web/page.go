@@ -57,6 +57,7 @@ var navItems = []navItem{
 	{Key: "services", Label: "Services", Href: "/services"},
 	{Key: "users", Label: "Users", Href: "/users", AdminOnly: true},
 	{Key: "audit", Label: "Audit", Href: "/audit", AdminOnly: true},
+	{Key: "notifications", Label: "Notifications", Href: "/notifications", AdminOnly: true}, // webhooks (notifications.templ)
 }
 
 // FieldErrors are messages next to form fields, by field name (see

@@ -54,6 +54,8 @@ API clients for CI pipelines (ECSCONSOLE_URL, ECSCONSOLE_TOKEN):
   ecsconsole deploy   -f spec.json [--wait] [--plan]                    deploy a spec
   ecsconsole rollback ID [--wait]                                       roll back to an earlier deployment
   ecsconsole status   ID                                                show a deployment; exit 0 only if it succeeded
+  ecsconsole freeze   REGION/CLUSTER/SERVICE --reason TEXT              refuse deploys of a service (rollbacks still run)
+  ecsconsole unfreeze REGION/CLUSTER/SERVICE                            let a frozen service deploy again
 
 Run "ecsconsole COMMAND --help" for a command's flags.
 `
@@ -91,6 +93,10 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return runRollback(ctx, rest, getenv, stdout, stderr)
 	case "status":
 		return runStatus(ctx, rest, getenv, stdout, stderr)
+	case "freeze":
+		return runFreeze(ctx, rest, getenv, stdout, stderr)
+	case "unfreeze":
+		return runUnfreeze(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return nil

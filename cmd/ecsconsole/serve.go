@@ -48,6 +48,7 @@ type serveConfig struct {
 	CacheMiB       float64
 	DB             dbConfig
 	Log            logConfig
+	Ops            opsConfig
 }
 
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -74,6 +75,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	e.Float64(&c.CacheMiB, "cache-mib", "ECSCONSOLE_CACHE_MIB", handlers.DefaultCacheBytes>>20, "memory, in MiB, that pages, layouts, decoded sessions and AWS's answers kept for reuse may take together")
 	c.DB.register(e)
 	c.Log.register(e, "json")
+	c.Ops.register(e)
 	if err := e.parse(args); err != nil {
 		return c, err
 	}
@@ -100,6 +102,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	}
 	if c.SessionIdle <= 0 || c.SessionMaxLife <= 0 || c.PollInterval <= 0 || c.DNSRecheck <= 0 || c.ApplySlice <= 0 || c.AWSCallTimeout <= 0 {
 		return c, usagef("durations must be positive")
+	}
+	if err := c.Ops.check(c.Addr); err != nil {
+		return c, err
 	}
 	if c.SandboxSpeed <= 0 || c.SandboxCert <= 0 {
 		return c, usagef("sandbox speed and certificate delay must be positive")
@@ -131,6 +136,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	st := store.NewSplit(db.Pool, db.System)
+	st.SetFreezeAfterRollback(cfg.Ops.FreezeAfterRollback)
 	if err := bootstrapAdmin(ctx, st, logger); err != nil {
 		return err
 	}
@@ -147,6 +153,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer awsEnv.Close()
 	awsEnv.Engine.RequestCallTimeout = cfg.AWSCallTimeout
+	// Metrics (--metrics-addr), before anything they count runs.
+	met, stopMetrics, err := startMetrics(cfg.Ops, st, awsEnv, logger.With("component", "metrics"))
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 
 	engine, err := deploy.NewEngine(st, deploy.Options{
 		Clients:            deploy.NewClientFactory(awsEnv.Engine),
@@ -159,7 +171,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	worker, err := engine.NewWorkerClient(deploy.WorkerOptions{})
+	// Webhooks (notify/): set up before any deployment can change status;
+	// the worker sends their deliveries too.
+	notifier, err := newNotifier(st, cfg.Ops, cfg.BaseURL, logger.With("component", "notify"))
+	if err != nil {
+		return err
+	}
+	worker, err := engine.NewWorkerClient(workerOptions(notifier))
 	if err != nil {
 		return err
 	}
@@ -194,6 +212,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Identity: stsIdentity(awsEnv.Config, cfg.AWSCallTimeout),
 		Engine:   engine,
 		Catalog:  catalog.New(catalog.NewClientFactory(awsEnv.Engine)),
+		Requests: requestObserver(met),
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
