@@ -156,6 +156,10 @@ func NewEngine(st Store, opts Options) (*Engine, error) {
 	return &Engine{store: st, clients: opts.Clients, opts: opts, queue: queue}, nil
 }
 
+// Clients is the factory of the engine's AWS clients, for readers of AWS
+// that serve pages with the engine's credentials and endpoint (livestate).
+func (e *Engine) Clients() ClientFactory { return e.clients }
+
 // WorkerOptions configures the River client that runs apply jobs.
 type WorkerOptions struct {
 	// ID names this client in River's tables (default: River's own).

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/deploy"
+	"github.com/ecsconsole/ecsconsole/livestate"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
 )
@@ -30,9 +31,9 @@ const servicesAWSBudget = 10 * time.Second
 // names what the console last did to the service (its latest deployment
 // and that deployment's status), so a deployment that finishes is never
 // shown against AWS's state from before it.
-func (s *Server) liveService(ctx context.Context, region, cluster, service, version string) (deploy.LiveService, error) {
-	return s.live.Get(ctx, region+"/"+cluster+"/"+service+"@"+version, func(ctx context.Context) (deploy.LiveService, error) {
-		return s.engine.ReadService(ctx, region, cluster, service)
+func (s *Server) liveService(ctx context.Context, region, cluster, service, version string) (livestate.Service, error) {
+	return s.live.Get(ctx, region+"/"+cluster+"/"+service+"@"+version, func(ctx context.Context) (livestate.Service, error) {
+		return s.services.ReadService(ctx, region, cluster, service)
 	})
 }
 
@@ -187,7 +188,7 @@ func (s *Server) serviceRow(ctx context.Context, sv store.ServiceSummary, specs 
 // driftSetBy names the console's own later deployment that set the
 // revision the service runs, when one did: the drift is then the
 // console's, not someone's outside it.
-func (s *Server) driftSetBy(ctx context.Context, row *web.ServiceRow, serving ecsconsole.Deployment, live deploy.LiveService) {
+func (s *Server) driftSetBy(ctx context.Context, row *web.ServiceRow, serving ecsconsole.Deployment, live livestate.Service) {
 	if len(row.Drift) == 0 || live.TaskDefinitionARN == serving.TaskDefinitionARN {
 		return
 	}
@@ -205,7 +206,7 @@ func (s *Server) driftSetBy(ctx context.Context, row *web.ServiceRow, serving ec
 // drift lists how the live service differs from the last deployment the
 // console recorded for it: task definition, desired count, load balancer
 // wiring.
-func drift(d ecsconsole.Deployment, rawSpec []byte, live deploy.LiveService) []web.KeyValue {
+func drift(d ecsconsole.Deployment, rawSpec []byte, live livestate.Service) []web.KeyValue {
 	var out []web.KeyValue
 	if d.TaskDefinitionARN != "" && live.TaskDefinitionARN != d.TaskDefinitionARN && live.Deployments <= 1 {
 		out = append(out, web.KeyValue{Key: "task definition", Value: fmt.Sprintf("deployed %s, running %s", revisionName(d.TaskDefinitionARN), revisionName(live.TaskDefinitionARN))})
@@ -254,7 +255,7 @@ func (s *Server) unmanagedServices(ctx, awsCtx context.Context, list []store.Ser
 	for _, k := range keys {
 		rc := clusters[k]
 		names, err := s.clusters.Get(awsCtx, k, func(ctx context.Context) ([]string, error) {
-			return s.engine.ClusterServices(ctx, rc[0], rc[1])
+			return s.services.ClusterServices(ctx, rc[0], rc[1])
 		})
 		if err != nil {
 			s.logger.Warn("listing a cluster's services", "request_id", requestID(ctx), "cluster", k, "error", err.Error())
