@@ -36,7 +36,7 @@ func TestCatalogListsWhatExists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := spec.TaskDefinitionInput()
+	in, err := deploy.TaskDefinitionInput(spec)
 	if err != nil {
 		t.Fatal(err)
 	}

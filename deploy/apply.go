@@ -52,7 +52,7 @@ func fail(code, format string, args ...any) error {
 type run struct {
 	e    *Engine
 	d    ecsconsole.Deployment
-	spec *Spec
+	spec *ecsconsole.Spec
 	aws  Clients
 	// done holds the steps an earlier attempt finished, by name.
 	done map[string]ecsconsole.DeploymentStep

@@ -203,7 +203,7 @@ func (l lookup) certificateTags(ctx context.Context, arn string) (map[string]str
 
 // certificateNames are a requested certificate's subject alternative names:
 // none beyond the domain, or the domain first and then the extra names.
-func certificateNames(h *HTTPS) []string {
+func certificateNames(h *ecsconsole.HTTPS) []string {
 	if len(h.AlternativeNames) == 0 {
 		return nil
 	}

@@ -79,7 +79,7 @@ func pinImages(td json.RawMessage, ran []ecsconsole.ContainerImage) (json.RawMes
 	if !pinned {
 		return td, false, nil
 	}
-	out, err := marshalCanonical(doc)
+	out, err := ecsconsole.CanonicalJSON(doc)
 	return out, true, err
 }
 

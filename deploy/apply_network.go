@@ -15,7 +15,7 @@ import (
 )
 
 // loadBalancerSGName names the load balancer's security group after it.
-func loadBalancerSGName(lb *LoadBalancer) string { return lb.Name + "-alb" }
+func loadBalancerSGName(lb *ecsconsole.LoadBalancer) string { return lb.Name + "-alb" }
 
 // securityGroupWant is what a security group step needs: the group, and
 // the rules it must have.

@@ -120,7 +120,7 @@ func TestTwoWorkersApplyEachDeploymentOnce(t *testing.T) {
 	services := []string{"alpha", "beta", "gamma", "delta"}
 	var ids []int64
 	for _, name := range services {
-		ids = append(ids, env.submit(env.spec(func(s *Spec) {
+		ids = append(ids, env.submit(env.spec(func(s *ecsconsole.Spec) {
 			s.Service.Name = name
 			s.Service.NewSecurityGroup.Name = name + "-tasks"
 			s.LoadBalancer = nil
@@ -209,7 +209,7 @@ func TestServiceNotStableInTimeIsInterrupted(t *testing.T) {
 	// the timeout.
 	env := newTestEnv(t, envOptions{speed: 1, stableTimeout: 300 * time.Millisecond})
 	env.startWorker("w1")
-	d := env.waitStatus(env.submit(env.spec(func(s *Spec) { s.LoadBalancer = nil })).ID, ecsconsole.StatusInterrupted)
+	d := env.waitStatus(env.submit(env.spec(func(s *ecsconsole.Spec) { s.LoadBalancer = nil })).ID, ecsconsole.StatusInterrupted)
 	if d.ErrorStep != stepServiceStable || d.ErrorCode != "Timeout" || !strings.Contains(d.ErrorMessage, "tasks running") {
 		t.Fatalf("interrupted at %q with %q: %q", d.ErrorStep, d.ErrorCode, d.ErrorMessage)
 	}

@@ -43,8 +43,8 @@ func BenchmarkApply(b *testing.B) {
 
 // renamed gives every resource of the journey the suffix i, so that each
 // benchmark iteration creates everything anew.
-func renamed(i int) func(*Spec) {
-	return func(s *Spec) {
+func renamed(i int) func(*ecsconsole.Spec) {
+	return func(s *ecsconsole.Spec) {
 		sfx := fmt.Sprint(i)
 		s.Cluster.Name += sfx
 		s.Service.Name += sfx

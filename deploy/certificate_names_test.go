@@ -15,7 +15,7 @@ import (
 func TestRequestedCertificateCoversAlternativeNames(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
 	env.startWorker("w1")
-	spec := env.spec(func(s *Spec) { s.LoadBalancer.HTTPS.AlternativeNames = []string{"www.example.com"} })
+	spec := env.spec(func(s *ecsconsole.Spec) { s.LoadBalancer.HTTPS.AlternativeNames = []string{"www.example.com"} })
 	d := env.submit(spec)
 	parked := env.waitStatus(d.ID, ecsconsole.StatusWaitingForDNS)
 	arn := parked.Outputs.ARNs["certificate"]

@@ -3,6 +3,8 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // StoredChanges is a deployment's changes against the deployment of its
@@ -22,7 +24,7 @@ func storedChanges(spec json.RawMessage) func(int64, json.RawMessage) (json.RawM
 	return func(prevID int64, prevSpec json.RawMessage) (json.RawMessage, error) {
 		sc := StoredChanges{Previous: prevID, Changes: []Change{}}
 		if prevID != 0 {
-			var a, b Spec
+			var a, b ecsconsole.Spec
 			if json.Unmarshal(prevSpec, &a) != nil || json.Unmarshal(spec, &b) != nil {
 				return nil, nil
 			}

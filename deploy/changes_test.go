@@ -26,7 +26,7 @@ func TestChangesAreStoredAtCreation(t *testing.T) {
 	if err := env.store.FinishDeployment(ctx, first.ID, ecsconsole.DeploymentResult{Status: ecsconsole.StatusFailed}); err != nil {
 		t.Fatal(err)
 	}
-	next := env.spec(func(s *Spec) { n := *s.Service.DesiredCount + 1; s.Service.DesiredCount = &n })
+	next := env.spec(func(s *ecsconsole.Spec) { n := *s.Service.DesiredCount + 1; s.Service.DesiredCount = &n })
 	second, err := env.engine.Submit(ctx, next, SubmitOptions{Username: "alice"})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // ChangeKind says whether a value was added, removed or changed.
@@ -32,7 +34,7 @@ type Change struct {
 // Diff compares two specs structurally, inside the task definition too,
 // and returns the changes sorted by path. A nil spec counts as empty, so
 // Diff(nil, s) lists everything s sets.
-func Diff(a, b *Spec) []Change {
+func Diff(a, b *ecsconsole.Spec) []Change {
 	d := differ{}
 	d.values("", specValue(a), specValue(b))
 	slices.SortStableFunc(d.changes, func(x, y Change) int { return strings.Compare(x.Path, y.Path) })
@@ -40,7 +42,7 @@ func Diff(a, b *Spec) []Change {
 }
 
 // specValue is the spec's canonical JSON decoded generically.
-func specValue(s *Spec) map[string]any {
+func specValue(s *ecsconsole.Spec) map[string]any {
 	m := map[string]any{}
 	if s == nil {
 		return m
@@ -130,7 +132,7 @@ func rawJSON(v any) json.RawMessage {
 	if v == nil {
 		return nil
 	}
-	b, err := marshalCanonical(v)
+	b, err := ecsconsole.CanonicalJSON(v)
 	if err != nil {
 		panic(fmt.Sprintf("deploy: re-encode decoded JSON: %v", err)) // it came from valid JSON
 	}

@@ -6,9 +6,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
-func parseJourney(t *testing.T, edits ...edit) *Spec {
+func parseJourney(t *testing.T, edits ...edit) *ecsconsole.Spec {
 	t.Helper()
 	spec, err := Parse(journeyWith(t, edits...))
 	if err != nil {

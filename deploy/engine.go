@@ -240,7 +240,7 @@ type SubmitOptions struct {
 // not exist, or whose plan refuses a resource, yields a *ValidationError
 // naming the field; a service with an unfinished deployment a
 // *ecsconsole.ActiveDeploymentError (wrapping ecsconsole.ErrConflict).
-func (e *Engine) Submit(ctx context.Context, spec *Spec, opts SubmitOptions) (ecsconsole.Deployment, error) {
+func (e *Engine) Submit(ctx context.Context, spec *ecsconsole.Spec, opts SubmitOptions) (ecsconsole.Deployment, error) {
 	plan, err := e.Plan(ctx, spec)
 	if err != nil {
 		return ecsconsole.Deployment{}, err

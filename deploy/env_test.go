@@ -192,7 +192,7 @@ func (env *testEnv) applyQueued() {
 
 // spec returns the journey spec (testdata/spec-journey.json) in the
 // sandbox's subnets, changed by edit.
-func (env *testEnv) spec(edit func(s *Spec)) *Spec {
+func (env *testEnv) spec(edit func(s *ecsconsole.Spec)) *ecsconsole.Spec {
 	env.t.Helper()
 	data, err := os.ReadFile("testdata/spec-journey.json")
 	if err != nil {
@@ -214,7 +214,7 @@ func (env *testEnv) spec(edit func(s *Spec)) *Spec {
 }
 
 // submit submits spec as alice.
-func (env *testEnv) submit(spec *Spec) ecsconsole.Deployment {
+func (env *testEnv) submit(spec *ecsconsole.Spec) ecsconsole.Deployment {
 	env.t.Helper()
 	d, err := env.engine.Submit(context.Background(), spec, SubmitOptions{Username: "alice", Reason: env.t.Name()})
 	if err != nil {
@@ -311,11 +311,11 @@ func check(t testing.TB, err error) {
 }
 
 // withoutHTTPS drops the journey's HTTPS, for tests about other things.
-func withoutHTTPS(s *Spec) { s.LoadBalancer.HTTPS = nil }
+func withoutHTTPS(s *ecsconsole.Spec) { s.LoadBalancer.HTTPS = nil }
 
 // withImage sets the web container's image.
-func withImage(image string) func(*Spec) {
-	return func(s *Spec) {
+func withImage(image string) func(*ecsconsole.Spec) {
+	return func(s *ecsconsole.Spec) {
 		var td map[string]any
 		if err := json.Unmarshal(s.TaskDefinition, &td); err != nil {
 			panic(err)
@@ -328,7 +328,7 @@ func withImage(image string) func(*Spec) {
 
 // submitUnchecked stores and enqueues a deployment of spec without Submit's
 // plan, so that apply meets what the plan would refuse.
-func (env *testEnv) submitUnchecked(spec *Spec) ecsconsole.Deployment {
+func (env *testEnv) submitUnchecked(spec *ecsconsole.Spec) ecsconsole.Deployment {
 	env.t.Helper()
 	d, err := env.engine.create(context.Background(), ecsconsole.NewDeployment{
 		ServiceKey: spec.ServiceKey(), Region: spec.Region, Cluster: spec.Cluster.Name, Service: spec.Service.Name,
@@ -341,7 +341,7 @@ func (env *testEnv) submitUnchecked(spec *Spec) ecsconsole.Deployment {
 }
 
 // plan plans spec.
-func (env *testEnv) plan(spec *Spec) Plan {
+func (env *testEnv) plan(spec *ecsconsole.Spec) Plan {
 	env.t.Helper()
 	p, err := env.engine.Plan(context.Background(), spec)
 	if err != nil {

@@ -56,7 +56,7 @@ func (env *testEnv) registerOther(image string) string {
 func TestSomeoneElseUpdatingTheServiceSupersedesTheDeployment(t *testing.T) {
 	env := newTestEnv(t, envOptions{speed: 20})
 	env.startWorker("w1")
-	d := env.submit(env.spec(func(s *Spec) { s.LoadBalancer = nil }))
+	d := env.submit(env.spec(func(s *ecsconsole.Spec) { s.LoadBalancer = nil }))
 	other := env.registerOther("php:other")
 	env.interfere(d.ID, func() {
 		_, err := env.aws.ECS.UpdateService(context.Background(), &ecs.UpdateServiceInput{Cluster: aws.String("demo"),
@@ -85,7 +85,7 @@ func TestAWSCLIUpdateServiceMidDeploymentSupersedesIt(t *testing.T) {
 	}
 	env := newTestEnv(t, envOptions{speed: 20})
 	env.startWorker("w1")
-	d := env.submit(env.spec(func(s *Spec) { s.LoadBalancer = nil }))
+	d := env.submit(env.spec(func(s *ecsconsole.Spec) { s.LoadBalancer = nil }))
 	other := env.registerOther("php:other")
 	env.interfere(d.ID, func() {
 		cmd := exec.Command(cli, "--endpoint-url", env.endpoint, "--region", "us-east-1", "--output", "json",
@@ -107,7 +107,7 @@ func TestAWSCLIUpdateServiceMidDeploymentSupersedesIt(t *testing.T) {
 func TestForcedNewDeploymentOfTheSameRevisionIsFollowed(t *testing.T) {
 	env := newTestEnv(t, envOptions{speed: 20})
 	env.startWorker("w1")
-	d := env.submit(env.spec(func(s *Spec) { s.LoadBalancer = nil }))
+	d := env.submit(env.spec(func(s *ecsconsole.Spec) { s.LoadBalancer = nil }))
 	env.interfere(d.ID, func() {
 		_, err := env.aws.ECS.UpdateService(context.Background(), &ecs.UpdateServiceInput{Cluster: aws.String("demo"),
 			Service: aws.String("php-app"), ForceNewDeployment: true})

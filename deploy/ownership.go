@@ -55,7 +55,7 @@ func tagsOf[T any](tags []T, kv func(T) (key, value *string)) map[string]string 
 // the steps it depends on.
 type stepCtx struct {
 	e        *Engine
-	spec     *Spec
+	spec     *ecsconsole.Spec
 	d        ecsconsole.Deployment
 	aws      Clients
 	node     *graphNode

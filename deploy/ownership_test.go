@@ -54,7 +54,7 @@ func TestOwnerDecidesReuseRefuseOrResume(t *testing.T) {
 		{name: "planning: this deployment's tag is this service's", planning: true,
 			tags: map[string]string{tagKey: id(current), serviceTagKey: this}, action: ecsconsole.ActionUpdate, words: "exists"},
 	}
-	spec := &Spec{Region: "us-east-1"}
+	spec := &ecsconsole.Spec{Region: "us-east-1"}
 	spec.Cluster.Name, spec.Service.Name = "demo", "php-app"
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -38,7 +38,7 @@ func (p Plan) Refused() []PlanItem {
 // against the live state, with describe calls only: the decisions apply
 // would make now. Each step sees its dependencies as their decisions leave
 // them: what exists, or nothing yet when it is to be created.
-func (e *Engine) Plan(ctx context.Context, spec *Spec) (Plan, error) {
+func (e *Engine) Plan(ctx context.Context, spec *ecsconsole.Spec) (Plan, error) {
 	clients, err := e.clients(ctx, spec.Region)
 	if err != nil {
 		return Plan{}, err

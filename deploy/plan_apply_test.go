@@ -27,18 +27,19 @@ import (
 // plan said, and that the decisions are the ones each state calls for.
 func TestPlanAndApplyAgree(t *testing.T) {
 	type state struct {
-		name   string
-		https  bool
-		setup  func(env *testEnv) *Spec // prepares the live state, returns the spec to plan and apply
+		name  string
+		https bool
+		setup func(env *testEnv) *ecsconsole. // prepares the live state, returns the spec to plan and apply
+			Spec
 		status ecsconsole.DeploymentStatus
 		want   map[string]string // step → action, for the branches this state exercises
 		check  func(t *testing.T, env *testEnv, d ecsconsole.Deployment)
 	}
 	states := []state{
-		{name: "absent", setup: func(env *testEnv) *Spec { return env.spec(withoutHTTPS) }, status: ecsconsole.StatusSucceeded,
+		{name: "absent", setup: func(env *testEnv) *ecsconsole.Spec { return env.spec(withoutHTTPS) }, status: ecsconsole.StatusSucceeded,
 			want: map[string]string{stepLoadBalancerSG: "create", stepTaskSG: "create", stepTaskDefinition: "create", stepCluster: "create",
 				stepTargetGroup: "create", stepLoadBalancer: "create", stepHTTPListener: "create", stepService: "create"}},
-		{name: "identical", setup: func(env *testEnv) *Spec {
+		{name: "identical", setup: func(env *testEnv) *ecsconsole.Spec {
 			env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusSucceeded)
 			return env.spec(withoutHTTPS)
 		}, status: ecsconsole.StatusSucceeded,
@@ -50,7 +51,7 @@ func TestPlanAndApplyAgree(t *testing.T) {
 					t.Errorf("identical service: %d AWS calls, want only the describe", st.Calls)
 				}
 			}},
-		{name: "changed", setup: func(env *testEnv) *Spec {
+		{name: "changed", setup: func(env *testEnv) *ecsconsole.Spec {
 			first := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusSucceeded)
 			ctx := context.Background()
 			// Someone removed the tasks' ingress rule and pointed port 80 elsewhere.
@@ -81,9 +82,9 @@ func TestPlanAndApplyAgree(t *testing.T) {
 					t.Errorf("the tasks' group still lacks %+v", missing)
 				}
 			}},
-		{name: "this service's target group, mismatched", setup: func(env *testEnv) *Spec {
+		{name: "this service's target group, mismatched", setup: func(env *testEnv) *ecsconsole.Spec {
 			env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusSucceeded)
-			return env.spec(func(s *Spec) {
+			return env.spec(func(s *ecsconsole.Spec) {
 				withoutHTTPS(s)
 				s.LoadBalancer.TargetGroup.ContainerName, s.LoadBalancer.TargetGroup.ContainerPort = "redis", 6379 // valid, but not the existing group
 			})
@@ -93,9 +94,9 @@ func TestPlanAndApplyAgree(t *testing.T) {
 					t.Errorf("ended %s: %s", d.ErrorCode, d.ErrorMessage)
 				}
 			}},
-		{name: "owned by another service", setup: func(env *testEnv) *Spec {
-			env.waitStatus(env.submit(env.spec(func(s *Spec) { withoutHTTPS(s); s.Service.Name = "alpha" })).ID, ecsconsole.StatusSucceeded)
-			return env.spec(func(s *Spec) {
+		{name: "owned by another service", setup: func(env *testEnv) *ecsconsole.Spec {
+			env.waitStatus(env.submit(env.spec(func(s *ecsconsole.Spec) { withoutHTTPS(s); s.Service.Name = "alpha" })).ID, ecsconsole.StatusSucceeded)
+			return env.spec(func(s *ecsconsole.Spec) {
 				withoutHTTPS(s)
 				s.Service.Name = "beta"
 				s.Service.NewSecurityGroup.Name = "beta-tasks"
@@ -107,7 +108,7 @@ func TestPlanAndApplyAgree(t *testing.T) {
 					t.Errorf("ended %s: %s", d.ErrorCode, d.ErrorMessage)
 				}
 			}},
-		{name: "made outside the console", setup: func(env *testEnv) *Spec {
+		{name: "made outside the console", setup: func(env *testEnv) *ecsconsole.Spec {
 			_, err := env.aws.ELB.CreateTargetGroup(context.Background(), &elb.CreateTargetGroupInput{Name: aws.String("php-app"),
 				Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(8080), VpcId: aws.String(env.vpc()), TargetType: elbtypes.TargetTypeEnumIp})
 			check(t, err)
@@ -119,7 +120,7 @@ func TestPlanAndApplyAgree(t *testing.T) {
 					t.Errorf("ended at %s %s: %s", d.ErrorStep, d.ErrorCode, d.ErrorMessage)
 				}
 			}},
-		{name: "adopted by tag", setup: func(env *testEnv) *Spec {
+		{name: "adopted by tag", setup: func(env *testEnv) *ecsconsole.Spec {
 			ctx := context.Background()
 			out, err := env.aws.ELB.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("php-app"),
 				Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(8080), VpcId: aws.String(env.vpc()), TargetType: elbtypes.TargetTypeEnumIp})
@@ -129,17 +130,20 @@ func TestPlanAndApplyAgree(t *testing.T) {
 			check(t, err)
 			return env.spec(withoutHTTPS)
 		}, status: ecsconsole.StatusSucceeded, want: map[string]string{stepTargetGroup: "reuse", stepLoadBalancer: "create"}},
-		{name: "HTTPS absent", https: true, setup: func(env *testEnv) *Spec { return env.spec(nil) }, status: ecsconsole.StatusSucceeded,
+		{name: "HTTPS absent", https: true, setup: func(env *testEnv) *ecsconsole.Spec { return env.spec(nil) }, status: ecsconsole.StatusSucceeded,
 			want: map[string]string{stepCertificate: "create", stepHTTPSListener: "create", stepHTTPRedirect: "update"}},
-		{name: "HTTPS identical", https: true, setup: func(env *testEnv) *Spec {
+		{name: "HTTPS identical", https: true, setup: func(env *testEnv) *ecsconsole.Spec {
 			env.deployHTTPS(env.spec(nil))
 			return env.spec(nil)
 		}, status: ecsconsole.StatusSucceeded,
 			want: map[string]string{stepCertificate: "reuse", stepHTTPListener: "reuse", stepHTTPSListener: "reuse", stepHTTPRedirect: "reuse"}},
-		{name: "HTTPS with another certificate", https: true, setup: func(env *testEnv) *Spec {
+		{name: "HTTPS with another certificate", https: true, setup: func(env *testEnv) *ecsconsole.Spec {
 			env.deployHTTPS(env.spec(nil))
 			arn := env.issuedCertificate("www.example.com")
-			return env.spec(func(s *Spec) { s.LoadBalancer.HTTPS.RequestDomain = ""; s.LoadBalancer.HTTPS.CertificateArn = arn })
+			return env.spec(func(s *ecsconsole.Spec) {
+				s.LoadBalancer.HTTPS.RequestDomain = ""
+				s.LoadBalancer.HTTPS.CertificateArn = arn
+			})
 		}, status: ecsconsole.StatusSucceeded,
 			want: map[string]string{stepCertificate: "reuse", stepHTTPSListener: "update", stepHTTPRedirect: "reuse"},
 			check: func(t *testing.T, env *testEnv, d ecsconsole.Deployment) {
@@ -149,8 +153,8 @@ func TestPlanAndApplyAgree(t *testing.T) {
 					t.Errorf("port 443 does not serve the spec's certificate %s: %+v", d.Outputs.ARNs["certificate"], l.Certificates)
 				}
 			}},
-		{name: "certificate of another service", https: true, setup: func(env *testEnv) *Spec {
-			env.deployHTTPS(env.spec(func(s *Spec) {
+		{name: "certificate of another service", https: true, setup: func(env *testEnv) *ecsconsole.Spec {
+			env.deployHTTPS(env.spec(func(s *ecsconsole.Spec) {
 				s.Service.Name = "alpha"
 				s.LoadBalancer.Name = "alpha"
 				s.LoadBalancer.TargetGroup.Name = "alpha"
@@ -220,26 +224,26 @@ func TestSubmitRefusesWhatThePlanRefuses(t *testing.T) {
 	sameZone := env.addSubnetBeside(env.subnets[0])
 	cases := []struct {
 		name, path, words string
-		spec              *Spec
+		spec              *ecsconsole.Spec
 	}{
 		{"foreign target group", "loadBalancer.targetGroup.name", "target group php-app was not made by the console", env.spec(withoutHTTPS)},
-		{"missing subnet", "service.subnets[1]", "subnet subnet-0000000000000dead does not exist", env.spec(func(s *Spec) {
+		{"missing subnet", "service.subnets[1]", "subnet subnet-0000000000000dead does not exist", env.spec(func(s *ecsconsole.Spec) {
 			withoutHTTPS(s)
 			s.Service.Subnets[1] = "subnet-0000000000000dead"
 		})},
-		{"missing security group", "service.securityGroupIds[0]", "security group sg-0000000000000dead does not exist", env.spec(func(s *Spec) {
+		{"missing security group", "service.securityGroupIds[0]", "security group sg-0000000000000dead does not exist", env.spec(func(s *ecsconsole.Spec) {
 			withoutHTTPS(s)
 			s.Service.SecurityGroupIDs = []string{"sg-0000000000000dead"}
 		})},
-		{"missing certificate", "loadBalancer.https.certificateArn", "does not exist", env.spec(func(s *Spec) {
+		{"missing certificate", "loadBalancer.https.certificateArn", "does not exist", env.spec(func(s *ecsconsole.Spec) {
 			s.LoadBalancer.HTTPS.RequestDomain = ""
 			s.LoadBalancer.HTTPS.CertificateArn = "arn:aws:acm:us-east-1:000000000000:certificate/00000000-0000-0000-0000-000000000000"
 		})},
-		{"certificate not issued", "loadBalancer.https.certificateArn", "is PENDING_VALIDATION; an HTTPS listener needs an issued certificate", env.spec(func(s *Spec) {
+		{"certificate not issued", "loadBalancer.https.certificateArn", "is PENDING_VALIDATION; an HTTPS listener needs an issued certificate", env.spec(func(s *ecsconsole.Spec) {
 			s.LoadBalancer.HTTPS.RequestDomain = ""
 			s.LoadBalancer.HTTPS.CertificateArn = pending
 		})},
-		{"two load balancer subnets in one zone", "loadBalancer.subnets[1]", "a load balancer takes at most one subnet per Availability Zone", env.spec(func(s *Spec) {
+		{"two load balancer subnets in one zone", "loadBalancer.subnets[1]", "a load balancer takes at most one subnet per Availability Zone", env.spec(func(s *ecsconsole.Spec) {
 			withoutHTTPS(s)
 			s.LoadBalancer.Subnets = []string{env.subnets[0], sameZone}
 		})},
@@ -247,7 +251,7 @@ func TestSubmitRefusesWhatThePlanRefuses(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := env.engine.Submit(ctx, c.spec, SubmitOptions{Username: "alice"})
-			var ve *ValidationError
+			var ve *ecsconsole.ValidationError
 			if !errorsAs(err, &ve) {
 				t.Fatalf("Submit: %v, want a *ValidationError", err)
 			}
@@ -285,7 +289,7 @@ func (env *testEnv) engineClients() Clients {
 }
 
 // deployHTTPS deploys spec through DNS validation to success.
-func (env *testEnv) deployHTTPS(spec *Spec) ecsconsole.Deployment {
+func (env *testEnv) deployHTTPS(spec *ecsconsole.Spec) ecsconsole.Deployment {
 	env.t.Helper()
 	d := env.submit(spec)
 	if got := env.waitStatus(d.ID, ecsconsole.StatusWaitingForDNS, ecsconsole.StatusSucceeded); got.Status == ecsconsole.StatusWaitingForDNS {

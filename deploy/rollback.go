@@ -162,7 +162,7 @@ func (e *Engine) CheckRollback(ctx context.Context, id int64) (ok bool, why stri
 	}
 	spec, err := Parse(d.Spec)
 	if err != nil {
-		var ve *ValidationError
+		var ve *ecsconsole.ValidationError
 		if errors.As(err, &ve) && len(ve.Problems) > 0 {
 			return false, fmt.Sprintf("deployment %d's spec no longer passes today's checks: %s", id, ve.Problems[0]), nil
 		}

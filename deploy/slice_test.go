@@ -39,7 +39,7 @@ func TestSlicedApplyContinuesItsSteps(t *testing.T) {
 func TestWaitTimeoutSpansSlices(t *testing.T) {
 	env := newTestEnv(t, envOptions{speed: 1, stableTimeout: 800 * time.Millisecond, attemptSlice: 100 * time.Millisecond})
 	env.startWorker("w1")
-	d := env.waitStatus(env.submit(env.spec(func(s *Spec) { s.LoadBalancer = nil })).ID, ecsconsole.StatusInterrupted)
+	d := env.waitStatus(env.submit(env.spec(func(s *ecsconsole.Spec) { s.LoadBalancer = nil })).ID, ecsconsole.StatusInterrupted)
 	if d.ErrorStep != stepServiceStable || d.ErrorCode != "Timeout" || !strings.Contains(d.ErrorMessage, "tasks running") {
 		t.Fatalf("interrupted at %q with %q: %q", d.ErrorStep, d.ErrorCode, d.ErrorMessage)
 	}

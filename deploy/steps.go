@@ -41,7 +41,7 @@ type stepDef struct {
 	// field is the spec's field naming that resource, for refusals.
 	field string
 	// when says whether the spec needs the step (nil: always).
-	when func(*Spec) bool
+	when func(*ecsconsole.Spec) bool
 	// deps are the steps it waits for. Those the spec does not need are
 	// dropped. A step reads the results of its dependencies and of theirs,
 	// and of nothing else (stepCtx.dep enforces it).
@@ -120,10 +120,10 @@ func readResult(detail json.RawMessage) (result, error) {
 	return res, json.Unmarshal(detail, &res)
 }
 
-func hasLoadBalancer(s *Spec) bool { return s.LoadBalancer != nil }
-func hasHTTPS(s *Spec) bool        { return s.LoadBalancer != nil && s.LoadBalancer.HTTPS != nil }
-func hasTaskSG(s *Spec) bool       { return s.Service.NewSecurityGroup != nil }
-func redirectsHTTP(s *Spec) bool   { return hasHTTPS(s) && s.LoadBalancer.HTTPS.RedirectHTTP }
+func hasLoadBalancer(s *ecsconsole.Spec) bool { return s.LoadBalancer != nil }
+func hasHTTPS(s *ecsconsole.Spec) bool        { return s.LoadBalancer != nil && s.LoadBalancer.HTTPS != nil }
+func hasTaskSG(s *ecsconsole.Spec) bool       { return s.Service.NewSecurityGroup != nil }
+func redirectsHTTP(s *ecsconsole.Spec) bool   { return hasHTTPS(s) && s.LoadBalancer.HTTPS.RedirectHTTP }
 
 // stepDefs is every step, dependencies first: the graph of docs/design.md §5.
 func stepDefs() []stepDef {
@@ -203,7 +203,7 @@ type graphNode struct {
 
 // stepGraph is the graph for spec: the steps it needs, dependencies first,
 // each with its dependencies among them.
-func stepGraph(spec *Spec) []graphNode {
+func stepGraph(spec *ecsconsole.Spec) []graphNode {
 	var nodes []graphNode
 	index := map[string]int{}
 	for _, d := range stepDefs() {

@@ -3,6 +3,8 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // TaskDefinitionDocument reads a task definition someone pasted:
@@ -13,8 +15,8 @@ import (
 // object, too large) are reported; Parse checks the rest once it is part
 // of a spec.
 func TaskDefinitionDocument(data []byte) (map[string]any, error) {
-	if len(data) > MaxTaskDefinitionBytes*4 {
-		return nil, (problems{{Message: fmt.Sprintf("the task definition is %d bytes; AWS accepts at most %d (64 KiB)", len(data), MaxTaskDefinitionBytes)}}).err()
+	if len(data) > ecsconsole.MaxTaskDefinitionBytes*4 {
+		return nil, (problems{{Message: fmt.Sprintf("the task definition is %d bytes; AWS accepts at most %d (64 KiB)", len(data), ecsconsole.MaxTaskDefinitionBytes)}}).err()
 	}
 	if p := checkSyntax(data); p != nil {
 		return nil, (problems{*p}).err()
@@ -47,5 +49,5 @@ func RegisterInputJSON(doc map[string]any) (json.RawMessage, error) {
 			delete(doc, k)
 		}
 	}
-	return marshalCanonical(doc)
+	return ecsconsole.CanonicalJSON(doc)
 }

@@ -12,6 +12,8 @@ import (
 	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // Limits from AWS's documentation and service quotas.
@@ -34,7 +36,7 @@ const (
 // Validate checks the semantic rules on a spec built in code or decoded
 // elsewhere; Parse already runs them. It returns a *ValidationError listing
 // every problem, or nil.
-func (s *Spec) Validate() error {
+func Validate(s *ecsconsole.Spec) error {
 	var ps problems
 	var td *ecs.RegisterTaskDefinitionInput
 	if len(s.TaskDefinition) > 0 {
@@ -44,13 +46,13 @@ func (s *Spec) Validate() error {
 		}
 		td = in
 	}
-	ps = append(ps, s.check(td)...)
+	ps = append(ps, checkSpec(s, td)...)
 	return ps.err()
 }
 
-// check runs every rule; td is the decoded task definition (nil when the
+// checkSpec runs every rule; td is the decoded task definition (nil when the
 // spec has none or it could not be decoded).
-func (s *Spec) check(td *ecs.RegisterTaskDefinitionInput) problems {
+func checkSpec(s *ecsconsole.Spec, td *ecs.RegisterTaskDefinitionInput) problems {
 	c := &checker{spec: s, td: td}
 	c.region()
 	c.cluster()
@@ -64,7 +66,7 @@ func (s *Spec) check(td *ecs.RegisterTaskDefinitionInput) problems {
 // checker accumulates problems across the rule groups.
 type checker struct {
 	ps   problems
-	spec *Spec
+	spec *ecsconsole.Spec
 	td   *ecs.RegisterTaskDefinitionInput
 }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 func (c *checker) loadBalancer() {
@@ -43,7 +45,7 @@ func (c *checker) elbName(path, what, name string) {
 	}
 }
 
-func (c *checker) targetGroup(tg TargetGroup) {
+func (c *checker) targetGroup(tg ecsconsole.TargetGroup) {
 	const path = "loadBalancer.targetGroup"
 	c.elbName(path+".name", "target group", tg.Name)
 	if p := tg.HealthCheckPath; p != "" && (p[0] != '/' || len(p) > maxHealthCheckPath) {
@@ -64,7 +66,7 @@ func (c *checker) targetGroup(tg TargetGroup) {
 
 // targetContainer checks the target group points at a container port the
 // task definition maps, as CreateService requires.
-func (c *checker) targetContainer(path string, tg TargetGroup) {
+func (c *checker) targetContainer(path string, tg ecsconsole.TargetGroup) {
 	defs := c.td.ContainerDefinitions
 	i := slices.IndexFunc(defs, func(d types.ContainerDefinition) bool { return deref(d.Name) == tg.ContainerName })
 	if i < 0 {
@@ -91,7 +93,7 @@ func (c *checker) targetContainer(path string, tg TargetGroup) {
 	c.add(path+".containerPort", "container %q does not map port %d; use %s, or add %d to its portMappings", tg.ContainerName, tg.ContainerPort, joinOr(mapped), tg.ContainerPort)
 }
 
-func (c *checker) https(h HTTPS) {
+func (c *checker) https(h ecsconsole.HTTPS) {
 	const path = "loadBalancer.https"
 	switch {
 	case h.CertificateArn == "" && h.RequestDomain == "":
@@ -113,7 +115,7 @@ func (c *checker) https(h HTTPS) {
 const maxAlternativeNames = 9
 
 // alternativeNames checks the extra names of a requested certificate.
-func (c *checker) alternativeNames(path string, h HTTPS) {
+func (c *checker) alternativeNames(path string, h ecsconsole.HTTPS) {
 	if len(h.AlternativeNames) == 0 {
 		return
 	}

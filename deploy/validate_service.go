@@ -6,6 +6,8 @@ package deploy
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 func (c *checker) service() {
@@ -69,7 +71,7 @@ func (c *checker) securityGroups() {
 	}
 }
 
-func (c *checker) newSecurityGroup(nsg *NewSecurityGroup) {
+func (c *checker) newSecurityGroup(nsg *ecsconsole.NewSecurityGroup) {
 	const path = "service.newSecurityGroup"
 	switch name := nsg.Name; {
 	case name == "":

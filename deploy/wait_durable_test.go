@@ -31,7 +31,7 @@ func (c *describeServicesCounter) wrap(h http.Handler) http.Handler {
 }
 
 // noLoadBalancer leaves the service wait with ECS's calls alone.
-func noLoadBalancer(s *Spec) { s.LoadBalancer = nil }
+func noLoadBalancer(s *ecsconsole.Spec) { s.LoadBalancer = nil }
 
 // A wait continued over many short slices keeps growing its poll interval
 // to the cap (a slice alone never gets there), and its step counts every

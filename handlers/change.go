@@ -153,7 +153,7 @@ func (s *Server) changeSubmit(w http.ResponseWriter, r *http.Request) error {
 		InTx: store.RequireLatest(base.ID)})
 	var ae *ecsconsole.ActiveDeploymentError
 	var se *store.StaleError
-	var ve *deploy.ValidationError
+	var ve *ecsconsole.ValidationError
 	switch {
 	case errors.As(err, &ae):
 		v.Form.Error = fmt.Sprintf("Deployment #%d of %s is %s; deploy again once it finishes.", ae.Active.ID, ae.Active.Service, web.StatusLabel(string(ae.Active.Status)))
@@ -208,8 +208,8 @@ func (s *Server) latestOf(ctx context.Context, serviceKey string) (ecsconsole.De
 }
 
 // storedSpec decodes a stored deployment's spec.
-func storedSpec(d ecsconsole.Deployment) (*deploy.Spec, error) {
-	var spec deploy.Spec
+func storedSpec(d ecsconsole.Deployment) (*ecsconsole.Spec, error) {
+	var spec ecsconsole.Spec
 	if err := json.Unmarshal(d.Spec, &spec); err != nil {
 		return nil, fmt.Errorf("stored spec of deployment %d: %w", d.ID, err)
 	}
@@ -218,7 +218,7 @@ func storedSpec(d ecsconsole.Deployment) (*deploy.Spec, error) {
 
 // taskDocument decodes a spec's task definition as generic JSON, numbers
 // kept exact, so that editing two members leaves every other untouched.
-func taskDocument(spec *deploy.Spec) (map[string]any, []map[string]any, error) {
+func taskDocument(spec *ecsconsole.Spec) (map[string]any, []map[string]any, error) {
 	var doc map[string]any
 	dec := json.NewDecoder(bytes.NewReader(spec.TaskDefinition))
 	dec.UseNumber()
@@ -236,7 +236,7 @@ func taskDocument(spec *deploy.Spec) (map[string]any, []map[string]any, error) {
 }
 
 // editsFromSpec is the form as a spec fills it.
-func editsFromSpec(spec *deploy.Spec) changeEdits {
+func editsFromSpec(spec *ecsconsole.Spec) changeEdits {
 	var e changeEdits
 	if spec.Service.DesiredCount != nil {
 		e.desiredCount = strconv.Itoa(int(*spec.Service.DesiredCount))
@@ -282,7 +282,7 @@ func editsFromForm(r *http.Request) changeEdits {
 
 // sameContainers reports whether the form's containers are the spec's, in
 // order.
-func sameContainers(e changeEdits, spec *deploy.Spec) bool {
+func sameContainers(e changeEdits, spec *ecsconsole.Spec) bool {
 	fresh := editsFromSpec(spec)
 	return slices.EqualFunc(e.containers, fresh.containers, func(a, b containerEdits) bool { return a.name == b.name })
 }
@@ -301,7 +301,7 @@ func (c containerEdits) kept() []envRow {
 
 // applyEdits is spec with the edits made: a new spec, parsed and validated
 // as the API's would be. Problems come back keyed to the form's fields.
-func (s *Server) applyEdits(spec *deploy.Spec, e changeEdits) (*deploy.Spec, []web.FieldProblem, error) {
+func (s *Server) applyEdits(spec *ecsconsole.Spec, e changeEdits) (*ecsconsole.Spec, []web.FieldProblem, error) {
 	var ps []web.FieldProblem
 	doc, defs, err := taskDocument(spec)
 	if err != nil {
@@ -353,7 +353,7 @@ func (s *Server) applyEdits(spec *deploy.Spec, e changeEdits) (*deploy.Spec, []w
 	// The spec is checked even when the form already has problems, so that
 	// every one is shown at once; a field keeps the form's own message.
 	parsed, err := deploy.ParseWithDefaultRegion(next.JSON(), s.opts.Region)
-	var ve *deploy.ValidationError
+	var ve *ecsconsole.ValidationError
 	if errors.As(err, &ve) {
 		for _, p := range changeProblems(ve.Problems, e) {
 			if !slices.ContainsFunc(ps, func(q web.FieldProblem) bool { return q.Field == p.Field }) {
@@ -371,7 +371,7 @@ func (s *Server) applyEdits(spec *deploy.Spec, e changeEdits) (*deploy.Spec, []w
 // changeProblems keys the spec's problems to the form's fields; a problem
 // with a part of the spec the page does not show keeps its path and is
 // shown at the top of the form.
-func changeProblems(problems []deploy.Problem, e changeEdits) []web.FieldProblem {
+func changeProblems(problems []ecsconsole.Problem, e changeEdits) []web.FieldProblem {
 	out := make([]web.FieldProblem, 0, len(problems))
 	for _, p := range problems {
 		out = append(out, web.FieldProblem{Field: changeField(p.Path, e), Message: p.Message})
@@ -415,7 +415,7 @@ func changeField(path string, e changeEdits) string {
 
 // changeView builds the page: the form as edited, and, when the edits make
 // a valid spec, its diff against base and the engine's plan.
-func (s *Server) changeView(r *http.Request, pageID int64, base ecsconsole.Deployment, spec *deploy.Spec, e changeEdits) (changeResult, error) {
+func (s *Server) changeView(r *http.Request, pageID int64, base ecsconsole.Deployment, spec *ecsconsole.Spec, e changeEdits) (changeResult, error) {
 	me, _ := userFrom(r.Context())
 	v := web.ChangeView{
 		PageID: pageID, Base: deploymentRow(base), CanDeploy: me.Role.AtLeast(store.RoleDeployer),
@@ -463,7 +463,7 @@ func (s *Server) changeView(r *http.Request, pageID int64, base ecsconsole.Deplo
 	}
 	res.Sections = explainChanges(changes)
 	plan, err := s.engine.Plan(r.Context(), next)
-	var ve *deploy.ValidationError
+	var ve *ecsconsole.ValidationError
 	switch {
 	case errors.As(err, &ve):
 		// What only AWS knows (a subnet gone, …): shown like the rest.
@@ -483,7 +483,7 @@ func (s *Server) changeView(r *http.Request, pageID int64, base ecsconsole.Deplo
 // the form has problems).
 type changeResult struct {
 	web.ChangeView
-	next *deploy.Spec
+	next *ecsconsole.Spec
 }
 
 // staleNotice says what the deployment that landed since the page was

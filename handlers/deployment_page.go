@@ -189,7 +189,7 @@ func (s *Server) deploymentDetail(ctx context.Context, dep ecsconsole.Deployment
 // alternativeNames are the extra names of the spec's requested
 // certificate (https.alternativeNames), without domain.
 func alternativeNames(rawSpec []byte, domain string) []string {
-	var spec deploy.Spec
+	var spec ecsconsole.Spec
 	if json.Unmarshal(rawSpec, &spec) != nil || spec.LoadBalancer == nil || spec.LoadBalancer.HTTPS == nil {
 		return nil
 	}
@@ -223,7 +223,7 @@ func taskURLs(rawSpec []byte, tasks []ecsconsole.TaskAddress) []string {
 // reached on: the first port mapping its new security group opens, else
 // the first port mapping; 0 if none.
 func servicePort(rawSpec []byte) int32 {
-	var spec deploy.Spec
+	var spec ecsconsole.Spec
 	if json.Unmarshal(rawSpec, &spec) != nil || len(spec.TaskDefinition) == 0 {
 		return 0
 	}

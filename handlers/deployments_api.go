@@ -20,8 +20,8 @@ import (
 )
 
 // maxSpecBody bounds an API request body: the largest spec the parser
-// takes (deploy.MaxSpecBytes) and room for the reason and the envelope.
-const maxSpecBody = deploy.MaxSpecBytes + 16<<10
+// takes (ecsconsole.MaxSpecBytes) and room for the reason and the envelope.
+const maxSpecBody = ecsconsole.MaxSpecBytes + 16<<10
 
 // specRequest is the body of POST /api/v1/plan and /api/v1/deployments.
 type specRequest struct {
@@ -46,7 +46,7 @@ func reasonProblem(reason string) string {
 
 // readSpecRequest decodes and validates the request's spec, reporting every
 // problem with its JSON path.
-func (s *Server) readSpecRequest(r *http.Request) (*deploy.Spec, string, error) {
+func (s *Server) readSpecRequest(r *http.Request) (*ecsconsole.Spec, string, error) {
 	var req specRequest
 	if err := readJSON(r, &req, maxSpecBody, false, `a JSON object {"spec": {...}, "reason": "..."}`); err != nil {
 		return nil, "", err
@@ -222,7 +222,7 @@ func (s *Server) apiSubnets(w http.ResponseWriter, r *http.Request) error {
 // leniently, not re-validated: a spec accepted long ago must stay
 // comparable even if today's rules would refuse it.
 func specDiff(a, b ecsconsole.Deployment) ([]deploy.Change, error) {
-	var sa, sb deploy.Spec
+	var sa, sb ecsconsole.Spec
 	if err := json.Unmarshal(a.Spec, &sa); err != nil {
 		return nil, fmt.Errorf("stored spec of deployment %d: %w", a.ID, err)
 	}

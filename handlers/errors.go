@@ -111,7 +111,7 @@ var errorTable = []func(err error) *Error{
 		return e
 	},
 	func(err error) *Error {
-		var ve *deploy.ValidationError
+		var ve *ecsconsole.ValidationError
 		if !errors.As(err, &ve) {
 			return nil
 		}

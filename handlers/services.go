@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/ecsconsole/ecsconsole"
-	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/livestate"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -211,7 +210,7 @@ func drift(d ecsconsole.Deployment, rawSpec []byte, live livestate.Service) []we
 	if d.TaskDefinitionARN != "" && live.TaskDefinitionARN != d.TaskDefinitionARN && live.Deployments <= 1 {
 		out = append(out, web.KeyValue{Key: "task definition", Value: fmt.Sprintf("deployed %s, running %s", revisionName(d.TaskDefinitionARN), revisionName(live.TaskDefinitionARN))})
 	}
-	var spec deploy.Spec
+	var spec ecsconsole.Spec
 	if json.Unmarshal(rawSpec, &spec) != nil {
 		return out
 	}

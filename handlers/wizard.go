@@ -188,7 +188,7 @@ func (s *Server) draftFromDeployment(r *http.Request, me store.User, id int64) (
 	if err != nil {
 		return store.Draft{}, err
 	}
-	var spec deploy.Spec
+	var spec ecsconsole.Spec
 	if err := json.Unmarshal(dep.Spec, &spec); err != nil {
 		return store.Draft{}, fmt.Errorf("stored spec of deployment %d: %w", id, err)
 	}
@@ -199,7 +199,7 @@ func (s *Server) draftFromDeployment(r *http.Request, me store.User, id int64) (
 
 // stateFromSpec fills the wizard from a spec; every step counts as saved,
 // so no default overrides what the spec says.
-func stateFromSpec(spec *deploy.Spec, region string) *wizardState {
+func stateFromSpec(spec *ecsconsole.Spec, region string) *wizardState {
 	st := newWizardState(firstNonEmpty(spec.Region, region))
 	st.Saved = slices.Clone(wizardSteps)
 	if len(spec.TaskDefinition) > 0 {
@@ -333,14 +333,14 @@ func (s *Server) wizardSave(w http.ResponseWriter, r *http.Request) error {
 		return s.renderStep(w, r, http.StatusConflict, d, st, step, nil, "")
 	}
 	if field := badBytesField(r); field != "" {
-		ps := []deploy.Problem{{Path: "form." + field, Message: "holds bytes that are not text (NUL or invalid UTF-8); retype it"}}
+		ps := []ecsconsole.Problem{{Path: "form." + field, Message: "holds bytes that are not text (NUL or invalid UTF-8); retype it"}}
 		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, step, ps, field)
 	}
 	if step == "review" {
 		return s.wizardDeploy(w, r, d, st)
 	}
 	op := r.PostFormValue("op")
-	var ps []deploy.Problem
+	var ps []ecsconsole.Problem
 	switch step {
 	case "taskdef":
 		ps = readTaskDefForm(r, st, op)
@@ -414,21 +414,21 @@ func badBytesField(r *http.Request) string {
 
 // checkState validates the whole spec the state makes, with the engine's
 // rules (deploy.Parse) and the wizard's own.
-func (s *Server) checkState(r *http.Request, st *wizardState) []deploy.Problem {
+func (s *Server) checkState(r *http.Request, st *wizardState) []ecsconsole.Problem {
 	ps, _ := s.specOf(r, st)
 	return ps
 }
 
 // specOf builds and validates the state's spec: its problems, or the spec.
-func (s *Server) specOf(r *http.Request, st *wizardState) ([]deploy.Problem, *deploy.Spec) {
+func (s *Server) specOf(r *http.Request, st *wizardState) ([]ecsconsole.Problem, *ecsconsole.Spec) {
 	doc, own := st.specDoc()
 	own = append(own, s.wizardChecks(r, st)...)
 	spec, err := deploy.ParseWithDefaultRegion(marshalDoc(doc), s.opts.Region)
-	var ve *deploy.ValidationError
-	ps := []deploy.Problem(own)
+	var ve *ecsconsole.ValidationError
+	ps := []ecsconsole.Problem(own)
 	if errors.As(err, &ve) {
 		for _, p := range ve.Problems {
-			if !slices.ContainsFunc(own, func(o deploy.Problem) bool { return under(p.Path, o.Path) }) {
+			if !slices.ContainsFunc(own, func(o ecsconsole.Problem) bool { return under(p.Path, o.Path) }) {
 				ps = append(ps, p)
 			}
 		}
@@ -482,26 +482,26 @@ func (s *Server) wizardChecks(r *http.Request, st *wizardState) problemList {
 	return ps
 }
 
-func readTaskDefForm(r *http.Request, st *wizardState, op string) []deploy.Problem {
+func readTaskDefForm(r *http.Request, st *wizardState, op string) []ecsconsole.Problem {
 	f := r.PostForm
 	if op == "json" {
 		text := f.Get("tdjson")
 		if path, problem := jsonTextProblem([]byte(text)); problem != "" {
 			st.TDJSON = text
-			return []deploy.Problem{{Path: "taskDefinition", Message: "taskDefinition." + path + " " + problem + "; remove it"}}
+			return []ecsconsole.Problem{{Path: "taskDefinition", Message: "taskDefinition." + path + " " + problem + "; remove it"}}
 		}
 		doc, err := deploy.TaskDefinitionDocument([]byte(text))
-		var ve *deploy.ValidationError
+		var ve *ecsconsole.ValidationError
 		if errors.As(err, &ve) {
 			st.TDJSON = text
-			var ps []deploy.Problem
+			var ps []ecsconsole.Problem
 			for _, p := range ve.Problems {
-				ps = append(ps, deploy.Problem{Path: "taskDefinition", Message: strings.TrimPrefix(p.String(), ": ")})
+				ps = append(ps, ecsconsole.Problem{Path: "taskDefinition", Message: strings.TrimPrefix(p.String(), ": ")})
 			}
 			return ps
 		}
 		if err != nil {
-			return []deploy.Problem{{Path: "taskDefinition", Message: "could not be read"}}
+			return []ecsconsole.Problem{{Path: "taskDefinition", Message: "could not be read"}}
 		}
 		st.TDJSON = ""
 		st.loadTaskDefinition(doc)
@@ -651,7 +651,7 @@ func (s *Server) wizardDeploy(w http.ResponseWriter, r *http.Request, d store.Dr
 	}
 	st.Reason = strings.TrimSpace(r.PostFormValue("reason"))
 	if p := reasonProblem(st.Reason); p != "" {
-		ps := []deploy.Problem{{Path: "reason", Message: p}}
+		ps := []ecsconsole.Problem{{Path: "reason", Message: p}}
 		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, "review", ps, "")
 	}
 	if err := s.store.SaveDraft(r.Context(), me.ID, d.ID, st.title(), "review", marshalDoc(st)); err != nil {
@@ -667,7 +667,7 @@ func (s *Server) wizardDeploy(w http.ResponseWriter, r *http.Request, d store.Dr
 	dep, err := s.engine.Submit(r.Context(), spec, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: st.Reason,
 		InTx: store.MarkDraftDeployed(me.ID, d.ID)})
 	var ae *ecsconsole.ActiveDeploymentError
-	var ve *deploy.ValidationError
+	var ve *ecsconsole.ValidationError
 	switch {
 	case errors.As(err, &ae):
 		msg := fmt.Sprintf("Deployment #%d of %s is %s; deploy again once it finishes.", ae.Active.ID, ae.Active.ServiceKey, web.StatusLabel(string(ae.Active.Status)))

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ecsconsole/ecsconsole/deploy"
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/web"
 )
 
@@ -102,7 +102,7 @@ func fieldOf(path string) string {
 // spec's document order, the wizard's own first), and places each next to
 // its field: the first message per field is shown there, all are listed
 // at the top.
-func stepProblems(step string, all []deploy.Problem) (web.WizardErrors, []web.Problem) {
+func stepProblems(step string, all []ecsconsole.Problem) (web.WizardErrors, []web.Problem) {
 	errs := web.WizardErrors{}
 	var list []web.Problem
 	for _, p := range all {

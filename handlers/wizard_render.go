@@ -31,7 +31,7 @@ var fargateSizes = func() []web.Option {
 }()
 
 // renderStep renders step of draft d with the problems the step owns.
-func (s *Server) renderStep(w http.ResponseWriter, r *http.Request, status int, d store.Draft, st *wizardState, step string, ps []deploy.Problem, badField string) error {
+func (s *Server) renderStep(w http.ResponseWriter, r *http.Request, status int, d store.Draft, st *wizardState, step string, ps []ecsconsole.Problem, badField string) error {
 	v := s.wizardView(r, d, st, step)
 	v.Errors, v.Problems = stepProblems(step, ps)
 	if badField != "" {
@@ -242,7 +242,7 @@ func (s *Server) reviewView(r *http.Request, d store.Draft, st *wizardState, v *
 		return
 	}
 	plan, err := s.engine.Plan(r.Context(), spec)
-	var ve *deploy.ValidationError
+	var ve *ecsconsole.ValidationError
 	switch {
 	case errors.As(err, &ve):
 		_, v.Pending = stepProblems("review", ve.Problems) // e.g. a subnet AWS does not know

@@ -1,7 +1,7 @@
 package handlers
 
 // The wizard's state: what a person typed at each step, kept as typed
-// (valid or not) in their draft, and how it becomes a deploy.Spec.
+// (valid or not) in their draft, and how it becomes a ecsconsole.Spec.
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ecsconsole/ecsconsole/deploy"
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/web"
 )
 
@@ -173,10 +173,10 @@ func lines(s string) []string {
 
 // problemList collects the wizard's own problems (numbers that are not
 // numbers, and such) beside the engine's.
-type problemList []deploy.Problem
+type problemList []ecsconsole.Problem
 
 func (ps *problemList) add(path, format string, args ...any) {
-	*ps = append(*ps, deploy.Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+	*ps = append(*ps, ecsconsole.Problem{Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
 // wholeNumber reads a number field; "" is absent.
