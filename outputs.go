@@ -6,9 +6,9 @@ type Outputs struct {
 	URL             string        `json:"url,omitempty"`
 	LoadBalancerDNS string        `json:"loadBalancerDns,omitempty"`
 	Tasks           []TaskAddress `json:"tasks,omitempty"`
-	// ARNs maps a resource role (cluster, service, taskDefinition,
-	// loadBalancer, targetGroup, httpListener, httpsListener, certificate,
-	// taskSecurityGroup, loadBalancerSecurityGroup) to its ARN or ID.
+	// ARNs maps a resource role (cluster, service, taskDefinition, …: each
+	// step's output role, declared with the step in deploy/steps.go) to
+	// its ARN or ID.
 	ARNs map[string]string `json:"arns,omitempty"`
 }
 
