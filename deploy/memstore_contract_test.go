@@ -45,7 +45,9 @@ func storyOf(t *testing.T, st Store) []string {
 	nd := func(service string) ecsconsole.NewDeployment {
 		return ecsconsole.NewDeployment{ServiceKey: "us-east-1/demo/" + service, Region: "us-east-1", Cluster: "demo",
 			Service: service, Spec: spec, CreatedBy: "alice", Reason: "story",
-			Changes: func(prev int64, _ json.RawMessage) (json.RawMessage, error) { return fmt.Appendf(nil, `{"after":%d}`, prev), nil }}
+			Changes: func(prev int64, _ json.RawMessage) (json.RawMessage, error) {
+				return fmt.Appendf(nil, `{"after":%d}`, prev), nil
+			}}
 	}
 	first, err := st.CreateDeployment(ctx, nd("a"), none)
 	check(t, err)
