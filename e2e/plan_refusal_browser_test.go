@@ -34,7 +34,7 @@ func TestPreviewRefusesWhatDoesNotExistInTheBrowser(t *testing.T) {
 	next(t, ctx, "https")
 	next(t, ctx, "review")
 	text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`article.problems`)))
-	if !strings.Contains(text, "service.subnets[0]") || !strings.Contains(text, "does not exist") {
+	if !strings.Contains(text, "Subnets for the tasks") || !strings.Contains(text, "does not exist") || strings.Contains(text, "service.subnets") { // the field by its label, not a JSON path
 		screenshot(t, ctx, "missing-subnet")
 		t.Errorf("problems = %q", text)
 	}

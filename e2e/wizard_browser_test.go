@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -194,7 +195,8 @@ func TestWizardJourneyInTheBrowser(t *testing.T) {
 	if err := do(ctx, chromedp.Click(chromedp.CSS(`table.drafts a`))); err != nil {
 		t.Fatalf("resuming the draft from the overview: %v", err)
 	}
-	onStep(t, ctx, "service")
+	onStep(t, ctx, "loadbalancer") // where it was left
+	gotoStep(t, ctx, draftURL, "service")
 	if got := value(t, ctx, `input[name="service.desiredCount"]`); got != "1" {
 		t.Errorf("resumed desired count %q", got)
 	}
@@ -263,7 +265,7 @@ func TestWizardJourneyInTheBrowser(t *testing.T) {
 	onStep(t, ctx, "taskdef")
 	setValue(t, ctx, `input[name="c0.image"]`, "php:8.4-apache")
 	next(t, ctx, "cluster")
-	if err := do(ctx, chromedp.Click(chromedp.CSS(`nav.wizard-steps a[href$="/review"]`))); err != nil {
+	if err := do(ctx, chromedp.Click(chromedp.CSS(`nav.wizard-steps button[value="goto:review"]`))); err != nil {
 		t.Fatal(err)
 	}
 	onStep(t, ctx, "review")
@@ -466,7 +468,7 @@ func TestWizardRefusalsInTheBrowser(t *testing.T) {
 		t.Fatalf("viewer starting a draft: %v", err)
 	}
 	onStep(t, ctx, "taskdef")
-	if err := do(ctx, chromedp.Click(chromedp.CSS(`nav.wizard-steps a[href$="/review"]`))); err != nil {
+	if err := do(ctx, chromedp.Click(chromedp.CSS(`nav.wizard-steps button[value="goto:review"]`))); err != nil {
 		t.Fatal(err)
 	}
 	onStep(t, ctx, "review")
@@ -483,6 +485,205 @@ func TestWizardRefusalsInTheBrowser(t *testing.T) {
 	}
 	for _, p := range problems() {
 		if !strings.Contains(p, "422") && !strings.Contains(p, "403") { // htmx logs refused responses
+			t.Errorf("browser console: %s", p)
+		}
+	}
+}
+
+// startExample signs in and starts the example draft, on its first step;
+// it returns the draft's address (without the step).
+func startExample(t *testing.T, ctx context.Context, c *console) string {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(c.URL+"/login")); err != nil {
+		t.Fatal(err)
+	}
+	signIn(t, ctx, c)
+	if err := do(ctx, chromedp.Navigate(c.URL+"/deploy"), chromedp.Click(chromedp.CSS(`button[value=example]`))); err != nil {
+		t.Fatal(err)
+	}
+	onStep(t, ctx, "taskdef")
+	return strings.TrimSuffix(mustLocation(t, ctx), "/taskdef")
+}
+
+// draftValue reads a field as the server has it saved, without leaving
+// the page.
+func draftValue(t *testing.T, ctx context.Context, draft, step, field string) string {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(`+strconvQuote(draft+"/"+step)+`).then(r => r.text()).then(html => {
+		const doc = new DOMParser().parseFromString(html, 'text/html');
+		const el = doc.querySelector('[name="`+field+`"]');
+		return el ? el.value : '(no field)';
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func strconvQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
+
+// gotoStep opens a step by its address and waits for it.
+func gotoStep(t *testing.T, ctx context.Context, draft, step string) {
+	t.Helper()
+	if err := do(ctx, chromedp.Navigate(draft+"/"+step)); err != nil {
+		t.Fatal(err)
+	}
+	onStep(t, ctx, step)
+}
+
+// The browser's Back after Next shows what was saved, not the page as
+// first rendered, so Next from there keeps the saved value; a stale form
+// from a second tab is refused with the saved values shown and the
+// difference named.
+func TestWizardBackAndSecondTabKeepTheSavedValue(t *testing.T) {
+	ctx := newBrowser(t)
+	c := startConsole(t)
+	problems := watchConsole(ctx)
+	draft := startExample(t, ctx, c)
+	next(t, ctx, "cluster")
+	next(t, ctx, "service")
+	if got := value(t, ctx, `input[name="service.desiredCount"]`); got != "2" {
+		t.Fatalf("the example's desired count is %q", got)
+	}
+	setValue(t, ctx, `input[name="service.desiredCount"]`, "4")
+	next(t, ctx, "loadbalancer")
+	if err := do(ctx, chromedp.NavigateBack()); err != nil {
+		t.Fatal(err)
+	}
+	onStep(t, ctx, "service")
+	if got := value(t, ctx, `input[name="service.desiredCount"]`); got != "4" {
+		t.Errorf("after Back the desired count shows %q, want the saved 4", got)
+	}
+	next(t, ctx, "loadbalancer")
+	gotoStep(t, ctx, draft, "service")
+	if got := value(t, ctx, `input[name="service.desiredCount"]`); got != "4" {
+		t.Errorf("after Back then Next the saved desired count is %q, want 4", got)
+	}
+
+	// Another tab saves 5 (its request is made here, from this page's own
+	// form, as a second tab's Next would send it); this page, still showing
+	// 4, then submits 6.
+	status, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => {
+		const body = new URLSearchParams(new FormData(document.querySelector('form.wizard')));
+		body.set('service.desiredCount', '5');
+		body.set('op', 'next');
+		return fetch(document.querySelector('form.wizard').action, {method: 'POST', body: body, redirect: 'manual'}).then(r => r.status);
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil || (status != 0 && status != 303) {
+		t.Fatalf("the other tab's save: %d, %v", status, err)
+	}
+	setValue(t, ctx, `input[name="service.desiredCount"]`, "6")
+	if err := do(ctx, chromedp.Click(chromedp.CSS(`.wizard-nav button[value=next]`)), chromedp.WaitVisible(chromedp.CSS(`#form-error`))); err != nil {
+		t.Fatalf("the stale submit was not refused: %v", err)
+	}
+	onStep(t, ctx, "service")
+	if got := value(t, ctx, `input[name="service.desiredCount"]`); got != "5" {
+		t.Errorf("the refused form shows desired count %q, want the saved 5", got)
+	}
+	msg, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#form-error`)))
+	if !strings.Contains(msg, `Desired count (you sent "6", saved: "5")`) || !strings.Contains(msg, "nothing was overwritten") {
+		t.Errorf("the refusal says %q", msg)
+	}
+	if got := draftValue(t, ctx, draft, "service", "service.desiredCount"); got != "5" {
+		t.Errorf("the stale submit overwrote the draft: desired count %q", got)
+	}
+	// Submitted again from the refusal (now at the current version), it saves.
+	setValue(t, ctx, `input[name="service.desiredCount"]`, "6")
+	next(t, ctx, "loadbalancer")
+	gotoStep(t, ctx, draft, "service")
+	if got := value(t, ctx, `input[name="service.desiredCount"]`); got != "6" {
+		t.Errorf("resubmitted, the desired count is %q, want 6", got)
+	}
+	for _, p := range problems() {
+		if !strings.Contains(p, "409") {
+			t.Errorf("browser console: %s", p)
+		}
+	}
+}
+
+// The step pills save the step as Next does; the JSON view shows the form
+// as it stands and Apply JSON keeps what was typed in the form; a draft
+// resumes on the step its owner was on.
+func TestWizardPillsJSONViewAndResumeKeepEdits(t *testing.T) {
+	ctx := newBrowser(t)
+	c := startConsole(t)
+	problems := watchConsole(ctx)
+	draft := startExample(t, ctx, c)
+
+	// A new image, then the Review pill: saved, and the review shows it.
+	setValue(t, ctx, `input[name="c0.image"]`, "php:8.4-apache")
+	if err := do(ctx, chromedp.Click(chromedp.CSS(`nav.wizard-steps button[value="goto:review"]`))); err != nil {
+		t.Fatal(err)
+	}
+	onStep(t, ctx, "review")
+	spec, _ := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(`#spec-json`)))
+	if !strings.Contains(spec, "php:8.4-apache") {
+		t.Errorf("the review's spec lost the image typed before the pill:\n%s", spec)
+	}
+	gotoStep(t, ctx, draft, "taskdef")
+	if got := value(t, ctx, `input[name="c0.image"]`); got != "php:8.4-apache" {
+		t.Errorf("after the pill the image is %q", got)
+	}
+
+	// A variable typed in the form, the JSON view opened: it shows the
+	// variable; Apply JSON keeps it.
+	if err := do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const names = document.querySelectorAll('input[name="c0.env.name"]'), values = document.querySelectorAll('input[name="c0.env.value"]');
+		names[1].value = "APP_ENV"; values[1].value = "production";
+		names[1].dispatchEvent(new Event("input", {bubbles: true}));
+	})()`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := do(ctx, chromedp.Click(chromedp.CSS(`details.json-view summary`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('textarea[name=tdjson]').value.includes('APP_ENV')`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		text, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`textarea[name=tdjson]`)))
+		t.Fatalf("the JSON view does not show the form as it stands: %v\n%s", err, text)
+	}
+	// The form is marked so that the page the Apply brings is told from it.
+	if err := do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('form.wizard').dataset.old = "1"`),
+		chromedp.Click(chromedp.CSS(`button[value=json]`)),
+		chromedp.WaitReady(chromedp.CSS(`form.wizard:not([data-old])`))); err != nil {
+		t.Fatal(err)
+	}
+	onStep(t, ctx, "taskdef")
+	envs, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('input[name="c0.env.name"]')].map(e => e.value).join(",")`))
+	if !strings.Contains(envs, "APP_ENV") || !strings.Contains(envs, "REDIS_HOST") {
+		t.Errorf("after Apply JSON the variables are %q", envs)
+	}
+
+	// Without the JSON view's refresh (JavaScript's), a form edit and a
+	// JSON edit together: nothing is dropped, the refusal says so.
+	if err := do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('details.json-view').open = false`)); err != nil {
+		t.Fatal(err)
+	}
+	setValue(t, ctx, `input[name="c0.image"]`, "php:8.5-apache")
+	if err := do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const area = document.querySelector('textarea[name=tdjson]');
+		area.value = area.value.replace('"family": "php-app"', '"family": "php-json"');
+		document.querySelector('details.json-view').open = true;
+	})()`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := do(ctx, chromedp.Click(chromedp.CSS(`button[value=json]`)), chromedp.WaitVisible(chromedp.CSS(`#tdjson-error`))); err != nil {
+		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('input[name="c0.image"]').value + " | " + document.querySelector('input[name=family]').value + " | " + (document.querySelector('.problems, .alert') || {}).textContent`))
+		t.Fatalf("a form edit and a JSON edit together were not refused: %v\n%s", err, got)
+	}
+	if got := value(t, ctx, `input[name="c0.image"]`); got != "php:8.5-apache" {
+		t.Errorf("the form's edit was dropped: image %q", got)
+	}
+	if text := value(t, ctx, `textarea[name=tdjson]`); !strings.Contains(text, "php-json") {
+		t.Errorf("the JSON view's edit was dropped:\n%s", text)
+	}
+
+	// Resume: on the HTTPS step, then the drafts list opens it there.
+	next(t, ctx, "cluster")
+	gotoStep(t, ctx, draft, "https")
+	if err := do(ctx, chromedp.Navigate(c.URL+"/deploy"), chromedp.Click(chromedp.CSS(`table.drafts td a`))); err != nil {
+		t.Fatal(err)
+	}
+	onStep(t, ctx, "https")
+	for _, p := range problems() {
+		if !strings.Contains(p, "422") {
 			t.Errorf("browser console: %s", p)
 		}
 	}

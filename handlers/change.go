@@ -172,7 +172,7 @@ func (s *Server) changeSubmit(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, http.StatusUnprocessableEntity, s.changePageOf(r, v))
 		return nil
 	case err != nil:
-		if e := s.asError(r, err); e.Status < 500 || e.Code == kindAWSRefused.code {
+		if e := s.asError(r, err); e.Status < 500 || isAWSTrouble(e) {
 			v.Form.Error = e.Message
 			s.render(w, r, e.Status, s.changePageOf(r, v))
 			return nil

@@ -118,7 +118,11 @@ func (s *Server) deploymentDetail(ctx context.Context, dep ecsconsole.Deployment
 		d.ErrorStepTitle = deploy.StepTitle(dep.ErrorStep)
 	}
 	if dep.Status == ecsconsole.StatusFailed || dep.Status == ecsconsole.StatusRolledBackByECS || dep.Status == ecsconsole.StatusInterrupted {
-		d.FixURL = fmt.Sprintf("/deploy?from=%d&step=%s", dep.ID, web.WizardStep(dep.ErrorStep))
+		fix := web.WizardStep(dep.ErrorStep)
+		if dep.ErrorStep == "service-stable" {
+			fix = "taskdef" // tasks that crash or fail their health check are fixed in their containers
+		}
+		d.FixURL = fmt.Sprintf("/deploy?from=%d&step=%s", dep.ID, fix)
 	}
 	sort.SliceStable(steps, func(i, j int) bool { return stepIndex(steps[i].Name) < stepIndex(steps[j].Name) })
 	for _, st := range steps {

@@ -166,6 +166,16 @@ var errorTable = []func(err error) *Error{
 	},
 }
 
+// isAWSTrouble reports whether e is AWS's refusal or silence: a page shows
+// it beside the form that caused it rather than as an error page.
+func isAWSTrouble(e *Error) bool {
+	switch e.Code {
+	case kindAWSRefused.code, kindAWSUnreachable.code, kindAWSTimeout.code:
+		return true
+	}
+	return false
+}
+
 // awsNoAnswer is an AWS call that got no answer: no connection, or none
 // within the bound of a request's calls (deploy.ForRequest). The operation
 // is named so that a reader knows which part of AWS to look at.

@@ -102,11 +102,15 @@ func TestWizardDeployOfAFrozenService(t *testing.T) {
 	vals.Set("op", "deploy")
 	resp := b.post(base+"review", vals)
 	wantStatus(t, resp, http.StatusLocked)
-	if msg := doc(t, resp).Find(".alert").Text(); !strings.Contains(msg, "incident 42") || !strings.Contains(msg, "frozen by ops") {
+	refused := doc(t, resp)
+	if msg := refused.Find(".alert").Text(); !strings.Contains(msg, "incident 42") || !strings.Contains(msg, "frozen by ops") {
 		t.Errorf("refusal = %q, want the reason and who froze it", msg)
 	}
 	if _, err := c.Store.UnfreezeService(ctx, "us-east-1/demo/php-app", 0, "ops", ""); err != nil {
 		t.Fatal(err)
 	}
+	// Deploy again from the refusal's page (it carries the draft's version).
+	vals = formValues(refused, nil)
+	vals.Set("op", "deploy")
 	wantRedirect(t, b.post(base+"review", vals), "/deployments/2")
 }

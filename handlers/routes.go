@@ -22,8 +22,9 @@ func (s *Server) Routes() http.Handler {
 
 	r.Group(func(r chi.Router) {
 		// Bodies are bounded before anything reads them; query parameters
-		// must be text (input.go).
-		r.Use(limitBody(maxFormBody), s.checkQuery, s.crossOriginProtection, s.prefetchSession, s.sessions.LoadAndSave, s.authenticate)
+		// must be text (input.go); no page behind a session is kept in a
+		// cache (noStore), so Back never shows a form older than the draft.
+		r.Use(limitBody(maxFormBody), s.checkQuery, s.crossOriginProtection, s.prefetchSession, s.sessions.LoadAndSave, s.authenticate, noStore)
 		r.NotFound(s.handle(notFound))
 		r.MethodNotAllowed(s.handle(methodNotAllowed))
 

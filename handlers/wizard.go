@@ -5,11 +5,11 @@ package handlers
 // a review that hands the spec to the engine's plan and submit.
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +20,7 @@ import (
 	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/catalog"
 	"github.com/ecsconsole/ecsconsole/deploy"
+	"github.com/ecsconsole/ecsconsole/draft"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
 )
@@ -101,11 +102,11 @@ func (s *Server) lookupFailed(r *http.Request, what string, err error) string {
 	return msg + "; type the value instead."
 }
 
-// awsRefusal is AWS's refusal in the error table's words, or "" when err
-// is not one.
+// awsRefusal is AWS's refusal or silence in the error table's words, or ""
+// when err is neither.
 func awsRefusal(err error) string {
 	for _, row := range errorTable {
-		if e := row(err); e != nil && e.Code == kindAWSRefused.code {
+		if e := row(err); e != nil && isAWSTrouble(e) {
 			return e.Message
 		}
 	}
@@ -124,9 +125,9 @@ func (s *Server) wizardCreate(w http.ResponseWriter, r *http.Request) error {
 	var st *wizardState
 	switch r.PostFormValue("start") {
 	case "blank":
-		st = newWizardState(s.opts.Region)
+		st = draft.New(s.opts.Region)
 	case "example":
-		st = exampleState(s.opts.Region, s.executionRole(r))
+		st = draft.Example(s.opts.Region, s.executionRole(r))
 	case "family":
 		family := strings.TrimSpace(r.PostFormValue("family"))
 		if family == "" {
@@ -140,8 +141,8 @@ func (s *Server) wizardCreate(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		st = newWizardState(s.opts.Region)
-		st.loadTaskDefinition(doc)
+		st = draft.New(s.opts.Region)
+		st.LoadTaskDefinition(doc)
 	case "deployment":
 		id, err := strconv.ParseInt(r.PostFormValue("deployment"), 10, 64)
 		if err != nil {
@@ -156,7 +157,7 @@ func (s *Server) wizardCreate(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return s.renderStart(w, r, http.StatusUnprocessableEntity, "Choose how to start.")
 	}
-	d, err := s.store.CreateDraft(r.Context(), me.ID, st.title(), "taskdef", marshalDoc(st))
+	d, err := s.store.CreateDraft(r.Context(), me.ID, st.Title(), "taskdef", st.Encode())
 	if err != nil {
 		return err
 	}
@@ -192,75 +193,9 @@ func (s *Server) draftFromDeployment(r *http.Request, me store.User, id int64) (
 	if err := json.Unmarshal(dep.Spec, &spec); err != nil {
 		return store.Draft{}, fmt.Errorf("stored spec of deployment %d: %w", id, err)
 	}
-	st := stateFromSpec(&spec, s.opts.Region)
+	st := draft.FromSpec(&spec, s.opts.Region)
 	st.FromDeployment = id
-	return s.store.CreateDraft(r.Context(), me.ID, st.title(), "taskdef", marshalDoc(st))
-}
-
-// stateFromSpec fills the wizard from a spec; every step counts as saved,
-// so no default overrides what the spec says.
-func stateFromSpec(spec *ecsconsole.Spec, region string) *wizardState {
-	st := newWizardState(firstNonEmpty(spec.Region, region))
-	st.Saved = slices.Clone(wizardSteps)
-	if len(spec.TaskDefinition) > 0 {
-		if doc, err := deploy.TaskDefinitionDocument(spec.TaskDefinition); err == nil {
-			st.loadTaskDefinition(doc)
-		}
-	}
-	st.ClusterChoice = spec.Cluster.Name
-	svc := spec.Service
-	st.Service = svc.Name
-	if svc.DesiredCount != nil {
-		st.DesiredCount = strconv.Itoa(int(*svc.DesiredCount))
-	}
-	st.Subnets = svc.Subnets
-	st.PublicIP = svc.AssignPublicIP
-	st.SGIDs = svc.SecurityGroupIDs
-	st.SGMode = "existing"
-	if nsg := svc.NewSecurityGroup; nsg != nil {
-		st.SGMode = "new"
-		if nsg.Name != svc.Name+"-tasks" {
-			st.SGName = nsg.Name
-		}
-		var ports []string
-		for _, p := range nsg.IngressPorts {
-			ports = append(ports, strconv.Itoa(int(p)))
-		}
-		st.SGPorts = strings.Join(ports, ", ")
-	}
-	st.CircuitBreaker, st.Rollback = false, false
-	if cb := svc.CircuitBreaker; cb != nil {
-		st.CircuitBreaker, st.Rollback = cb.Enable, cb.Rollback
-	}
-	if p := svc.MinimumHealthyPercent; p != nil {
-		st.MinHealthy = strconv.Itoa(int(*p))
-	}
-	if p := svc.MaximumPercent; p != nil {
-		st.MaxPercent = strconv.Itoa(int(*p))
-	}
-	st.LBEnabled = spec.LoadBalancer != nil
-	st.HTTPSEnabled = false
-	if lb := spec.LoadBalancer; lb != nil {
-		if lb.Name != svc.Name {
-			st.LBName = lb.Name
-		}
-		if lb.TargetGroup.Name != svc.Name {
-			st.TGName = lb.TargetGroup.Name
-		}
-		st.LBSubnets = lb.Subnets
-		st.Target = lb.TargetGroup.ContainerName + ":" + strconv.Itoa(int(lb.TargetGroup.ContainerPort))
-		st.HealthPath = lb.TargetGroup.HealthCheckPath
-		if h := lb.HTTPS; h != nil {
-			st.HTTPSEnabled, st.Redirect = true, h.RedirectHTTP
-			if h.CertificateArn != "" {
-				st.HTTPSMode, st.CertARN = "existing", h.CertificateArn
-			} else {
-				st.HTTPSMode, st.Domain = "request", h.RequestDomain
-				st.AltNames = strings.Join(h.AlternativeNames, ", ")
-			}
-		}
-	}
-	return st
+	return s.store.CreateDraft(r.Context(), me.ID, st.Title(), "taskdef", st.Encode())
 }
 
 // loadDraft reads the signed-in user's draft {draft} and its state.
@@ -277,10 +212,8 @@ func (s *Server) loadDraft(r *http.Request) (store.Draft, *wizardState, error) {
 	if err != nil {
 		return store.Draft{}, nil, err
 	}
-	st := &wizardState{}
-	dec := json.NewDecoder(bytes.NewReader(d.State))
-	dec.UseNumber()
-	if err := dec.Decode(&st.WizardState); err != nil {
+	st, err := draft.Decode(d.State)
+	if err != nil {
 		return store.Draft{}, nil, fmt.Errorf("reading draft %d: %w", d.ID, err)
 	}
 	return d, st, nil
@@ -294,7 +227,8 @@ func stepParam(r *http.Request) (string, error) {
 	return step, nil
 }
 
-// wizardStep is GET /deploy/drafts/{draft}/{step}.
+// wizardStep is GET /deploy/drafts/{draft}/{step}; the step shown is
+// where the draft resumes.
 func (s *Server) wizardStep(w http.ResponseWriter, r *http.Request) error {
 	step, err := stepParam(r)
 	if err != nil {
@@ -304,19 +238,26 @@ func (s *Server) wizardStep(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	me, _ := userFrom(r.Context())
 	if r.URL.Query().Get("refresh") != "" {
-		me, _ := userFrom(r.Context())
 		s.lookups.forget(me.ID)
 		http.Redirect(w, r, draftURL(d.ID, step), http.StatusSeeOther)
 		return nil
+	}
+	if d.Step != step && !d.Deployed() {
+		if err := s.store.SetDraftStep(r.Context(), me.ID, d.ID, step); err != nil {
+			return err
+		}
 	}
 	return s.renderStep(w, r, http.StatusOK, d, st, step, nil, "")
 }
 
 // wizardSave is POST /deploy/drafts/{draft}/{step}: read the step's form,
 // save the draft (even when refused, so a reload shows what was typed),
-// then go on, stay for an in-step action (add a container, apply the JSON
-// view, choose a VPC), or re-render with the step's problems (422).
+// then go on (Next, or a step's pill), stay for an in-step action (add a
+// container, apply the JSON view, choose a VPC), or re-render with the
+// step's problems (422). A form rendered before the draft's last save
+// (Back, a second tab) is refused (409) with the saved values shown.
 func (s *Server) wizardSave(w http.ResponseWriter, r *http.Request) error {
 	step, err := stepParam(r)
 	if err != nil {
@@ -336,10 +277,16 @@ func (s *Server) wizardSave(w http.ResponseWriter, r *http.Request) error {
 		ps := []ecsconsole.Problem{{Path: "form." + field, Message: "holds bytes that are not text (NUL or invalid UTF-8); retype it"}}
 		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, step, ps, field)
 	}
+	op := r.PostFormValue("op")
+	if op == "preview" && step == "taskdef" {
+		return s.wizardPreview(w, r, st)
+	}
+	if stale, err := s.staleForm(w, r, d, st, step); stale || err != nil {
+		return err
+	}
 	if step == "review" {
 		return s.wizardDeploy(w, r, d, st)
 	}
-	op := r.PostFormValue("op")
 	var ps []ecsconsole.Problem
 	switch step {
 	case "taskdef":
@@ -353,30 +300,50 @@ func (s *Server) wizardSave(w http.ResponseWriter, r *http.Request) error {
 	case "https":
 		readHTTPSForm(r, st)
 	}
-	st.markSaved(step)
+	st.MarkSaved(step)
+	dest := step // an in-step action, or a refusal: stay
+	goTo, _ := strings.CutPrefix(op, "goto:")
+	switch {
+	case op == "next":
+		dest = nextStep(step)
+	case slices.Contains(wizardSteps, goTo):
+		dest = goTo
+	}
+	if len(ps) == 0 && dest != step && slices.Index(wizardSteps, dest) > slices.Index(wizardSteps, step) {
+		// Going on (Next, or a later step's pill): only with this step whole.
+		if _, list := stepProblems(step, s.checkState(r, st)); len(list) > 0 {
+			ps = s.checkState(r, st)
+		}
+	}
+	if len(ps) == 0 && op == "json" {
+		ps = s.checkState(r, st) // the applied JSON's problems, at once
+	}
+	if _, list := stepProblems(step, ps); len(list) > 0 {
+		dest = step
+	}
 	me, _ := userFrom(r.Context())
-	if err := s.store.SaveDraft(r.Context(), me.ID, d.ID, st.title(), step, marshalDoc(st)); err != nil {
-		if errors.Is(err, store.ErrDraftDeployed) {
-			return s.renderStep(w, r, http.StatusConflict, d, st, step, nil, "")
+	version, err := s.store.SaveDraftAt(r.Context(), me.ID, d.ID, d.Version, st.Title(), dest, st.Encode())
+	if err != nil {
+		if errors.Is(err, store.ErrDraftDeployed) || errors.Is(err, store.ErrDraftStale) {
+			return s.loadStale(w, r, step) // saved meanwhile: what is saved now, and why
 		}
 		return err
 	}
-	if len(ps) == 0 && op != "" && op != "next" && op != "json" {
-		http.Redirect(w, r, draftURL(d.ID, step), http.StatusSeeOther) // an in-step action: stay
-		return nil
-	}
-	if len(ps) == 0 {
-		ps = s.checkState(r, st)
-	}
+	d.Version = version
 	if _, list := stepProblems(step, ps); len(list) > 0 {
 		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, step, ps, "")
 	}
-	if op == "json" {
-		http.Redirect(w, r, draftURL(d.ID, step), http.StatusSeeOther)
-		return nil
-	}
-	http.Redirect(w, r, draftURL(d.ID, nextStep(step)), http.StatusSeeOther)
+	http.Redirect(w, r, draftURL(d.ID, dest), http.StatusSeeOther)
 	return nil
+}
+
+// wizardPreview answers the task definition step's JSON view (wizard.js)
+// with the task definition the form makes as it stands, unsaved.
+func (s *Server) wizardPreview(w http.ResponseWriter, r *http.Request, st *wizardState) error {
+	readTaskDefForm(r, st, "")
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write([]byte(st.TaskDefinitionJSON()))
+	return err
 }
 
 // parseWizardForm reads a bounded form body.
@@ -419,34 +386,21 @@ func (s *Server) checkState(r *http.Request, st *wizardState) []ecsconsole.Probl
 	return ps
 }
 
-// specOf builds and validates the state's spec: its problems, or the spec.
+// specOf builds and validates the state's spec (draft.State.Spec, the
+// one mapping) with the wizard's own checks: its problems, or the spec.
 func (s *Server) specOf(r *http.Request, st *wizardState) ([]ecsconsole.Problem, *ecsconsole.Spec) {
-	doc, own := st.specDoc()
-	own = append(own, s.wizardChecks(r, st)...)
-	spec, err := deploy.ParseWithDefaultRegion(marshalDoc(doc), s.opts.Region)
-	var ve *ecsconsole.ValidationError
-	ps := []ecsconsole.Problem(own)
-	if errors.As(err, &ve) {
-		for _, p := range ve.Problems {
-			if !slices.ContainsFunc(own, func(o ecsconsole.Problem) bool { return under(p.Path, o.Path) }) {
-				ps = append(ps, p)
-			}
-		}
-	}
-	if len(ps) > 0 || err != nil {
-		return ps, nil
-	}
-	return nil, spec
+	spec, ps := st.Spec(s.opts.Region, s.wizardChecks(r, st))
+	return ps, spec
 }
 
 // wizardChecks are rules the engine cannot know: they need the form's
 // intent (names derived from the service's) or the live lists.
-func (s *Server) wizardChecks(r *http.Request, st *wizardState) problemList {
-	var ps problemList
+func (s *Server) wizardChecks(r *http.Request, st *wizardState) draft.Problems {
+	var ps draft.Problems
 	me, _ := userFrom(r.Context())
 	if st.LBEnabled && (strings.TrimSpace(st.LBName) == "" || strings.TrimSpace(st.TGName) == "") {
-		if n := len(st.serviceName()); n > 32 {
-			ps.add("service.name", "is %d characters; the load balancer and target group are named after the service and AWS allows at most 32: shorten it, or give them names of their own below", n)
+		if n := len(st.ServiceName()); n > 32 {
+			ps.Add("service.name", "is %d characters; the load balancer and target group are named after the service and AWS allows at most 32: shorten it, or give them names of their own below", n)
 		}
 	}
 	if st.LBEnabled && len(st.LBSubnets) >= 2 {
@@ -460,12 +414,15 @@ func (s *Server) wizardChecks(r *http.Request, st *wizardState) problemList {
 				}
 			}
 			if len(zones) == 1 {
-				ps.add("loadBalancer.subnets", "are all in one Availability Zone; an Application Load Balancer needs subnets in at least two")
+				ps.Add("loadBalancer.subnets", "are all in one Availability Zone; an Application Load Balancer needs subnets in at least two")
 			}
 		}
 	}
+	if !st.HTTPSEnabled && (strings.TrimSpace(st.Domain) != "" || strings.TrimSpace(st.AltNames) != "") {
+		ps.Add("loadBalancer.https.domain", "The domain is typed but Serve HTTPS is not ticked, so it would be ignored: tick Serve HTTPS, or clear the domain")
+	}
 	if st.HTTPSEnabled && !st.LBEnabled {
-		ps.add("loadBalancer.https", "needs the load balancer: turn it on in the Load balancer step, or turn HTTPS off")
+		ps.Add("loadBalancer.https", "needs the load balancer: turn it on in the Load balancer step, or turn HTTPS off")
 	}
 	if st.HTTPSEnabled && st.LBEnabled && st.HTTPSMode == "existing" && strings.TrimSpace(st.CertARN) != "" {
 		if certs, err := s.lookups.certificates(r.Context(), me.ID, st.Region); err == nil {
@@ -473,9 +430,9 @@ func (s *Server) wizardChecks(r *http.Request, st *wizardState) problemList {
 			switch {
 			case i < 0:
 			case certs[i].Status != "ISSUED":
-				ps.add("loadBalancer.https.certificateArn", "is %s, not ISSUED; a listener needs an issued certificate", certs[i].Status)
+				ps.Add("loadBalancer.https.certificateArn", "is %s, not ISSUED; a listener needs an issued certificate", certs[i].Status)
 			case strings.TrimSpace(st.Domain) != "" && !certs[i].Covers(strings.TrimSpace(st.Domain)):
-				ps.add("loadBalancer.https.certificateArn", "is for %s, which does not cover %s", strings.Join(certs[i].Names, ", "), strings.TrimSpace(st.Domain))
+				ps.Add("loadBalancer.https.certificateArn", "is for %s, which does not cover %s", strings.Join(certs[i].Names, ", "), strings.TrimSpace(st.Domain))
 			}
 		}
 	}
@@ -485,28 +442,58 @@ func (s *Server) wizardChecks(r *http.Request, st *wizardState) problemList {
 func readTaskDefForm(r *http.Request, st *wizardState, op string) []ecsconsole.Problem {
 	f := r.PostForm
 	if op == "json" {
-		text := f.Get("tdjson")
-		if path, problem := jsonTextProblem([]byte(text)); problem != "" {
-			st.TDJSON = text
-			return []ecsconsole.Problem{{Path: "taskDefinition", Message: "taskDefinition." + path + " " + problem + "; remove it"}}
-		}
-		doc, err := deploy.TaskDefinitionDocument([]byte(text))
-		var ve *ecsconsole.ValidationError
-		if errors.As(err, &ve) {
-			st.TDJSON = text
-			var ps []ecsconsole.Problem
-			for _, p := range ve.Problems {
-				ps = append(ps, ecsconsole.Problem{Path: "taskDefinition", Message: strings.TrimPrefix(p.String(), ": ")})
-			}
-			return ps
-		}
-		if err != nil {
-			return []ecsconsole.Problem{{Path: "taskDefinition", Message: "could not be read"}}
-		}
-		st.TDJSON = ""
-		st.loadTaskDefinition(doc)
-		return nil
+		return applyTaskDefJSON(r, st)
 	}
+	readTaskDefFields(f, st, op)
+	return nil
+}
+
+// applyTaskDefJSON is "Apply JSON to the form". The page carries the task
+// definition its form made when shown (tdjsonBase): when the JSON view
+// still holds it, the form's own edits are what is kept; when only the
+// JSON was edited, it replaces the form; when both were, nothing typed is dropped: the form's edits are
+// saved, the JSON view keeps its text, and the problem says which edits a
+// second Apply would replace.
+func applyTaskDefJSON(r *http.Request, st *wizardState) []ecsconsole.Problem {
+	f := r.PostForm
+	text := f.Get("tdjson")
+	readTaskDefFields(f, st, "")
+	typed := st.TaskDefinitionJSON()
+	base, hasBase := f["tdjsonBase"]
+	jsonEdited := !hasBase || strings.TrimSpace(text) != strings.TrimSpace(base[0])
+	if !jsonEdited {
+		return nil // the JSON view shows what the form had: the form's edits win
+	}
+	if path, problem := jsonTextProblem([]byte(text)); problem != "" {
+		st.TDJSON = text
+		return []ecsconsole.Problem{{Path: "taskDefinition", Message: "taskDefinition." + path + " " + problem + "; remove it"}}
+	}
+	doc, err := deploy.TaskDefinitionDocument([]byte(text))
+	var ve *ecsconsole.ValidationError
+	if errors.As(err, &ve) {
+		st.TDJSON = text
+		var ps []ecsconsole.Problem
+		for _, p := range ve.Problems {
+			ps = append(ps, ecsconsole.Problem{Path: "taskDefinition", Message: strings.TrimPrefix(p.String(), ": ")})
+		}
+		return ps
+	}
+	if err != nil {
+		st.TDJSON = text
+		return []ecsconsole.Problem{{Path: "taskDefinition", Message: "could not be read"}}
+	}
+	if hasBase && strings.TrimSpace(typed) != strings.TrimSpace(base[0]) && strings.TrimSpace(typed) != strings.TrimSpace(text) {
+		st.TDJSON = text
+		return []ecsconsole.Problem{{Path: "taskDefinition", Message: "The form and the JSON view were both edited, so the JSON was not applied: your form edits are saved and the JSON view keeps your text. Press Apply JSON again to replace the form with the JSON (the form's edits would be lost), or discard the JSON edit by closing the view and pressing Next."}}
+	}
+	st.TDJSON = ""
+	st.LoadTaskDefinition(doc)
+	return nil
+}
+
+// readTaskDefFields reads the task definition step's fields and runs its
+// in-step action (add, remove or move a container).
+func readTaskDefFields(f url.Values, st *wizardState, op string) {
 	st.TDJSON = ""
 	st.Family = f.Get("family")
 	if cpu, mem, ok := strings.Cut(f.Get("size"), "/"); ok {
@@ -516,9 +503,9 @@ func readTaskDefForm(r *http.Request, st *wizardState, op string) []ecsconsole.P
 	n, _ := strconv.Atoi(f.Get("containers"))
 	n = min(max(n, 0), 20)
 	old := st.Containers
-	st.Containers = make([]containerState, n)
+	st.Containers = make([]draft.Container, n)
 	for i := range n {
-		var c containerState
+		var c draft.Container
 		if i < len(old) {
 			c = old[i] // keeps what the form does not show
 		}
@@ -535,9 +522,9 @@ func readTaskDefForm(r *http.Request, st *wizardState, op string) []ecsconsole.P
 	valid := i >= 0 && i < len(st.Containers)
 	switch {
 	case kind == "add" && len(st.Containers) < 10:
-		st.Containers = append(st.Containers, containerState{Essential: len(st.Containers) == 0, LogGroup: st.logGroup()})
-	case kind == "redis" && len(st.Containers) < 10:
-		st.Containers = append(st.Containers, redisSidecar(st.logGroup()))
+		st.Containers = append(st.Containers, draft.Container{Essential: len(st.Containers) == 0, LogGroup: st.LogGroup()})
+	case kind == "redis" && len(st.Containers) < 10 && !st.HasRedis():
+		st.Containers = append(st.Containers, draft.RedisSidecar(st.LogGroup()))
 	case kind == "remove" && valid:
 		st.Containers = slices.Delete(st.Containers, i, i+1)
 	case kind == "up" && valid && i > 0:
@@ -545,23 +532,17 @@ func readTaskDefForm(r *http.Request, st *wizardState, op string) []ecsconsole.P
 	case kind == "down" && valid && i+1 < len(st.Containers):
 		st.Containers[i+1], st.Containers[i] = st.Containers[i], st.Containers[i+1]
 	}
-	return nil
 }
 
-// logGroup is the awslogs group a new container gets.
-func (st *wizardState) logGroup() string {
-	return "/ecs/" + firstNonEmpty(st.Family, "app")
-}
-
-func readItems(names, values []string) []nameItem {
-	var out []nameItem
+func readItems(names, values []string) []draft.NameValue {
+	var out []draft.NameValue
 	for i, n := range names {
 		v := ""
 		if i < len(values) {
 			v = values[i]
 		}
 		if strings.TrimSpace(n) != "" || strings.TrimSpace(v) != "" {
-			out = append(out, nameItem{Name: n, Value: v})
+			out = append(out, draft.NameValue{Name: n, Value: v})
 		}
 	}
 	return out
@@ -581,8 +562,8 @@ func readServiceForm(r *http.Request, st *wizardState) {
 	}
 	st.VPC = vpc
 	if f.Get("op") != "vpc" {
-		st.Subnets = append(slices.Clone(f["subnets"]), splitList(f.Get("subnetsTyped"))...)
-		st.SGIDs = append(slices.Clone(f["sgIds"]), splitList(f.Get("sgIdsTyped"))...)
+		st.Subnets = append(slices.Clone(f["subnets"]), draft.SplitList(f.Get("subnetsTyped"))...)
+		st.SGIDs = append(slices.Clone(f["sgIds"]), draft.SplitList(f.Get("sgIdsTyped"))...)
 	}
 	st.SGMode = firstNonEmpty(f.Get("sgMode"), "new")
 	st.SGName, st.SGPorts = f.Get("sgName"), f.Get("sgPorts")
@@ -594,7 +575,7 @@ func readServiceForm(r *http.Request, st *wizardState) {
 func readLoadBalancerForm(r *http.Request, st *wizardState) {
 	f := r.PostForm
 	st.LBEnabled = f.Get("lbEnabled") != ""
-	st.LBSubnets = append(slices.Clone(f["lbSubnets"]), splitList(f.Get("lbSubnetsTyped"))...)
+	st.LBSubnets = append(slices.Clone(f["lbSubnets"]), draft.SplitList(f.Get("lbSubnetsTyped"))...)
 	st.Target, st.HealthPath = f.Get("target"), f.Get("healthPath")
 }
 
@@ -635,7 +616,7 @@ func (s *Server) wizardSpecJSON(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	doc, _ := st.specDoc()
+	doc, _ := st.SpecDoc()
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="spec-%d.json"`, d.ID))
 	w.Write([]byte(prettyJSON(marshalDoc(doc)) + "\n"))
@@ -654,12 +635,16 @@ func (s *Server) wizardDeploy(w http.ResponseWriter, r *http.Request, d store.Dr
 		ps := []ecsconsole.Problem{{Path: "reason", Message: p}}
 		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, "review", ps, "")
 	}
-	if err := s.store.SaveDraft(r.Context(), me.ID, d.ID, st.title(), "review", marshalDoc(st)); err != nil {
-		if errors.Is(err, store.ErrDraftDeployed) {
-			return s.renderStep(w, r, http.StatusConflict, d, st, "review", nil, "")
+	version, err := s.store.SaveDraftAt(r.Context(), me.ID, d.ID, d.Version, st.Title(), "review", st.Encode())
+	if err != nil {
+		if errors.Is(err, store.ErrDraftDeployed) || errors.Is(err, store.ErrDraftStale) {
+			return s.loadStale(w, r, "review")
 		}
 		return err
 	}
+	// A refusal below renders the form again: it must carry the version
+	// just saved, or deploying again from it would be refused as stale.
+	d.Version = version
 	ps, spec := s.specOf(r, st)
 	if spec == nil {
 		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, "review", ps, "")
@@ -683,7 +668,7 @@ func (s *Server) wizardDeploy(w http.ResponseWriter, r *http.Request, d store.Dr
 		// does not exist, …): listed by step, like the wizard's own.
 		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, "review", ve.Problems, "")
 	case err != nil:
-		if e := s.asError(r, err); e.Status < 500 || e.Code == kindAWSRefused.code {
+		if e := s.asError(r, err); e.Status < 500 || isAWSTrouble(e) {
 			return s.renderStepMessage(w, r, e.Status, d, st, e.Message, 0)
 		}
 		return err

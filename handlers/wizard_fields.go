@@ -6,9 +6,13 @@ package handlers
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ecsconsole/ecsconsole"
+	"github.com/ecsconsole/ecsconsole/draft"
 	"github.com/ecsconsole/ecsconsole/web"
 )
 
@@ -24,9 +28,7 @@ var stepPaths = map[string][]string{
 }
 
 // under reports whether path is prefix or inside it.
-func under(path, prefix string) bool {
-	return prefix == "" || path == prefix || strings.HasPrefix(path, prefix+".") || strings.HasPrefix(path, prefix+"[")
-}
+var under = draft.Under
 
 // stepOfPath is the step where a problem at path is fixed.
 func stepOfPath(path string) string {
@@ -98,10 +100,75 @@ func fieldOf(path string) string {
 	return ""
 }
 
+// fieldLabels are the form fields' labels, as the page shows them.
+var fieldLabels = map[string]string{
+	"family": "Family", "size": "Task size", "execRole": "Execution role", "taskRole": "Task role",
+	"containers": "The containers", "tdjson": "The task definition", "cluster": "Cluster name",
+	"service.name": "Service name", "service.desiredCount": "Desired count", "subnets": "Subnets for the tasks",
+	"publicIp": "Public IP", "sgMode": "Security group choice", "sgIds": "Security groups", "sgName": "Security group name",
+	"sgPorts": "Security group ports", "circuitBreaker": "Circuit breaker", "rollback": "Roll back",
+	"minHealthy": "Minimum healthy percent", "maxPercent": "Maximum percent", "lbName": "Load balancer name",
+	"tgName": "Target group name", "lbEnabled": "Load balancer", "lbSubnets": "Load balancer subnets",
+	"target": "Send traffic to", "healthPath": "Health check path", "httpsEnabled": "Serve HTTPS",
+	"httpsMode": "HTTPS", "domain": "Domain", "certArn": "Certificate", "altNames": "More names on the certificate",
+	"redirect": "Redirect HTTP to HTTPS", "reason": "Reason",
+}
+
+// containerLabels name a container's fields after "Container N".
+var containerLabels = map[string]string{
+	"name": "name", "image": "image", "essential": "essential box", "ports": "ports", "env": "environment variables",
+	"secrets": "secrets", "command": "command", "health": "health check", "logGroup": "log group",
+}
+
+// fieldLabel is field's label, for messages that name it.
+func fieldLabel(field string) string {
+	if l, ok := fieldLabels[field]; ok {
+		return l
+	}
+	if c, ok := strings.CutPrefix(field, "c"); ok {
+		num, member, _ := strings.Cut(c, ".")
+		if i, err := strconv.Atoi(num); err == nil {
+			label := "Container " + strconv.Itoa(i+1)
+			if m, ok := containerLabels[member]; ok {
+				label += " " + m
+			}
+			return label
+		}
+	}
+	return field
+}
+
+// continuations are the first words of messages that go on from their
+// subject: "is required", "must be …".
+var continuations = []string{"is", "are", "must", "has", "have", "holds", "needs", "need", "should", "cannot", "can",
+	"does", "do", "was", "were", "exceeds", "contains", "may", "lists", "names", "uses", "points", "repeats", "allows", "gives"}
+
+// sentence makes a problem a whole sentence: a message that goes on from
+// its subject ("is required") is given the field's label, and every one
+// starts with a capital and ends with a full stop.
+func sentence(label, msg string) string {
+	msg = strings.TrimSpace(msg)
+	first, _, _ := strings.Cut(msg, " ")
+	switch r, _ := utf8.DecodeRuneInString(msg); {
+	case label == "" || !unicode.IsLower(r):
+	case slices.Contains(continuations, first):
+		msg = label + " " + msg
+	default:
+		msg = label + ": " + msg
+	}
+	if r, size := utf8.DecodeRuneInString(msg); unicode.IsLower(r) {
+		msg = string(unicode.ToUpper(r)) + msg[size:]
+	}
+	if !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "?") && !strings.HasSuffix(msg, "!") {
+		msg += "."
+	}
+	return msg
+}
+
 // stepProblems keeps the problems step owns, in the order found (the
 // spec's document order, the wizard's own first), and places each next to
 // its field: the first message per field is shown there, all are listed
-// at the top.
+// at the top, each a sentence naming the field by its label.
 func stepProblems(step string, all []ecsconsole.Problem) (web.WizardErrors, []web.Problem) {
 	errs := web.WizardErrors{}
 	var list []web.Problem
@@ -110,13 +177,89 @@ func stepProblems(step string, all []ecsconsole.Problem) (web.WizardErrors, []we
 			continue
 		}
 		field := fieldOf(p.Path)
+		label := ""
+		if field != "" {
+			label = fieldLabel(field)
+		}
+		msg := sentence(label, p.Message)
 		if _, taken := errs[field]; !taken && field != "" {
-			errs[field] = p.Message
-		} else if field != "" && errs[field] != p.Message {
-			errs[field] += " " + p.Message
+			errs[field] = msg
+		} else if field != "" && !strings.Contains(errs[field], msg) {
+			errs[field] += " " + msg
 		}
 		s := stepOfPath(p.Path)
-		list = append(list, web.Problem{Path: p.Path, Message: p.Message, Field: field, Step: s, StepTitle: wizardStepTitles[s]})
+		list = append(list, web.Problem{Path: p.Path, Message: msg, Field: field, Label: label, Step: s, StepTitle: wizardStepTitles[s]})
 	}
 	return errs, list
+}
+
+type orderedValues struct {
+	order  []string
+	values map[string]string
+}
+
+func (o *orderedValues) set(field, value string) {
+	o.order = append(o.order, field)
+	o.values[field] = value
+}
+
+// formValues are a state's values by form field, as the form shows them.
+func formValues(st *wizardState) orderedValues {
+	o := orderedValues{values: map[string]string{}}
+	onOff := func(b bool) string {
+		if b {
+			return "on"
+		}
+		return "off"
+	}
+	pairs := func(items []draft.NameValue) string {
+		var parts []string
+		for _, it := range items {
+			parts = append(parts, it.Name+"="+it.Value)
+		}
+		return strings.Join(parts, ", ")
+	}
+	o.set("family", st.Family)
+	o.set("size", st.CPU+"/"+st.Memory)
+	o.set("execRole", st.ExecRole)
+	o.set("taskRole", st.TaskRole)
+	for i, c := range st.Containers {
+		p := "c" + strconv.Itoa(i) + "."
+		o.set(p+"name", c.Name)
+		o.set(p+"image", c.Image)
+		o.set(p+"ports", c.Ports)
+		o.set(p+"logGroup", c.LogGroup)
+		o.set(p+"essential", onOff(c.Essential))
+		o.set(p+"env", pairs(c.Env))
+		o.set(p+"secrets", pairs(c.Secrets))
+		o.set(p+"command", c.Command)
+		o.set(p+"health", c.Health)
+	}
+	o.set("cluster", st.ClusterName())
+	o.set("service.name", st.Service)
+	o.set("service.desiredCount", st.DesiredCount)
+	o.set("subnets", strings.Join(st.Subnets, ", "))
+	o.set("publicIp", onOff(st.PublicIP))
+	o.set("sgMode", st.SGMode)
+	o.set("sgPorts", st.SGPorts)
+	o.set("sgName", st.SGName)
+	o.set("sgIds", strings.Join(st.SGIDs, ", "))
+	o.set("circuitBreaker", onOff(st.CircuitBreaker))
+	o.set("rollback", onOff(st.Rollback))
+	o.set("minHealthy", st.MinHealthy)
+	o.set("maxPercent", st.MaxPercent)
+	o.set("lbName", st.LBName)
+	o.set("tgName", st.TGName)
+	o.set("lbEnabled", onOff(st.LBEnabled))
+	o.set("lbSubnets", strings.Join(st.LBSubnets, ", "))
+	o.set("target", st.Target)
+	o.set("healthPath", st.HealthPath)
+	o.set("httpsEnabled", onOff(st.HTTPSEnabled))
+	o.set("httpsMode", st.HTTPSMode)
+	o.set("domain", st.Domain)
+	o.set("certArn", st.CertARN)
+	o.set("altNames", st.AltNames)
+	o.set("redirect", onOff(st.Redirect))
+	o.set("reason", st.Reason)
+	return o
 }

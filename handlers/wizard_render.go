@@ -67,7 +67,7 @@ func (s *Server) renderWizard(w http.ResponseWriter, r *http.Request, status int
 func (s *Server) wizardView(r *http.Request, d store.Draft, st *wizardState, step string) web.WizardView {
 	me, _ := userFrom(r.Context())
 	v := web.WizardView{
-		DraftID: d.ID, Step: step, Title: d.Title, Deployed: d.DeploymentID,
+		DraftID: d.ID, Version: d.Version, Step: step, Title: d.Title, Deployed: d.DeploymentID,
 		CanDeploy: me.Role.AtLeast(store.RoleDeployer), Errors: web.WizardErrors{},
 		Flash: s.sessions.PopString(r.Context(), flashKey),
 	}
@@ -77,7 +77,7 @@ func (s *Server) wizardView(r *http.Request, d store.Draft, st *wizardState, ste
 		switch {
 		case k == step:
 			state, reached = "current", false
-		case reached || st.saved(k):
+		case reached || st.IsSaved(k):
 			state = "done"
 		}
 		v.Steps = append(v.Steps, web.StepLink{Key: k, Title: wizardStepTitles[k], Href: draftURL(d.ID, k), State: state})
@@ -101,15 +101,15 @@ func (s *Server) wizardView(r *http.Request, d store.Draft, st *wizardState, ste
 			v.Roles = append(v.Roles, web.Option{Value: role.ARN, Label: label})
 			if role.Name == "ecsTaskExecutionRole" {
 				v.ExecRoleSuggest = role.ARN
-				if !st.saved("taskdef") && st.ExecRole == "" {
+				if !st.IsSaved("taskdef") && st.ExecRole == "" {
 					st.ExecRole = role.ARN
 				}
 			}
 		}
-		if !st.saved("taskdef") {
+		if !st.IsSaved("taskdef") {
 			for i := range st.Containers {
 				if st.Containers[i].LogGroup == "" {
-					st.Containers[i].LogGroup = st.logGroup()
+					st.Containers[i].LogGroup = st.LogGroup()
 				}
 			}
 		}
@@ -118,11 +118,8 @@ func (s *Server) wizardView(r *http.Request, d store.Draft, st *wizardState, ste
 		if !slices.ContainsFunc(fargateSizes, func(o web.Option) bool { return o.Value == v.Size }) {
 			v.SizeInvalid = true
 		}
-		v.TDJSON = st.TDJSON
-		if v.TDJSON == "" {
-			var ps problemList
-			v.TDJSON = prettyJSON(marshalDoc(st.taskDefinitionDoc(&ps)))
-		}
+		v.TDJSONBase = st.TaskDefinitionJSON()
+		v.TDJSON = firstNonEmpty(st.TDJSON, v.TDJSONBase)
 	case "cluster":
 		clusters, err := s.lookups.clusters(ctx, me.ID, region)
 		if err != nil {
@@ -131,8 +128,16 @@ func (s *Server) wizardView(r *http.Request, d store.Draft, st *wizardState, ste
 		for _, c := range clusters {
 			v.Clusters = append(v.Clusters, web.ClusterOption{Name: c.Name, Status: c.Status, Services: int(c.ActiveServices), Running: int(c.RunningTasks), Pending: int(c.PendingTasks)})
 		}
-		if st.ClusterChoice != "new" && !slices.ContainsFunc(clusters, func(c catalog.ClusterSummary) bool { return c.Name == st.ClusterChoice }) && err == nil {
+		exists := func(name string) bool {
+			return slices.ContainsFunc(clusters, func(c catalog.ClusterSummary) bool { return c.Name == name })
+		}
+		switch {
+		case st.ClusterChoice != "new" && !exists(st.ClusterChoice) && err == nil:
 			st.NewCluster, st.ClusterChoice = st.ClusterChoice, "new" // not there (any more): it will be created
+		case st.ClusterChoice == "new" && exists(strings.TrimSpace(st.NewCluster)):
+			st.ClusterChoice, st.NewCluster = strings.TrimSpace(st.NewCluster), "" // the name typed is a cluster now
+		case st.ClusterChoice == "new" && strings.TrimSpace(st.NewCluster) == "" && !st.IsSaved("cluster") && len(clusters) > 0:
+			st.ClusterChoice = clusters[0].Name // a cluster is there: suggest it rather than another
 		}
 	case "service", "loadbalancer":
 		s.networkView(r, me, st, step, &v)
@@ -149,10 +154,10 @@ func (s *Server) wizardView(r *http.Request, d store.Draft, st *wizardState, ste
 		s.reviewView(r, d, st, &v)
 	}
 	v.Derived = web.DerivedNames{
-		Service: st.serviceName(), SecurityGroup: st.sgName(), LoadBalancer: st.lbName(), TargetGroup: st.tgName(),
-		LoadBalancerSG: st.lbName() + "-alb", Family: strings.TrimSpace(st.Family),
+		Service: st.ServiceName(), SecurityGroup: st.DerivedSGName(), LoadBalancer: st.DerivedLBName(), TargetGroup: st.DerivedTGName(),
+		LoadBalancerSG: st.DerivedLBName() + "-alb", Family: strings.TrimSpace(st.Family),
 	}
-	v.State = st.WizardState
+	v.State = *st
 	return v
 }
 
@@ -186,7 +191,7 @@ func (s *Server) networkView(r *http.Request, me store.User, st *wizardState, st
 		}
 		v.Subnets = append(v.Subnets, web.SubnetOption{ID: sn.ID, AZ: sn.AvailabilityZone, CIDR: sn.CIDR, Public: sn.Public, Name: sn.Name})
 	}
-	if step == "service" && !st.saved("service") {
+	if step == "service" && !st.IsSaved("service") {
 		if st.Service == "" {
 			st.Service = st.Family
 		}
@@ -198,16 +203,16 @@ func (s *Server) networkView(r *http.Request, me store.User, st *wizardState, st
 			}
 		}
 		if st.SGPorts == "" {
-			st.SGPorts = strings.Join(st.exposedPorts(), ", ")
+			st.SGPorts = strings.Join(st.ExposedPorts(), ", ")
 		}
 	}
-	if step == "loadbalancer" && !st.saved("loadbalancer") {
+	if step == "loadbalancer" && !st.IsSaved("loadbalancer") {
 		if st.LBSubnets == nil {
 			st.LBSubnets = slices.Clone(st.Subnets)
 		}
 		if st.Target == "" {
-			if ports := st.exposedPorts(); len(ports) > 0 {
-				for _, t := range st.targets() {
+			if ports := st.ExposedPorts(); len(ports) > 0 {
+				for _, t := range st.Targets() {
 					if strings.HasSuffix(t, ":"+ports[0]) {
 						st.Target = t
 						break
@@ -216,8 +221,8 @@ func (s *Server) networkView(r *http.Request, me store.User, st *wizardState, st
 			}
 		}
 	}
-	v.Targets = st.targets()
-	v.ExposedPorts = strings.Join(st.exposedPorts(), ", ")
+	v.Targets = st.Targets()
+	v.ExposedPorts = strings.Join(st.ExposedPorts(), ", ")
 	if step == "service" {
 		groups, err := s.lookups.securityGroups(ctx, me.ID, region)
 		if err != nil {
@@ -234,7 +239,7 @@ func (s *Server) networkView(r *http.Request, me store.User, st *wizardState, st
 // reviewView plans the spec and compares it with the service's last
 // deployment, when the spec is whole.
 func (s *Server) reviewView(r *http.Request, d store.Draft, st *wizardState, v *web.WizardView) {
-	doc, _ := st.specDoc()
+	doc, _ := st.SpecDoc()
 	v.SpecJSON = prettyJSON(marshalDoc(doc))
 	ps, spec := s.specOf(r, st)
 	if spec == nil {

@@ -308,8 +308,8 @@ func TestWizardViewerAndOwnership(t *testing.T) {
 	}
 	// The overview lists the viewer's draft with discard.
 	home := doc(t, viewer.get("/"))
-	if home.Find(`table.drafts a[href="/deploy/drafts/1/taskdef"]`).Length() != 1 {
-		t.Error("the overview does not list the draft")
+	if home.Find(`table.drafts a[href="/deploy/drafts/1/review"]`).Length() != 1 {
+		t.Error("the overview does not list the draft where its owner left it (the review)")
 	}
 	wantRedirect(t, viewer.post("/deploy/drafts/1/discard", url.Values{"from": {"home"}}), "/")
 	wantStatus(t, viewer.get("/deploy/drafts/1/taskdef"), http.StatusNotFound)
@@ -330,7 +330,7 @@ func TestWizardReviewShowsPreflightProblems(t *testing.T) {
 	wantRedirect(t, b.step(base+"loadbalancer", "next", map[string][]string{"lbEnabled": nil}), base+"https")
 	d := doc(t, b.get(base+"review"))
 	problems := d.Find("article.problems").Text()
-	if !strings.Contains(problems, "service.subnets[0]") || !strings.Contains(problems, "does not exist") || !strings.Contains(problems, "Service") {
+	if !strings.Contains(problems, "Subnets for the tasks") || !strings.Contains(problems, "does not exist") || !strings.Contains(problems, "Service") || strings.Contains(problems, "service.subnets") {
 		t.Errorf("review problems = %q", problems)
 	}
 	if d.Find(`button.deploy[disabled]`).Length() != 1 {
@@ -338,7 +338,7 @@ func TestWizardReviewShowsPreflightProblems(t *testing.T) {
 	}
 	resp := b.post(base+"review", url.Values{"op": {"deploy"}})
 	wantStatus(t, resp, http.StatusUnprocessableEntity)
-	if !strings.Contains(doc(t, resp).Find("article.problems").Text(), "service.subnets[0]") {
+	if !strings.Contains(doc(t, resp).Find("article.problems").Text(), "Subnets for the tasks: ") {
 		t.Error("the refused Deploy does not say why")
 	}
 }

@@ -1,6 +1,9 @@
 // The deploy wizard's as-you-type checks: names against AWS's limits, and
-// the names derived from the service name kept in step. The server checks
-// everything again; without this script nothing is lost but the early hint.
+// the names derived from the service name kept in step; a warning before
+// leaving a step with unsaved edits; the JSON view kept to the form as it
+// stands; the load balancer's and HTTPS's fields shown only when their box
+// is ticked. The server checks and keeps everything again; without this
+// script nothing is lost but the early hints.
 (function () {
   "use strict";
   var rules = {
@@ -60,8 +63,69 @@
     if (t.matches("[data-check]")) check(t);
     if (t.matches("[data-derives]")) derive(t);
   });
+  // Unsaved edits: a step's form remembers that it was edited, until it is
+  // submitted (Next, a step's pill, an in-step button all save).
+  var dirty = false, submitting = false;
+  function watched(t) {
+    return t.form && t.form.hasAttribute("data-unsaved-warning") && t.name && t.name !== "tdjsonBase";
+  }
+  document.addEventListener("input", function (event) {
+    if (watched(event.target)) dirty = true;
+  });
+  document.addEventListener("change", function (event) {
+    if (watched(event.target)) dirty = true;
+    if (event.target.matches && event.target.matches("input[type=checkbox]")) shownBy();
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target.hasAttribute("data-unsaved-warning")) submitting = true;
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty && !submitting) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+  // A new page, or a step swapped in by htmx after a submit: nothing in it
+  // is unsaved yet.
+  function fresh() {
+    dirty = false;
+    submitting = false;
+  }
+  window.addEventListener("pageshow", fresh);
+  document.addEventListener("htmx:afterSettle", fresh);
+  // The JSON view shows the form as it stands: opened, it asks the server
+  // (without saving) for the task definition the form makes now, unless
+  // its own text was edited.
+  function refreshJSON(details) {
+    var area = details.querySelector("[data-json-view]");
+    var base = details.querySelector("input[name=tdjsonBase]");
+    if (!area || !base || area.value.trim() !== base.value.trim()) return;
+    var body = new URLSearchParams(new FormData(area.form));
+    body.set("op", "preview");
+    fetch(area.form.action, {method: "POST", body: body, headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (text) {
+        if (text !== null && area.value.trim() === base.value.trim()) {
+          area.value = text;
+          base.value = text;
+        }
+      });
+  }
+  document.addEventListener("toggle", function (event) {
+    var t = event.target;
+    if (t.matches && t.matches("details.json-view") && t.open) refreshJSON(t);
+  }, true);
+  // Fields that only count with a box ticked are hidden while it is not;
+  // hidden, they still post what they hold, so unticking loses nothing.
+  function shownBy() {
+    document.querySelectorAll("[data-shown-by]").forEach(function (el) {
+      var box = document.querySelector('input[name="' + el.getAttribute("data-shown-by") + '"]');
+      if (box) el.hidden = !box.checked;
+    });
+  }
   function scan() {
     document.querySelectorAll("[data-check]").forEach(check);
+    shownBy();
   }
   document.addEventListener("DOMContentLoaded", scan);
   document.addEventListener("htmx:load", scan);

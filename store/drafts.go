@@ -19,8 +19,11 @@ type Draft struct {
 	UserID int64
 	// Title names the draft in lists, e.g. "php-app on demo".
 	Title string
-	// Step is the wizard step last saved, where resuming starts.
+	// Step is the wizard step the user was last on, where resuming starts.
 	Step string
+	// Version counts the draft's saves: a save names the version it was
+	// made from and is refused (ErrDraftStale) when the draft moved on.
+	Version int64
 	// State is the wizard's own JSON; the store does not look inside.
 	State json.RawMessage
 	// DeploymentID is the deployment made from this draft (0 until then).
@@ -36,17 +39,21 @@ func (d Draft) Deployed() bool { return d.DeploymentID != 0 }
 // already deployed is saved or deployed again.
 var ErrDraftDeployed = fmt.Errorf("the draft was already deployed: %w", ecsconsole.ErrConflict)
 
+// ErrDraftStale is returned (wrapping ErrConflict) when a save names a
+// version of the draft that a later save replaced.
+var ErrDraftStale = fmt.Errorf("the draft was saved since this form was shown: %w", ecsconsole.ErrConflict)
+
 // MaxDraftState bounds a draft's state; the wizard's forms are far smaller.
 const MaxDraftState = 512 << 10
 
 // MaxDraftsListed bounds ListDrafts.
 const MaxDraftsListed = 50
 
-const draftColumns = `id, user_id, title, step, state, COALESCE(deployment_id, 0), created_at, updated_at`
+const draftColumns = `id, user_id, title, step, version, state, COALESCE(deployment_id, 0), created_at, updated_at`
 
 func scanDraft(row pgx.CollectableRow) (Draft, error) {
 	var d Draft
-	err := row.Scan(&d.ID, &d.UserID, &d.Title, &d.Step, &d.State, &d.DeploymentID, &d.CreatedAt, &d.UpdatedAt)
+	err := row.Scan(&d.ID, &d.UserID, &d.Title, &d.Step, &d.Version, &d.State, &d.DeploymentID, &d.CreatedAt, &d.UpdatedAt)
 	return d, err
 }
 
@@ -98,19 +105,40 @@ func (s *Store) ListDrafts(ctx context.Context, userID int64) ([]Draft, error) {
 	return ds, nil
 }
 
-// SaveDraft replaces the state of userID's draft id. A deployed draft is
-// frozen: saving it yields ErrDraftDeployed.
-func (s *Store) SaveDraft(ctx context.Context, userID, id int64, title, step string, state json.RawMessage) error {
+// SaveDraft replaces the state of userID's draft id, whatever its version,
+// and returns the new version. A deployed draft is frozen: saving it
+// yields ErrDraftDeployed.
+func (s *Store) SaveDraft(ctx context.Context, userID, id int64, title, step string, state json.RawMessage) (int64, error) {
+	return s.SaveDraftAt(ctx, userID, id, 0, title, step, state)
+}
+
+// SaveDraftAt is SaveDraft for a form rendered at version: when the draft
+// was saved since (its version is not version), nothing is written and
+// the error is ErrDraftStale. Version 0 saves whatever the version.
+func (s *Store) SaveDraftAt(ctx context.Context, userID, id, version int64, title, step string, state json.RawMessage) (int64, error) {
 	if len(state) > MaxDraftState {
-		return fmt.Errorf("draft state is %d bytes, over %d", len(state), MaxDraftState)
+		return 0, fmt.Errorf("draft state is %d bytes, over %d", len(state), MaxDraftState)
 	}
-	tag, err := s.pool.Exec(ctx, `UPDATE drafts SET title = $3, step = $4, state = $5, updated_at = now()
-		WHERE id = $1 AND user_id = $2 AND deployment_id IS NULL`, id, userID, title, step, []byte(state))
+	var next int64
+	err := s.pool.QueryRow(ctx, `UPDATE drafts SET title = $3, step = $4, state = $5, version = version + 1, updated_at = now()
+		WHERE id = $1 AND user_id = $2 AND deployment_id IS NULL AND ($6 = 0 OR version = $6)
+		RETURNING version`, id, userID, title, step, []byte(state), version).Scan(&next)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, s.draftMissingOrDeployed(ctx, userID, id)
+	}
 	if err != nil {
-		return fmt.Errorf("saving draft %d: %w", id, err)
+		return 0, fmt.Errorf("saving draft %d: %w", id, err)
 	}
-	if tag.RowsAffected() == 0 {
-		return s.draftMissingOrDeployed(ctx, userID, id)
+	return next, nil
+}
+
+// SetDraftStep records the step userID is on in draft id, where resuming
+// starts; it is not a save (the version stays). A deployed draft keeps
+// its step.
+func (s *Store) SetDraftStep(ctx context.Context, userID, id int64, step string) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE drafts SET step = $3
+		WHERE id = $1 AND user_id = $2 AND deployment_id IS NULL AND step <> $3`, id, userID, step); err != nil {
+		return fmt.Errorf("recording the step of draft %d: %w", id, err)
 	}
 	return nil
 }
@@ -156,5 +184,5 @@ func (s *Store) draftMissingOrDeployed(ctx context.Context, userID, id int64) er
 	if d.Deployed() {
 		return ErrDraftDeployed
 	}
-	return fmt.Errorf("draft %d changed while saving: %w", id, ecsconsole.ErrConflict)
+	return ErrDraftStale
 }

@@ -27,17 +27,37 @@ func TestDraftsArePerUserAndResumable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveDraft(ctx, alice.ID, d.ID, "php-app on demo", "service", json.RawMessage(`{"a":2}`)); err != nil {
+	if _, err := s.SaveDraft(ctx, alice.ID, d.ID, "php-app on demo", "service", json.RawMessage(`{"a":2}`)); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Draft(ctx, alice.ID, d.ID)
 	if err != nil || got.Step != "service" || string(got.State) != `{"a": 2}` || got.Title != "php-app on demo" {
 		t.Errorf("Draft = %+v (state %s), %v", got, got.State, err)
 	}
+	// A form rendered at the first version cannot overwrite the second
+	// save; one rendered at the second can, and moves the version on.
+	if got.Version != d.Version+1 {
+		t.Errorf("version after one save = %d, want %d", got.Version, d.Version+1)
+	}
+	if _, err := s.SaveDraftAt(ctx, alice.ID, d.ID, d.Version, "stale", "taskdef", json.RawMessage(`{"a":3}`)); !errors.Is(err, store.ErrDraftStale) || !errors.Is(err, ecsconsole.ErrConflict) {
+		t.Errorf("stale save: %v, want ErrDraftStale", err)
+	}
+	if again, _ := s.Draft(ctx, alice.ID, d.ID); string(again.State) != `{"a": 2}` || again.Version != got.Version {
+		t.Errorf("a stale save wrote: %+v (state %s)", again, again.State)
+	}
+	if v, err := s.SaveDraftAt(ctx, alice.ID, d.ID, got.Version, "php-app on demo", "cluster", json.RawMessage(`{"a":4}`)); err != nil || v != got.Version+1 {
+		t.Errorf("save at the current version = %d, %v", v, err)
+	}
+	if err := s.SetDraftStep(ctx, alice.ID, d.ID, "https"); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.Draft(ctx, alice.ID, d.ID); again.Step != "https" || again.Version != got.Version+1 {
+		t.Errorf("after SetDraftStep: step %q version %d", again.Step, again.Version)
+	}
 	if _, err := s.Draft(ctx, bob.ID, d.ID); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Errorf("bob reading alice's draft: %v, want ErrNotFound", err)
 	}
-	if err := s.SaveDraft(ctx, bob.ID, d.ID, "x", "taskdef", json.RawMessage(`{}`)); !errors.Is(err, ecsconsole.ErrNotFound) {
+	if _, err := s.SaveDraft(ctx, bob.ID, d.ID, "x", "taskdef", json.RawMessage(`{}`)); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Errorf("bob saving alice's draft: %v, want ErrNotFound", err)
 	}
 	if err := s.DeleteDraft(ctx, bob.ID, d.ID); !errors.Is(err, ecsconsole.ErrNotFound) {
@@ -102,7 +122,7 @@ func TestDraftDeploysOnce(t *testing.T) {
 	if err != nil || got.DeploymentID != list[0].ID || !got.Deployed() {
 		t.Errorf("draft = %+v, %v; want deployed as %d", got, err, list[0].ID)
 	}
-	if err := s.SaveDraft(ctx, alice.ID, d.ID, "x", "taskdef", json.RawMessage(`{}`)); !errors.Is(err, store.ErrDraftDeployed) {
+	if _, err := s.SaveDraft(ctx, alice.ID, d.ID, "x", "taskdef", json.RawMessage(`{}`)); !errors.Is(err, store.ErrDraftDeployed) {
 		t.Errorf("saving a deployed draft: %v, want ErrDraftDeployed", err)
 	}
 	// The database itself refuses, whatever the Go code does.

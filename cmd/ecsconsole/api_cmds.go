@@ -180,11 +180,12 @@ func runDeploy(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 func runRollback(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	c, e := newAPICommand("rollback", "rollback ID [--reason TEXT] [--wait]", getenv, stderr)
+	c, e := newAPICommand("rollback", "rollback ID [--reason TEXT] [--force] [--wait]", getenv, stderr)
 	var reason string
-	var wait bool
+	var wait, force bool
 	var timeout time.Duration
 	e.String(&reason, "reason", "", "", "why, shown in the history")
+	e.Bool(&force, "force", "", false, "roll back even when the deployment's spec and images are what the service runs now (refused with 409 otherwise)")
 	waitFlags(e, &wait, &timeout)
 	if err := e.parse(reorderFlags(args)); err != nil {
 		return err
@@ -197,7 +198,7 @@ func runRollback(ctx context.Context, args []string, getenv func(string) string,
 		ID     int64  `json:"id"`
 		Status string `json:"status"`
 	}
-	if err := c.do(ctx, http.MethodPost, "/api/v1/deployments/"+strconv.FormatInt(id, 10)+"/rollback", map[string]string{"reason": reason}, &created); err != nil {
+	if err := c.do(ctx, http.MethodPost, "/api/v1/deployments/"+strconv.FormatInt(id, 10)+"/rollback", map[string]any{"reason": reason, "force": force}, &created); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "deployment %d (rollback to %d) %s\n", created.ID, id, created.Status)

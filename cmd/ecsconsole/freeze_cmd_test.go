@@ -103,7 +103,12 @@ func TestFreezeCommands(t *testing.T) {
 		t.Fatalf("rollback of a frozen service:\n%s", rb)
 	}
 	mustRun([]string{"unfreeze", service}, as(deployer))
-	rb2 := mustRun([]string{"rollback", strconv.FormatInt(firstID, 10), "--wait"}, as(deployer))
+	// The same rollback again runs what runs now: refused unless forced.
+	err = run(ctx, []string{"rollback", strconv.FormatInt(firstID, 10)}, as(deployer), nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "409") {
+		t.Errorf("rollback to what runs now: %v, want 409", err)
+	}
+	rb2 := mustRun([]string{"rollback", strconv.FormatInt(firstID, 10), "--force", "--wait"}, as(deployer))
 	rb2ID := deploymentIDFrom(t, rb2)
 	err = run(ctx, []string{"deploy", "-f", file2}, as(deployer), nil, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "423") || !strings.Contains(err.Error(), "Frozen automatically") {

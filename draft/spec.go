@@ -1,0 +1,483 @@
+package draft
+
+// The one mapping between the wizard's form and the engine's spec: SpecDoc
+// and Spec build a ecsconsole.Spec from a State, FromSpec and
+// LoadTaskDefinition build a State from a spec. What the form has no
+// control for is kept aside (TDExtra, Extra, HealthExtra, LogExtra) so
+// that spec → draft → spec is the identity (spec_test.go).
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ecsconsole/ecsconsole"
+	"github.com/ecsconsole/ecsconsole/deploy"
+)
+
+// Problems are the wizard's own problems (numbers that are not numbers,
+// and such), found while building a spec, beside the engine's.
+type Problems []ecsconsole.Problem
+
+// Add records a problem at a spec path.
+func (ps *Problems) Add(path, format string, args ...any) {
+	*ps = append(*ps, ecsconsole.Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// wholeNumber reads a number field; "" is absent.
+func wholeNumber(ps *Problems, path, s string) (any, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, false
+	}
+	n, err := strconv.ParseInt(s, 10, 32)
+	if err != nil {
+		ps.Add(path, "%q is not a whole number", s)
+		return nil, false
+	}
+	return json.Number(strconv.FormatInt(n, 10)), true
+}
+
+// taskDefinitionDoc builds the task definition's JSON members from the form.
+func (st *State) TaskDefinitionDoc(ps *Problems) map[string]any {
+	td := maps.Clone(st.TDExtra)
+	if td == nil {
+		td = map[string]any{}
+	}
+	td["family"] = strings.TrimSpace(st.Family)
+	td["networkMode"] = "awsvpc"
+	td["requiresCompatibilities"] = []any{"FARGATE"}
+	td["cpu"] = strings.TrimSpace(st.CPU)
+	td["memory"] = strings.TrimSpace(st.Memory)
+	setOrDelete(td, "executionRoleArn", strings.TrimSpace(st.ExecRole))
+	setOrDelete(td, "taskRoleArn", strings.TrimSpace(st.TaskRole))
+	defs := make([]any, 0, len(st.Containers))
+	for i, c := range st.Containers {
+		defs = append(defs, containerDoc(c, ps, fmt.Sprintf("taskDefinition.containerDefinitions[%d]", i), st.Region))
+	}
+	td["containerDefinitions"] = defs
+	return td
+}
+
+func setOrDelete(m map[string]any, k, v string) {
+	if v == "" {
+		delete(m, k)
+	} else {
+		m[k] = v
+	}
+}
+
+func containerDoc(c Container, ps *Problems, path, region string) map[string]any {
+	m := maps.Clone(c.Extra)
+	if m == nil {
+		m = map[string]any{}
+	}
+	m["name"] = strings.TrimSpace(c.Name)
+	m["image"] = strings.TrimSpace(c.Image)
+	m["essential"] = c.Essential
+	delete(m, "portMappings")
+	var pms []any
+	for _, p := range SplitList(c.Ports) {
+		port, proto, _ := strings.Cut(p, "/")
+		n, err := strconv.ParseInt(port, 10, 32)
+		if err != nil {
+			ps.Add(path+".portMappings", "%q is not a port; list port numbers such as 8080, or 53/udp", p)
+			continue
+		}
+		pm := map[string]any{"containerPort": json.Number(strconv.FormatInt(n, 10)), "protocol": strings.ToLower(FirstNonEmpty(proto, "tcp"))}
+		pms = append(pms, pm)
+	}
+	if len(pms) > 0 {
+		m["portMappings"] = pms
+	}
+	delete(m, "environment")
+	if env := itemsDoc(c.Env, "value"); len(env) > 0 {
+		m["environment"] = env
+	}
+	delete(m, "secrets")
+	if sec := itemsDoc(c.Secrets, "valueFrom"); len(sec) > 0 {
+		m["secrets"] = sec
+	}
+	delete(m, "command")
+	if cmd := lines(c.Command); len(cmd) > 0 {
+		m["command"] = stringsDoc(cmd)
+	}
+	delete(m, "healthCheck")
+	if hc := lines(c.Health); len(hc) > 0 {
+		h := maps.Clone(c.HealthExtra)
+		if h == nil {
+			h = map[string]any{}
+		}
+		if hc[0] != "CMD" && hc[0] != "CMD-SHELL" {
+			hc = []string{"CMD-SHELL", strings.Join(hc, " ")}
+		}
+		h["command"] = stringsDoc(hc)
+		m["healthCheck"] = h
+	}
+	if g := strings.TrimSpace(c.LogGroup); g != "" {
+		opts := maps.Clone(c.LogExtra)
+		if opts == nil {
+			opts = map[string]any{}
+		}
+		opts["awslogs-group"] = g
+		opts["awslogs-region"] = region
+		opts["awslogs-stream-prefix"] = FirstNonEmpty(c.LogPrefix, c.Name, "ecs")
+		if _, ok := opts["awslogs-create-group"]; !ok {
+			opts["awslogs-create-group"] = "true"
+		}
+		m["logConfiguration"] = map[string]any{"logDriver": "awslogs", "options": opts}
+	} else if lc, ok := m["logConfiguration"].(map[string]any); ok && lc["logDriver"] == "awslogs" {
+		delete(m, "logConfiguration") // the log group was cleared: no logs
+	}
+	return m
+}
+
+func itemsDoc(items []NameValue, valueKey string) []any {
+	var out []any
+	for _, it := range items {
+		if strings.TrimSpace(it.Name) == "" && strings.TrimSpace(it.Value) == "" {
+			continue
+		}
+		out = append(out, map[string]any{"name": strings.TrimSpace(it.Name), valueKey: it.Value})
+	}
+	return out
+}
+
+func stringsDoc(xs []string) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
+}
+
+// specDoc builds the whole spec (DESIGN §3) from the form, with the
+// wizard's own problems.
+func (st *State) SpecDoc() (map[string]any, Problems) {
+	var ps Problems
+	doc := map[string]any{
+		"region":         st.Region,
+		"cluster":        map[string]any{"name": st.ClusterName()},
+		"taskDefinition": st.TaskDefinitionDoc(&ps),
+	}
+	svc := map[string]any{
+		"name":           st.ServiceName(),
+		"assignPublicIp": st.PublicIP,
+		"circuitBreaker": map[string]any{"enable": st.CircuitBreaker, "rollback": st.Rollback && st.CircuitBreaker},
+	}
+	if n, ok := wholeNumber(&ps, "service.desiredCount", st.DesiredCount); ok {
+		svc["desiredCount"] = n
+	}
+	if n, ok := wholeNumber(&ps, "service.minimumHealthyPercent", st.MinHealthy); ok {
+		svc["minimumHealthyPercent"] = n
+	}
+	if n, ok := wholeNumber(&ps, "service.maximumPercent", st.MaxPercent); ok {
+		svc["maximumPercent"] = n
+	}
+	if len(st.Subnets) > 0 {
+		svc["subnets"] = stringsDoc(st.Subnets)
+	}
+	if st.SGMode == "existing" {
+		if len(st.SGIDs) > 0 {
+			svc["securityGroupIds"] = stringsDoc(st.SGIDs)
+		}
+	} else {
+		nsg := map[string]any{"name": st.DerivedSGName()}
+		var ports []any
+		for _, p := range SplitList(st.SGPorts) {
+			if n, ok := wholeNumber(&ps, "service.newSecurityGroup.ingressPorts", p); ok {
+				ports = append(ports, n)
+			}
+		}
+		if len(ports) > 0 {
+			nsg["ingressPorts"] = ports
+		}
+		svc["newSecurityGroup"] = nsg
+	}
+	doc["service"] = svc
+	if st.LBEnabled {
+		tg := map[string]any{"name": st.DerivedTGName(), "healthCheckPath": strings.TrimSpace(st.HealthPath)}
+		if name, port, ok := strings.Cut(st.Target, ":"); ok {
+			tg["containerName"] = name
+			if n, ok := wholeNumber(&ps, "loadBalancer.targetGroup.containerPort", port); ok {
+				tg["containerPort"] = n
+			}
+		} else {
+			tg["containerName"] = ""
+		}
+		lb := map[string]any{"name": st.DerivedLBName(), "targetGroup": tg}
+		if len(st.LBSubnets) > 0 {
+			lb["subnets"] = stringsDoc(st.LBSubnets)
+		}
+		if st.HTTPSEnabled {
+			h := map[string]any{"redirectHttp": st.Redirect}
+			if st.HTTPSMode == "existing" {
+				h["certificateArn"] = strings.TrimSpace(st.CertARN)
+			} else {
+				h["requestDomain"] = strings.TrimSpace(st.Domain)
+				if names := SplitList(st.AltNames); len(names) > 0 {
+					h["alternativeNames"] = stringsDoc(names)
+				}
+			}
+			lb["https"] = h
+		}
+		doc["loadBalancer"] = lb
+	}
+	return doc, ps
+}
+
+// loadTaskDefinition replaces the task definition part of the state with a
+// task definition document (deploy.TaskDefinitionDocument).
+func (st *State) LoadTaskDefinition(td map[string]any) {
+	td = maps.Clone(td)
+	take := func(k string) string {
+		v, _ := td[k].(string)
+		delete(td, k)
+		return v
+	}
+	st.Family, st.CPU, st.Memory = take("family"), take("cpu"), take("memory")
+	st.ExecRole, st.TaskRole = take("executionRoleArn"), take("taskRoleArn")
+	delete(td, "networkMode") // always awsvpc: the console runs on Fargate
+	delete(td, "requiresCompatibilities")
+	defs, _ := td["containerDefinitions"].([]any)
+	delete(td, "containerDefinitions")
+	st.Containers = nil
+	for _, d := range defs {
+		if m, ok := d.(map[string]any); ok {
+			st.Containers = append(st.Containers, loadContainer(m))
+		}
+	}
+	if len(st.Containers) == 0 {
+		st.Containers = []Container{{Essential: true}}
+	}
+	st.TDExtra = dropEmpty(td)
+}
+
+func loadContainer(m map[string]any) Container {
+	m = maps.Clone(m)
+	str := func(k string) string {
+		v, _ := m[k].(string)
+		delete(m, k)
+		return v
+	}
+	c := Container{Name: str("name"), Image: str("image"), Essential: true}
+	if e, ok := m["essential"].(bool); ok {
+		c.Essential = e
+	}
+	delete(m, "essential")
+	if pms, ok := m["portMappings"].([]any); ok {
+		var ports []string
+		for _, pm := range pms {
+			p, _ := pm.(map[string]any)
+			port := fmt.Sprint(p["containerPort"])
+			if proto, _ := p["protocol"].(string); proto != "" && proto != "tcp" {
+				port += "/" + proto
+			}
+			ports = append(ports, port)
+		}
+		c.Ports = strings.Join(ports, ", ")
+		delete(m, "portMappings")
+	}
+	c.Env = loadItems(m, "environment", "value")
+	c.Secrets = loadItems(m, "secrets", "valueFrom")
+	if cmd, ok := m["command"].([]any); ok {
+		c.Command = joinLines(cmd)
+		delete(m, "command")
+	}
+	if hc, ok := m["healthCheck"].(map[string]any); ok {
+		hc = maps.Clone(hc)
+		if cmd, ok := hc["command"].([]any); ok {
+			c.Health = joinLines(cmd)
+		}
+		delete(hc, "command")
+		c.HealthExtra = dropEmpty(hc)
+		delete(m, "healthCheck")
+	}
+	if lc, ok := m["logConfiguration"].(map[string]any); ok && lc["logDriver"] == "awslogs" {
+		opts, _ := lc["options"].(map[string]any)
+		opts = maps.Clone(opts)
+		c.LogGroup, _ = opts["awslogs-group"].(string)
+		c.LogPrefix, _ = opts["awslogs-stream-prefix"].(string)
+		delete(opts, "awslogs-group")
+		delete(opts, "awslogs-stream-prefix")
+		delete(opts, "awslogs-region") // always the spec's region
+		c.LogExtra = dropEmpty(opts)
+		delete(m, "logConfiguration")
+	}
+	c.Extra = dropEmpty(m)
+	return c
+}
+
+func loadItems(m map[string]any, key, valueKey string) []NameValue {
+	list, ok := m[key].([]any)
+	delete(m, key)
+	if !ok {
+		return nil
+	}
+	var out []NameValue
+	for _, e := range list {
+		em, _ := e.(map[string]any)
+		name, _ := em["name"].(string)
+		value, _ := em[valueKey].(string)
+		out = append(out, NameValue{Name: name, Value: value})
+	}
+	return out
+}
+
+func joinLines(xs []any) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprint(x)
+	}
+	return strings.Join(parts, "\n")
+}
+
+// dropEmpty removes members describe prints empty ([] or {}), which mean
+// the same as absent; nil when nothing is left.
+func dropEmpty(m map[string]any) map[string]any {
+	for k, v := range m {
+		switch x := v.(type) {
+		case []any:
+			if len(x) == 0 {
+				delete(m, k)
+			}
+		case map[string]any:
+			if len(x) == 0 {
+				delete(m, k)
+			}
+		case nil:
+			delete(m, k)
+		}
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// stateFromSpec fills the wizard from a spec; every step counts as saved,
+// so no default overrides what the spec says.
+func FromSpec(spec *ecsconsole.Spec, region string) *State {
+	st := New(FirstNonEmpty(spec.Region, region))
+	st.Saved = slices.Clone(Steps)
+	if len(spec.TaskDefinition) > 0 {
+		if doc, err := deploy.TaskDefinitionDocument(spec.TaskDefinition); err == nil {
+			st.LoadTaskDefinition(doc)
+		}
+	}
+	st.ClusterChoice = spec.Cluster.Name
+	svc := spec.Service
+	st.Service = svc.Name
+	if svc.DesiredCount != nil {
+		st.DesiredCount = strconv.Itoa(int(*svc.DesiredCount))
+	}
+	st.Subnets = svc.Subnets
+	st.PublicIP = svc.AssignPublicIP
+	st.SGIDs = svc.SecurityGroupIDs
+	st.SGMode = "existing"
+	if nsg := svc.NewSecurityGroup; nsg != nil {
+		st.SGMode = "new"
+		if nsg.Name != svc.Name+"-tasks" {
+			st.SGName = nsg.Name
+		}
+		var ports []string
+		for _, p := range nsg.IngressPorts {
+			ports = append(ports, strconv.Itoa(int(p)))
+		}
+		st.SGPorts = strings.Join(ports, ", ")
+	}
+	st.CircuitBreaker, st.Rollback = false, false
+	if cb := svc.CircuitBreaker; cb != nil {
+		st.CircuitBreaker, st.Rollback = cb.Enable, cb.Rollback
+	}
+	if p := svc.MinimumHealthyPercent; p != nil {
+		st.MinHealthy = strconv.Itoa(int(*p))
+	}
+	if p := svc.MaximumPercent; p != nil {
+		st.MaxPercent = strconv.Itoa(int(*p))
+	}
+	st.LBEnabled = spec.LoadBalancer != nil
+	st.HTTPSEnabled = false
+	if lb := spec.LoadBalancer; lb != nil {
+		if lb.Name != svc.Name {
+			st.LBName = lb.Name
+		}
+		if lb.TargetGroup.Name != svc.Name {
+			st.TGName = lb.TargetGroup.Name
+		}
+		st.LBSubnets = lb.Subnets
+		st.Target = lb.TargetGroup.ContainerName + ":" + strconv.Itoa(int(lb.TargetGroup.ContainerPort))
+		st.HealthPath = lb.TargetGroup.HealthCheckPath
+		if h := lb.HTTPS; h != nil {
+			st.HTTPSEnabled, st.Redirect = true, h.RedirectHTTP
+			if h.CertificateArn != "" {
+				st.HTTPSMode, st.CertARN = "existing", h.CertificateArn
+			} else {
+				st.HTTPSMode, st.Domain = "request", h.RequestDomain
+				st.AltNames = strings.Join(h.AlternativeNames, ", ")
+			}
+		}
+	}
+	return st
+}
+
+// Spec builds and validates the state's spec with the engine's rules
+// (deploy.ParseWithDefaultRegion): the spec, or every problem found (the
+// form's own first, then the engine's that are not about the same place).
+func (st *State) Spec(defaultRegion string, more Problems) (*ecsconsole.Spec, []ecsconsole.Problem) {
+	doc, own := st.SpecDoc()
+	own = append(own, more...)
+	spec, err := deploy.ParseWithDefaultRegion(MarshalJSON(doc), defaultRegion)
+	ps := []ecsconsole.Problem(own)
+	var ve *ecsconsole.ValidationError
+	if errors.As(err, &ve) {
+		for _, p := range ve.Problems {
+			if !slices.ContainsFunc(own, func(o ecsconsole.Problem) bool { return Under(p.Path, o.Path) }) {
+				ps = append(ps, p)
+			}
+		}
+	} else if err != nil {
+		ps = append(ps, ecsconsole.Problem{Message: err.Error()})
+	}
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	return spec, nil
+}
+
+// Under reports whether path is prefix or inside it.
+func Under(path, prefix string) bool {
+	return prefix == "" || path == prefix || strings.HasPrefix(path, prefix+".") || strings.HasPrefix(path, prefix+"[")
+}
+
+// TaskDefinitionJSON is the task definition the form makes, indented for
+// the JSON view.
+func (st *State) TaskDefinitionJSON() string {
+	var ps Problems
+	return prettyJSON(MarshalJSON(st.TaskDefinitionDoc(&ps)))
+}
+
+// prettyJSON indents JSON for reading.
+func prettyJSON(b []byte) string {
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, b, "", "  "); err != nil {
+		return string(b)
+	}
+	return buf.String()
+}
+
+// lines are the non-blank lines of s, trimmed.
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}

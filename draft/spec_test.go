@@ -1,0 +1,56 @@
+package draft_test
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/ecsconsole/ecsconsole/deploy"
+	"github.com/ecsconsole/ecsconsole/draft"
+)
+
+// Spec → draft → spec is the identity: every field the wizard shows and
+// every one it does not (volumes, ulimits, a health check's interval, an
+// awslogs option, tags, …) survives the form untouched, through the stored
+// format too. Both mappings are tied by this test: a change to one that
+// the other does not mirror fails it.
+func TestSpecDraftSpecIsTheIdentity(t *testing.T) {
+	data, err := os.ReadFile("testdata/roundtrip-specs.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var corpus []json.RawMessage
+	if err := json.Unmarshal(data, &corpus); err != nil {
+		t.Fatal(err)
+	}
+	for i, raw := range corpus {
+		spec, err := deploy.Parse(raw)
+		if err != nil {
+			t.Fatalf("corpus spec %d: %v", i, err)
+		}
+		st := draft.FromSpec(spec, "us-east-1")
+		stored, err := draft.Decode(st.Encode())
+		if err != nil {
+			t.Fatalf("spec %d: decoding the stored draft: %v", i, err)
+		}
+		again, problems := stored.Spec("us-east-1", nil)
+		if len(problems) > 0 {
+			t.Fatalf("spec %d: the draft made from it is refused: %v", i, problems)
+		}
+		if got, want := string(again.JSON()), string(spec.JSON()); got != want {
+			t.Errorf("spec %d: spec → draft → spec changed it:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}
+
+// A draft written before the format had a version reads as version 1; one
+// from a newer console is refused rather than misread.
+func TestDraftFormatVersion(t *testing.T) {
+	st, err := draft.Decode([]byte(`{"region":"us-east-1","family":"web","containers":[{"name":"web","image":"nginx"}]}`))
+	if err != nil || st.Format != draft.FormatVersion || st.Family != "web" {
+		t.Errorf("an unversioned draft: %+v, %v", st, err)
+	}
+	if _, err := draft.Decode([]byte(`{"format": 99}`)); err == nil {
+		t.Error("a draft of a newer format was read")
+	}
+}
