@@ -1,7 +1,7 @@
 package draft
 
 // The one mapping between the wizard's form and the engine's spec: SpecDoc
-// and Spec build a ecsconsole.Spec from a State, FromSpec and
+// and Spec build an ecsconsole.Spec from a State, FromSpec and
 // LoadTaskDefinition build a State from a spec. What the form has no
 // control for is kept aside (TDExtra, Extra, HealthExtra, LogExtra) so
 // that spec → draft → spec is the identity (spec_test.go).
@@ -43,7 +43,7 @@ func wholeNumber(ps *Problems, path, s string) (any, bool) {
 	return json.Number(strconv.FormatInt(n, 10)), true
 }
 
-// taskDefinitionDoc builds the task definition's JSON members from the form.
+// TaskDefinitionDoc builds the task definition's JSON members from the form.
 func (st *State) TaskDefinitionDoc(ps *Problems) map[string]any {
 	td := maps.Clone(st.TDExtra)
 	if td == nil {
@@ -156,7 +156,7 @@ func stringsDoc(xs []string) []any {
 	return out
 }
 
-// specDoc builds the whole spec (DESIGN §3) from the form, with the
+// SpecDoc builds the whole spec (DESIGN §3) from the form, with the
 // wizard's own problems.
 func (st *State) SpecDoc() (map[string]any, Problems) {
 	var ps Problems
@@ -231,7 +231,7 @@ func (st *State) SpecDoc() (map[string]any, Problems) {
 	return doc, ps
 }
 
-// loadTaskDefinition replaces the task definition part of the state with a
+// LoadTaskDefinition replaces the task definition part of the state with a
 // task definition document (deploy.TaskDefinitionDocument).
 func (st *State) LoadTaskDefinition(td map[string]any) {
 	td = maps.Clone(td)
@@ -360,7 +360,7 @@ func dropEmpty(m map[string]any) map[string]any {
 	return m
 }
 
-// stateFromSpec fills the wizard from a spec; every step counts as saved,
+// FromSpec fills the wizard from a spec; every step counts as saved,
 // so no default overrides what the spec says.
 func FromSpec(spec *ecsconsole.Spec, region string) *State {
 	st := New(FirstNonEmpty(spec.Region, region))
