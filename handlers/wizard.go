@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -489,63 +488,6 @@ func applyTaskDefJSON(r *http.Request, st *wizardState) []ecsconsole.Problem {
 	st.TDJSON = ""
 	st.LoadTaskDefinition(doc)
 	return nil
-}
-
-// readTaskDefFields reads the task definition step's fields and runs its
-// in-step action (add, remove or move a container).
-func readTaskDefFields(f url.Values, st *wizardState, op string) {
-	st.TDJSON = ""
-	st.Family = f.Get("family")
-	if cpu, mem, ok := strings.Cut(f.Get("size"), "/"); ok {
-		st.CPU, st.Memory = cpu, mem
-	}
-	st.ExecRole, st.TaskRole = f.Get("execRole"), f.Get("taskRole")
-	n, _ := strconv.Atoi(f.Get("containers"))
-	n = min(max(n, 0), 20)
-	old := st.Containers
-	st.Containers = make([]draft.Container, n)
-	for i := range n {
-		var c draft.Container
-		if i < len(old) {
-			c = old[i] // keeps what the form does not show
-		}
-		p := "c" + strconv.Itoa(i) + "."
-		c.Name, c.Image = f.Get(p+"name"), f.Get(p+"image")
-		c.Essential = f.Get(p+"essential") != ""
-		c.Ports, c.Command, c.Health, c.LogGroup = f.Get(p+"ports"), f.Get(p+"command"), f.Get(p+"health"), f.Get(p+"logGroup")
-		c.Env = readItems(f[p+"env.name"], f[p+"env.value"])
-		c.Secrets = readItems(f[p+"secret.name"], f[p+"secret.valueFrom"])
-		st.Containers[i] = c
-	}
-	kind, arg, _ := strings.Cut(op, ":")
-	i, _ := strconv.Atoi(arg)
-	valid := i >= 0 && i < len(st.Containers)
-	switch {
-	case kind == "add" && len(st.Containers) < 10:
-		st.Containers = append(st.Containers, draft.Container{Essential: len(st.Containers) == 0, LogGroup: st.LogGroup()})
-	case kind == "redis" && len(st.Containers) < 10 && !st.HasRedis():
-		st.Containers = append(st.Containers, draft.RedisSidecar(st.LogGroup()))
-	case kind == "remove" && valid:
-		st.Containers = slices.Delete(st.Containers, i, i+1)
-	case kind == "up" && valid && i > 0:
-		st.Containers[i-1], st.Containers[i] = st.Containers[i], st.Containers[i-1]
-	case kind == "down" && valid && i+1 < len(st.Containers):
-		st.Containers[i+1], st.Containers[i] = st.Containers[i], st.Containers[i+1]
-	}
-}
-
-func readItems(names, values []string) []draft.NameValue {
-	var out []draft.NameValue
-	for i, n := range names {
-		v := ""
-		if i < len(values) {
-			v = values[i]
-		}
-		if strings.TrimSpace(n) != "" || strings.TrimSpace(v) != "" {
-			out = append(out, draft.NameValue{Name: n, Value: v})
-		}
-	}
-	return out
 }
 
 func readClusterForm(r *http.Request, st *wizardState) {
