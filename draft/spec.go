@@ -156,7 +156,7 @@ func stringsDoc(xs []string) []any {
 	return out
 }
 
-// SpecDoc builds the whole spec (DESIGN §3) from the form, with the
+// SpecDoc builds the whole spec (docs/design.md §3) from the form, with the
 // wizard's own problems.
 func (st *State) SpecDoc() (map[string]any, Problems) {
 	var ps Problems

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ecsconsole/ecsconsole/store/storetest"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // syncBuffer is a bytes.Buffer safe for the program's logger and the test.
@@ -215,5 +216,31 @@ func TestConfigErrorsExitTwo(t *testing.T) {
 				t.Errorf("message is not one line: %q", err)
 			}
 		})
+	}
+}
+
+// TestServeWithoutLocalSignInMakesNoBootstrapAdmin: with single sign-on
+// only, a bootstrap password could sign no one in, so none is made or
+// logged; admins come from the provider's groups.
+func TestServeWithoutLocalSignInMakesNoBootstrapAdmin(t *testing.T) {
+	dbURL := storetest.NewURL(t)
+	env := map[string]string{"DATABASE_URL": dbURL, "ECSCONSOLE_OIDC_CLIENT_SECRET": "not-shown"}
+	_, logs, stop := startConsole(t, env, "--migrate", "--sandbox", "--local-signin=false",
+		"--oidc-issuer", "http://127.0.0.1:1/realms/none", "--oidc-client-id", "ecsconsole", "--base-url", "http://127.0.0.1:8080")
+	defer stop()
+	if _, made := bootstrapPassword(t, logs.String()); made {
+		t.Errorf("a bootstrap admin was made with local sign-in off:\n%s", logs)
+	}
+	pool, err := pgxpool.New(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var users int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM users`).Scan(&users); err != nil {
+		t.Fatal(err)
+	}
+	if users != 0 {
+		t.Errorf("%d users after the first start with local sign-in off, want 0", users)
 	}
 }

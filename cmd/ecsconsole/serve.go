@@ -137,8 +137,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	st := store.NewSplit(db.Pool, db.System)
 	st.SetFreezeAfterRollback(cfg.Ops.FreezeAfterRollback)
-	if err := bootstrapAdmin(ctx, st, logger); err != nil {
-		return err
+	// With local sign-in off nobody could sign in with a bootstrap
+	// password: admins come from the provider's groups instead.
+	if cfg.SSO.LocalSignIn {
+		if err := bootstrapAdmin(ctx, st, logger); err != nil {
+			return err
+		}
 	}
 	// Pages reuse what they read until a console on the database writes it
 	// (store.NewReadCache): this follows every console's writes.
