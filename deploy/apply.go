@@ -11,7 +11,7 @@ import (
 
 	"github.com/aws/smithy-go"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // errWaitingForDNS parks a deployment whose certificate awaits DNS
@@ -25,7 +25,7 @@ var errStopped = errors.New("stopped because another step failed")
 // AWS's error code and message (or the engine's own sentence).
 type stepError struct {
 	step    string
-	status  store.DeploymentStatus
+	status  ecsconsole.DeploymentStatus
 	code    string
 	message string
 }
@@ -38,24 +38,24 @@ func (e *stepError) Error() string {
 // error, such as a name taken by an incompatible resource. It ends the
 // deployment with status, code and message (a sentence for the user).
 type failure struct {
-	status        store.DeploymentStatus
+	status        ecsconsole.DeploymentStatus
 	code, message string
 }
 
 func (f *failure) Error() string { return f.code + ": " + f.message }
 
 func fail(code, format string, args ...any) error {
-	return &failure{status: store.StatusFailed, code: code, message: fmt.Sprintf(format, args...)}
+	return &failure{status: ecsconsole.StatusFailed, code: code, message: fmt.Sprintf(format, args...)}
 }
 
 // run is one attempt at applying one deployment.
 type run struct {
 	e    *Engine
-	d    store.Deployment
-	spec *Spec
+	d    ecsconsole.Deployment
+	spec *ecsconsole.Spec
 	aws  Clients
 	// done holds the steps an earlier attempt finished, by name.
-	done map[string]store.DeploymentStep
+	done map[string]ecsconsole.DeploymentStep
 	// running holds when the steps an earlier attempt left running started.
 	running map[string]time.Time
 	shared  *shared
@@ -92,7 +92,7 @@ func (e *Engine) apply(ctx context.Context, id int64) error {
 	spec, err := Parse(d.Spec)
 	if err != nil {
 		e.opts.Logger.Warn("stored spec no longer parses", "deployment_id", id, "err", err)
-		return e.store.FinishDeployment(ctx, id, store.DeploymentResult{Status: store.StatusFailed,
+		return e.store.FinishDeployment(ctx, id, ecsconsole.DeploymentResult{Status: ecsconsole.StatusFailed,
 			ErrorCode: "InvalidSpec", ErrorMessage: "the stored spec no longer passes the console's checks; deploy a corrected spec"})
 	}
 	clients, err := e.clients(ctx, spec.Region)
@@ -103,13 +103,13 @@ func (e *Engine) apply(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	r := &run{e: e, d: d, spec: spec, aws: clients, done: map[string]store.DeploymentStep{}, running: map[string]time.Time{},
+	r := &run{e: e, d: d, spec: spec, aws: clients, done: map[string]ecsconsole.DeploymentStep{}, running: map[string]time.Time{},
 		shared: newShared(), results: map[string]result{}, stop: make(chan struct{})}
 	for _, st := range steps {
-		if st.Status == store.StepSucceeded {
+		if st.Status == ecsconsole.StepSucceeded {
 			r.done[st.Name] = st
 		}
-		if st.Status == store.StepRunning && st.StartedAt != nil {
+		if st.Status == ecsconsole.StepRunning && st.StartedAt != nil {
 			r.running[st.Name] = *st.StartedAt
 		}
 	}
@@ -127,12 +127,12 @@ func (r *run) finish(ctx context.Context, err error) error {
 		if err := r.e.store.SetDeploymentOutputs(ctx, id, r.outputs(true)); err != nil {
 			return err
 		}
-		return r.e.store.FinishDeployment(ctx, id, store.DeploymentResult{Status: store.StatusSucceeded})
+		return r.e.store.FinishDeployment(ctx, id, ecsconsole.DeploymentResult{Status: ecsconsole.StatusSucceeded})
 	case errors.Is(err, errWaitingForDNS):
 		if err := r.e.store.SetDeploymentOutputs(ctx, id, r.outputs(false)); err != nil {
 			return err
 		}
-		if err := r.e.store.SetDeploymentStatus(ctx, id, store.StatusWaitingForDNS); err != nil {
+		if err := r.e.store.SetDeploymentStatus(ctx, id, ecsconsole.StatusWaitingForDNS); err != nil {
 			return err
 		}
 		return errWaitingForDNS
@@ -141,7 +141,7 @@ func (r *run) finish(ctx context.Context, err error) error {
 		if err := r.e.store.SetDeploymentOutputs(ctx, id, r.outputs(false)); err != nil {
 			return err
 		}
-		return r.e.store.FinishDeployment(ctx, id, store.DeploymentResult{Status: se.status,
+		return r.e.store.FinishDeployment(ctx, id, ecsconsole.DeploymentResult{Status: se.status,
 			ErrorStep: se.step, ErrorCode: se.code, ErrorMessage: se.message})
 	}
 	return err
@@ -151,7 +151,7 @@ func (r *run) finish(ctx context.Context, err error) error {
 // cause is logged; the deployment says so in words.
 func (e *Engine) interrupt(ctx context.Context, id int64, cause error) {
 	e.opts.Logger.Error("apply gave up after repeated interruptions", "deployment_id", id, "err", cause)
-	err := e.store.FinishDeployment(ctx, id, store.DeploymentResult{Status: store.StatusInterrupted,
+	err := e.store.FinishDeployment(ctx, id, ecsconsole.DeploymentResult{Status: ecsconsole.StatusInterrupted,
 		ErrorCode: "Interrupted", ErrorMessage: "the console could not finish applying this deployment after repeated attempts; see its log"})
 	if err != nil {
 		e.opts.Logger.Error("recording interrupted deployment", "deployment_id", id, "err", err)
@@ -160,8 +160,8 @@ func (e *Engine) interrupt(ctx context.Context, id int64, cause error) {
 
 // outputs gathers what the steps found or made. The URL is HTTPS once the
 // 443 listener serves (final), else the load balancer's HTTP address.
-func (r *run) outputs(final bool) store.Outputs {
-	o := store.Outputs{ARNs: map[string]string{}}
+func (r *run) outputs(final bool) ecsconsole.Outputs {
+	o := ecsconsole.Outputs{ARNs: map[string]string{}}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, n := range stepGraph(r.spec) {
@@ -285,7 +285,7 @@ func isStepFailure(err error) bool {
 }
 
 func (r *run) recordSkipped(ctx context.Context, name, why string) {
-	err := r.e.store.FinishStep(context.WithoutCancel(ctx), r.d.ID, name, store.StepResult{Status: store.StepSkipped, ErrorMessage: why})
+	err := r.e.store.FinishStep(context.WithoutCancel(ctx), r.d.ID, name, ecsconsole.StepResult{Status: ecsconsole.StepSkipped, ErrorMessage: why})
 	if err != nil {
 		r.e.opts.Logger.Error("recording skipped step", "deployment_id", r.d.ID, "step", name, "err", err)
 	}
@@ -334,7 +334,7 @@ func (r *run) runStep(ctx context.Context, gn *graphNode) error {
 	dec, err := gn.def.decide(sctx, sc)
 	var res result
 	if err == nil {
-		if dec.Action == store.ActionRefuse {
+		if dec.Action == ecsconsole.ActionRefuse {
 			err = fail(dec.Code, "%s", dec.Reason)
 		} else {
 			res, err = gn.def.apply(sctx, sc, dec)
@@ -349,7 +349,7 @@ func (r *run) runStep(ctx context.Context, gn *graphNode) error {
 		}
 		return err
 	}
-	out := store.StepResult{Status: store.StepSucceeded, Action: dec.Action, ResourceARN: res.resource()}
+	out := ecsconsole.StepResult{Status: ecsconsole.StepSucceeded, Action: dec.Action, ResourceARN: res.resource()}
 	if out.ResourceARN == "" {
 		out.ResourceARN = dec.Found.resource()
 	}
@@ -357,11 +357,11 @@ func (r *run) runStep(ctx context.Context, gn *graphNode) error {
 	var stepErr error
 	switch {
 	case errors.Is(err, errStopped):
-		out.Status, out.ErrorMessage = store.StepSkipped, "stopped: "+r.failedStep()+" failed"
+		out.Status, out.ErrorMessage = ecsconsole.StepSkipped, "stopped: "+r.failedStep()+" failed"
 		stepErr = errDependency
 	case err != nil:
 		stepErr = r.classify(name, err)
-		out.Status = store.StepFailed
+		out.Status = ecsconsole.StepFailed
 		var se *stepError
 		if errors.As(stepErr, &se) {
 			out.ErrorCode, out.ErrorMessage = se.code, se.message
@@ -400,7 +400,7 @@ func (r *run) classify(name string, err error) error {
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		return &stepError{step: name, status: store.StatusFailed, code: ae.ErrorCode(), message: ae.ErrorMessage()}
+		return &stepError{step: name, status: ecsconsole.StatusFailed, code: ae.ErrorCode(), message: ae.ErrorMessage()}
 	}
 	return err
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // decideCertificate picks the spec's certificate, or this service's
@@ -20,7 +20,7 @@ import (
 func decideCertificate(ctx context.Context, s *stepCtx) (decision, error) {
 	h := s.spec.LoadBalancer.HTTPS
 	if h.CertificateArn != "" {
-		return decision{Action: store.ActionReuse, Name: h.CertificateArn, Found: result{ARN: h.CertificateArn},
+		return decision{Action: ecsconsole.ActionReuse, Name: h.CertificateArn, Found: result{ARN: h.CertificateArn},
 			Reason: fmt.Sprintf("the spec names certificate %s", h.CertificateArn)}, nil
 	}
 	domain := h.RequestDomain
@@ -36,11 +36,11 @@ func decideCertificate(ctx context.Context, s *stepCtx) (decision, error) {
 		}
 		d, err := s.owned(ctx, "the certificate for "+domain+" ("+arn+")", tags,
 			"name it with https.certificateArn to use it here, or request a certificate for another domain", result{ARN: arn},
-			decision{Action: store.ActionReuse, Name: domain, Reason: fmt.Sprintf("certificate for %s exists (%s)", domain, arn)})
+			decision{Action: ecsconsole.ActionReuse, Name: domain, Reason: fmt.Sprintf("certificate for %s exists (%s)", domain, arn)})
 		switch {
 		case err != nil:
 			return decision{}, err
-		case d.Action != store.ActionRefuse:
+		case d.Action != ecsconsole.ActionRefuse:
 			return d, nil
 		case refusal == nil:
 			refusal = &d
@@ -49,7 +49,7 @@ func decideCertificate(ctx context.Context, s *stepCtx) (decision, error) {
 	if refusal != nil {
 		return *refusal, nil
 	}
-	return decision{Action: store.ActionCreate, Name: domain, Reason: fmt.Sprintf("no certificate for %s: request one, validated by DNS", domain)}, nil
+	return decision{Action: ecsconsole.ActionCreate, Name: domain, Reason: fmt.Sprintf("no certificate for %s: request one, validated by DNS", domain)}, nil
 }
 
 // applyCertificate requests the certificate (tagged) when decided, then
@@ -110,13 +110,13 @@ func acmTags(tags map[string]string) []acmtypes.Tag {
 	return awsTags(tags, func(k, v *string) acmtypes.Tag { return acmtypes.Tag{Key: k, Value: v} })
 }
 
-func dnsRecords(cert *acmtypes.CertificateDetail) []store.DNSRecord {
-	var records []store.DNSRecord
+func dnsRecords(cert *acmtypes.CertificateDetail) []ecsconsole.DNSRecord {
+	var records []ecsconsole.DNSRecord
 	for _, o := range cert.DomainValidationOptions {
 		if o.ResourceRecord == nil {
 			continue
 		}
-		records = append(records, store.DNSRecord{
+		records = append(records, ecsconsole.DNSRecord{
 			DomainName: aws.ToString(o.DomainName), Name: aws.ToString(o.ResourceRecord.Name),
 			Type: string(o.ResourceRecord.Type), Value: aws.ToString(o.ResourceRecord.Value),
 			Status: string(o.ValidationStatus),
@@ -148,9 +148,9 @@ func waitCertificateIssued(ctx context.Context, s *stepCtx, _ decision) (result,
 		res.Domain, res.Status = aws.ToString(cert.DomainName), string(cert.Status)
 		switch cert.Status {
 		case acmtypes.CertificateStatusIssued:
-			if s.d.Status == store.StatusWaitingForDNS {
+			if s.d.Status == ecsconsole.StatusWaitingForDNS {
 				// Woken from parking: the rest of the apply runs now.
-				if err := s.e.store.SetDeploymentStatus(ctx, s.d.ID, store.StatusRunning); err != nil {
+				if err := s.e.store.SetDeploymentStatus(ctx, s.d.ID, ecsconsole.StatusRunning); err != nil {
 					return false, "", err
 				}
 			}
@@ -203,7 +203,7 @@ func (l lookup) certificateTags(ctx context.Context, arn string) (map[string]str
 
 // certificateNames are a requested certificate's subject alternative names:
 // none beyond the domain, or the domain first and then the extra names.
-func certificateNames(h *HTTPS) []string {
+func certificateNames(h *ecsconsole.HTTPS) []string {
 	if len(h.AlternativeNames) == 0 {
 		return nil
 	}

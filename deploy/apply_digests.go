@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // Exact images: a task definition names images by tag, and a tag can be
@@ -21,18 +21,18 @@ import (
 // tag points at now, whether the old revision is ACTIVE or deregistered.
 
 // containerImages reads a described task's containers' images and digests.
-func containerImages(t ecstypes.Task) []store.ContainerImage {
-	var out []store.ContainerImage
+func containerImages(t ecstypes.Task) []ecsconsole.ContainerImage {
+	var out []ecsconsole.ContainerImage
 	for _, c := range t.Containers {
-		out = append(out, store.ContainerImage{Container: aws.ToString(c.Name), Image: aws.ToString(c.Image), Digest: aws.ToString(c.ImageDigest)})
+		out = append(out, ecsconsole.ContainerImage{Container: aws.ToString(c.Name), Image: aws.ToString(c.Image), Digest: aws.ToString(c.ImageDigest)})
 	}
 	return out
 }
 
 // RanImages is the image and digest each container of a deployment ran,
 // one per container (the first task's that reported a digest).
-func RanImages(o store.Outputs) []store.ContainerImage {
-	var out []store.ContainerImage
+func RanImages(o ecsconsole.Outputs) []ecsconsole.ContainerImage {
+	var out []ecsconsole.ContainerImage
 	seen := map[string]bool{}
 	for _, t := range o.Tasks {
 		for _, im := range t.Images {
@@ -48,7 +48,7 @@ func RanImages(o store.Outputs) []store.ContainerImage {
 // pinImages rewrites a stored task definition (RegisterTaskDefinition input
 // JSON) so that each container recorded with a digest names its image by
 // that digest. It reports whether anything was pinned.
-func pinImages(td json.RawMessage, ran []store.ContainerImage) (json.RawMessage, bool, error) {
+func pinImages(td json.RawMessage, ran []ecsconsole.ContainerImage) (json.RawMessage, bool, error) {
 	if len(ran) == 0 || len(td) == 0 {
 		return td, false, nil
 	}
@@ -56,7 +56,7 @@ func pinImages(td json.RawMessage, ran []store.ContainerImage) (json.RawMessage,
 	if err := json.Unmarshal(td, &doc); err != nil {
 		return nil, false, fmt.Errorf("reading the stored task definition: %w", err)
 	}
-	digests := map[string]store.ContainerImage{}
+	digests := map[string]ecsconsole.ContainerImage{}
 	for _, im := range ran {
 		digests[im.Container] = im
 	}
@@ -79,7 +79,7 @@ func pinImages(td json.RawMessage, ran []store.ContainerImage) (json.RawMessage,
 	if !pinned {
 		return td, false, nil
 	}
-	out, err := marshalCanonical(doc)
+	out, err := ecsconsole.CanonicalJSON(doc)
 	return out, true, err
 }
 
@@ -106,12 +106,12 @@ type RollbackImage struct {
 
 // RollbackImages lists, for each container of deployment d's stored task
 // definition, the image a rollback to d will run.
-func RollbackImages(d store.Deployment) []RollbackImage {
+func RollbackImages(d ecsconsole.Deployment) []RollbackImage {
 	in, err := decodeTaskDefinition(d.TaskDefinition)
 	if err != nil {
 		return nil
 	}
-	digests := map[string]store.ContainerImage{}
+	digests := map[string]ecsconsole.ContainerImage{}
 	for _, im := range RanImages(d.Outputs) {
 		digests[im.Container] = im
 	}
@@ -147,7 +147,7 @@ func imageUnchecked(image string) string {
 // RollbackNeeds lists what deployment d's task definition names besides
 // images that must still exist for its tasks to start: the execution and
 // task roles (ARNs) and the secrets (valueFrom ARNs or names).
-func RollbackNeeds(d store.Deployment) (roles, secrets []string) {
+func RollbackNeeds(d ecsconsole.Deployment) (roles, secrets []string) {
 	in, err := decodeTaskDefinition(d.TaskDefinition)
 	if err != nil {
 		return nil, nil

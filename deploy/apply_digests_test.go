@@ -4,14 +4,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 func TestPinImagesNamesEachRecordedImageByDigest(t *testing.T) {
 	td := []byte(`{"family":"php-app","containerDefinitions":[{"name":"web","image":"registry.example.com:5000/team/php:8.3-apache"},{"name":"redis","image":"redis:7"},{"name":"side","image":"busybox@sha256:1111"}]}`)
-	ran := RanImages(store.Outputs{Tasks: []store.TaskAddress{
-		{TaskARN: "t1", Images: []store.ContainerImage{{Container: "web", Image: "registry.example.com:5000/team/php:8.3-apache", Digest: "sha256:aaaa"}, {Container: "redis", Image: "redis:6", Digest: "sha256:bbbb"}}},
-		{TaskARN: "t2", Images: []store.ContainerImage{{Container: "web", Image: "registry.example.com:5000/team/php:8.3-apache", Digest: "sha256:cccc"}}},
+	ran := RanImages(ecsconsole.Outputs{Tasks: []ecsconsole.TaskAddress{
+		{TaskARN: "t1", Images: []ecsconsole.ContainerImage{{Container: "web", Image: "registry.example.com:5000/team/php:8.3-apache", Digest: "sha256:aaaa"}, {Container: "redis", Image: "redis:6", Digest: "sha256:bbbb"}}},
+		{TaskARN: "t2", Images: []ecsconsole.ContainerImage{{Container: "web", Image: "registry.example.com:5000/team/php:8.3-apache", Digest: "sha256:cccc"}}},
 	}})
 	if len(ran) != 2 || ran[0].Digest != "sha256:aaaa" {
 		t.Fatalf("RanImages = %+v", ran)

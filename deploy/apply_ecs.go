@@ -12,14 +12,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // taskDefinitionInput is the RegisterTaskDefinition input this deployment
 // runs: the spec's, or for a rollback the restored deployment's JSON.
 func (s *stepCtx) taskDefinitionInput() ([]byte, *ecs.RegisterTaskDefinitionInput, error) {
 	tdJSON := []byte(s.spec.TaskDefinition)
-	if s.d.Kind == store.KindRollback && len(s.d.TaskDefinition) > 0 {
+	if s.d.Kind == ecsconsole.KindRollback && len(s.d.TaskDefinition) > 0 {
 		tdJSON = s.d.TaskDefinition
 	}
 	in, err := decodeTaskDefinition(tdJSON)
@@ -41,13 +41,13 @@ func decideTaskDefinition(ctx context.Context, s *stepCtx) (decision, error) {
 	}
 	family := aws.ToString(in.Family)
 	l := s.l()
-	if s.d.Kind == store.KindRollback && s.d.TaskDefinitionARN != "" {
+	if s.d.Kind == ecsconsole.KindRollback && s.d.TaskDefinitionARN != "" {
 		td, _, err := l.taskDefinition(ctx, s.d.TaskDefinitionARN)
 		if err != nil {
 			return decision{}, err
 		}
 		if td != nil && td.Status == ecstypes.TaskDefinitionStatusActive {
-			return decision{Action: store.ActionReuse, Name: family, Found: revisionResult(td),
+			return decision{Action: ecsconsole.ActionReuse, Name: family, Found: revisionResult(td),
 				Reason: fmt.Sprintf("revision %d of the restored deployment is active", td.Revision)}, nil
 		}
 	}
@@ -56,14 +56,14 @@ func decideTaskDefinition(ctx context.Context, s *stepCtx) (decision, error) {
 	case err != nil:
 		return decision{}, err
 	case td == nil || td.Status != ecstypes.TaskDefinitionStatusActive:
-		return decision{Action: store.ActionCreate, Name: family, Reason: fmt.Sprintf("family %s has no active revision", family)}, nil
+		return decision{Action: ecsconsole.ActionCreate, Name: family, Reason: fmt.Sprintf("family %s has no active revision", family)}, nil
 	case !sameTaskDefinition(in, td):
-		return decision{Action: store.ActionCreate, Name: family, Reason: fmt.Sprintf("task definition differs from revision %d: a new revision", td.Revision)}, nil
+		return decision{Action: ecsconsole.ActionCreate, Name: family, Reason: fmt.Sprintf("task definition differs from revision %d: a new revision", td.Revision)}, nil
 	case !s.planning && tags[tagKey] == s.tagValue():
-		return decision{Action: store.ActionCreate, Name: family, Found: revisionResult(td), resumed: true,
+		return decision{Action: ecsconsole.ActionCreate, Name: family, Found: revisionResult(td), resumed: true,
 			Reason: fmt.Sprintf("revision %d was registered by an earlier attempt of this deployment", td.Revision)}, nil
 	}
-	return decision{Action: store.ActionReuse, Name: family, Found: revisionResult(td),
+	return decision{Action: ecsconsole.ActionReuse, Name: family, Found: revisionResult(td),
 		Reason: fmt.Sprintf("task definition identical to revision %d", td.Revision)}, nil
 }
 
@@ -203,12 +203,12 @@ func decideCluster(ctx context.Context, s *stepCtx) (decision, error) {
 	case err != nil:
 		return decision{}, err
 	case c == nil:
-		return decision{Action: store.ActionCreate, Name: name, Reason: fmt.Sprintf("cluster %s does not exist", name)}, nil
+		return decision{Action: ecsconsole.ActionCreate, Name: name, Reason: fmt.Sprintf("cluster %s does not exist", name)}, nil
 	case !s.planning && ecsTagMap(c.Tags)[tagKey] == s.tagValue():
-		return decision{Action: store.ActionCreate, Name: name, Found: result{ARN: aws.ToString(c.ClusterArn)}, resumed: true,
+		return decision{Action: ecsconsole.ActionCreate, Name: name, Found: result{ARN: aws.ToString(c.ClusterArn)}, resumed: true,
 			Reason: fmt.Sprintf("cluster %s was made by an earlier attempt of this deployment", name)}, nil
 	}
-	return decision{Action: store.ActionReuse, Name: name, Found: result{ARN: aws.ToString(c.ClusterArn)}, Reason: fmt.Sprintf("cluster %s exists", name)}, nil
+	return decision{Action: ecsconsole.ActionReuse, Name: name, Found: result{ARN: aws.ToString(c.ClusterArn)}, Reason: fmt.Sprintf("cluster %s exists", name)}, nil
 }
 
 // applyCluster creates the cluster (tagged) when decided.
@@ -234,14 +234,14 @@ func decideService(ctx context.Context, s *stepCtx) (decision, error) {
 		return decision{}, err
 	}
 	if svc == nil {
-		return decision{Action: store.ActionCreate, Name: name, Reason: fmt.Sprintf("service %s does not exist in cluster %s", name, cluster)}, nil
+		return decision{Action: ecsconsole.ActionCreate, Name: name, Reason: fmt.Sprintf("service %s does not exist in cluster %s", name, cluster)}, nil
 	}
 	found := result{ARN: aws.ToString(svc.ServiceArn), TaskDefinition: aws.ToString(svc.TaskDefinition),
 		ECSDeploymentID: primaryDeploymentID(svc, aws.ToString(svc.TaskDefinition))}
 	current := aws.ToString(svc.TaskDefinition)
-	want := decision{Action: store.ActionUpdate, Name: name, Reason: fmt.Sprintf("service exists running revision %s", revisionOf(current))}
+	want := decision{Action: ecsconsole.ActionUpdate, Name: name, Reason: fmt.Sprintf("service exists running revision %s", revisionOf(current))}
 	if s.serviceUpToDate(svc) {
-		want = decision{Action: store.ActionReuse, Name: name,
+		want = decision{Action: ecsconsole.ActionReuse, Name: name,
 			Reason: fmt.Sprintf("service exists running revision %s with %d %s", revisionOf(current), svc.DesiredCount, tasksWord(svc.DesiredCount))}
 	}
 	return s.owned(ctx, fmt.Sprintf("service %s in cluster %s", name, cluster), ecsTagMap(svc.Tags), "choose another service name", found, want)

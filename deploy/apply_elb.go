@@ -8,7 +8,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 func elbTags(tags map[string]string) []elbtypes.Tag {
@@ -30,21 +30,21 @@ func decideTargetGroup(ctx context.Context, s *stepCtx) (decision, error) {
 		return decision{}, err
 	}
 	if found == nil {
-		return decision{Action: store.ActionCreate, Name: tg.Name, live: vpc, Reason: fmt.Sprintf("target group %s does not exist", tg.Name)}, nil
+		return decision{Action: ecsconsole.ActionCreate, Name: tg.Name, live: vpc, Reason: fmt.Sprintf("target group %s does not exist", tg.Name)}, nil
 	}
 	arn := aws.ToString(found.TargetGroupArn)
 	tags, err := s.l().elbTags(ctx, arn)
 	if err != nil {
 		return decision{}, err
 	}
-	reuse := decision{Action: store.ActionReuse, Name: tg.Name, Reason: fmt.Sprintf("target group %s exists with port %d", tg.Name, tg.ContainerPort)}
+	reuse := decision{Action: ecsconsole.ActionReuse, Name: tg.Name, Reason: fmt.Sprintf("target group %s exists with port %d", tg.Name, tg.ContainerPort)}
 	if aws.ToInt32(found.Port) != tg.ContainerPort || found.TargetType != elbtypes.TargetTypeEnumIp || aws.ToString(found.VpcId) != vpc {
-		reuse = decision{Action: store.ActionRefuse, Name: tg.Name, Code: "TargetGroupMismatch", Reason: fmt.Sprintf(
+		reuse = decision{Action: ecsconsole.ActionRefuse, Name: tg.Name, Code: "TargetGroupMismatch", Reason: fmt.Sprintf(
 			"target group %s exists with port %d, target type %s in %s; the spec needs port %d, target type ip in %s: rename the target group in the spec",
 			tg.Name, aws.ToInt32(found.Port), found.TargetType, aws.ToString(found.VpcId), tg.ContainerPort, vpc)}
 	}
 	d, err := s.owned(ctx, "target group "+tg.Name, tags, "name another target group in the spec", result{ARN: arn}, reuse)
-	if d.resumed && reuse.Action == store.ActionRefuse {
+	if d.resumed && reuse.Action == ecsconsole.ActionRefuse {
 		return reuse, err
 	}
 	return d, err
@@ -80,7 +80,7 @@ func decideLoadBalancer(ctx context.Context, s *stepCtx) (decision, error) {
 		return decision{}, err
 	}
 	if found == nil {
-		return decision{Action: store.ActionCreate, Name: name, Reason: fmt.Sprintf("load balancer %s does not exist", name)}, nil
+		return decision{Action: ecsconsole.ActionCreate, Name: name, Reason: fmt.Sprintf("load balancer %s does not exist", name)}, nil
 	}
 	arn := aws.ToString(found.LoadBalancerArn)
 	tags, err := s.l().elbTags(ctx, arn)
@@ -89,7 +89,7 @@ func decideLoadBalancer(ctx context.Context, s *stepCtx) (decision, error) {
 	}
 	return s.owned(ctx, "load balancer "+name, tags, "name another load balancer in the spec",
 		result{ARN: arn, DNSName: aws.ToString(found.DNSName)},
-		decision{Action: store.ActionReuse, Name: name, Reason: fmt.Sprintf("load balancer %s exists (%s)", name, aws.ToString(found.DNSName))})
+		decision{Action: ecsconsole.ActionReuse, Name: name, Reason: fmt.Sprintf("load balancer %s exists (%s)", name, aws.ToString(found.DNSName))})
 }
 
 // applyLoadBalancer creates the ALB in the spec's subnets with its
@@ -135,20 +135,20 @@ func redirectToHTTPS() []elbtypes.Action {
 func (s *stepCtx) decideListener(ctx context.Context, name string, port int32, ok func(*elbtypes.Listener) (bool, string)) (decision, error) {
 	lbARN := s.dep(stepLoadBalancer).ARN
 	if lbARN == "" {
-		return decision{Action: store.ActionCreate, Name: name, Reason: "a new load balancer has no listeners"}, nil
+		return decision{Action: ecsconsole.ActionCreate, Name: name, Reason: "a new load balancer has no listeners"}, nil
 	}
 	l, err := s.l().listener(ctx, lbARN, port)
 	if err != nil {
 		return decision{}, err
 	}
 	if l == nil {
-		return decision{Action: store.ActionCreate, Name: name, Reason: fmt.Sprintf("load balancer has no port %d listener", port)}, nil
+		return decision{Action: ecsconsole.ActionCreate, Name: name, Reason: fmt.Sprintf("load balancer has no port %d listener", port)}, nil
 	}
 	found := result{ARN: aws.ToString(l.ListenerArn)}
 	good, why := ok(l)
-	d := decision{Action: store.ActionUpdate, Name: name, Found: found, live: l, Reason: why}
+	d := decision{Action: ecsconsole.ActionUpdate, Name: name, Found: found, live: l, Reason: why}
 	if good {
-		d.Action = store.ActionReuse
+		d.Action = ecsconsole.ActionReuse
 	}
 	if !s.planning {
 		tags, err := s.l().elbTags(ctx, found.ARN)
@@ -156,7 +156,7 @@ func (s *stepCtx) decideListener(ctx context.Context, name string, port int32, o
 			return decision{}, err
 		}
 		if tags[tagKey] == s.tagValue() {
-			return decision{Action: store.ActionCreate, Name: name, Found: found, live: l, resumed: true, alsoUpdate: !good,
+			return decision{Action: ecsconsole.ActionCreate, Name: name, Found: found, live: l, resumed: true, alsoUpdate: !good,
 				Reason: fmt.Sprintf("the port %d listener was made by an earlier attempt of this deployment", port)}, nil
 		}
 	}
@@ -240,7 +240,7 @@ func applyHTTPSListener(ctx context.Context, s *stepCtx, d decision) (result, er
 // decideRedirect wants port 80 redirecting to 443; it runs only once the
 // 443 listener exists and the service is stable behind it.
 func decideRedirect(ctx context.Context, s *stepCtx) (decision, error) {
-	d := decision{Action: store.ActionUpdate, Name: "HTTP:80 redirect", Reason: "port 80 will redirect to HTTPS once port 443 serves"}
+	d := decision{Action: ecsconsole.ActionUpdate, Name: "HTTP:80 redirect", Reason: "port 80 will redirect to HTTPS once port 443 serves"}
 	lbARN := s.dep(stepLoadBalancer).ARN
 	if lbARN == "" {
 		return d, nil
@@ -251,7 +251,7 @@ func decideRedirect(ctx context.Context, s *stepCtx) (decision, error) {
 	}
 	d.Found, d.live = result{ARN: aws.ToString(l.ListenerArn)}, l
 	if redirects(l) {
-		d.Action, d.Reason = store.ActionReuse, "port 80 redirects to HTTPS"
+		d.Action, d.Reason = ecsconsole.ActionReuse, "port 80 redirects to HTTPS"
 	}
 	return d, nil
 }

@@ -11,11 +11,11 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // loadBalancerSGName names the load balancer's security group after it.
-func loadBalancerSGName(lb *LoadBalancer) string { return lb.Name + "-alb" }
+func loadBalancerSGName(lb *ecsconsole.LoadBalancer) string { return lb.Name + "-alb" }
 
 // securityGroupWant is what a security group step needs: the group, and
 // the rules it must have.
@@ -71,15 +71,15 @@ func (s *stepCtx) decideSecurityGroup(ctx context.Context, w securityGroupWant) 
 	}
 	if sg == nil {
 		w.missing = w.perms
-		return decision{Action: store.ActionCreate, Name: w.name, live: w,
+		return decision{Action: ecsconsole.ActionCreate, Name: w.name, live: w,
 			Reason: fmt.Sprintf("security group %s does not exist in %s", w.name, vpc)}, nil
 	}
 	w.missing = missingPermissions(sg.IpPermissions, w.perms)
 	found := result{ID: aws.ToString(sg.GroupId)}
-	want := decision{Action: store.ActionReuse, Name: w.name, live: w,
+	want := decision{Action: ecsconsole.ActionReuse, Name: w.name, live: w,
 		Reason: fmt.Sprintf("security group %s exists (%s)", w.name, found.ID)}
 	if len(w.missing) > 0 {
-		want.Action, want.Reason = store.ActionUpdate, fmt.Sprintf("security group %s exists (%s) without %d of the rules it needs", w.name, found.ID, len(w.missing))
+		want.Action, want.Reason = ecsconsole.ActionUpdate, fmt.Sprintf("security group %s exists (%s) without %d of the rules it needs", w.name, found.ID, len(w.missing))
 	}
 	return s.owned(ctx, "security group "+w.name, ec2TagMap(sg.Tags), "name another group in the spec, or list its id in service.securityGroupIds to use it as it is", found, want)
 }

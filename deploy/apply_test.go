@@ -8,18 +8,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 func TestCrashingImageIsRolledBackByECS(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
 	env.startWorker("w1")
-	good := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusSucceeded)
-	bad := env.waitStatus(env.submit(env.spec(withImage("php:crash"))).ID, store.StatusRolledBackByECS)
+	good := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusSucceeded)
+	bad := env.waitStatus(env.submit(env.spec(withImage("php:crash"))).ID, ecsconsole.StatusRolledBackByECS)
 	if bad.ErrorStep != stepServiceStable || bad.ErrorCode != "DeploymentFailed" || bad.ErrorMessage == "" {
 		t.Fatalf("rolled back with step %q code %q message %q", bad.ErrorStep, bad.ErrorCode, bad.ErrorMessage)
 	}
-	if st := env.steps(bad.ID)[stepServiceStable]; st.Status != store.StepFailed || st.ErrorCode != "DeploymentFailed" {
+	if st := env.steps(bad.ID)[stepServiceStable]; st.Status != ecsconsole.StepFailed || st.ErrorCode != "DeploymentFailed" {
 		t.Fatalf("service-stable step %+v", st)
 	}
 	// ECS put the previous revision back.
@@ -36,30 +36,30 @@ func TestInjectedFailureThenFixedSpecReusesWhatExists(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
 	env.startWorker("w1")
 	env.sandbox.FailCall("CreateService", 1, "InvalidParameterException", "The target group does not have an associated load balancer.")
-	failed := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusFailed)
+	failed := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusFailed)
 	if failed.ErrorStep != stepService || failed.ErrorCode != "InvalidParameterException" ||
 		failed.ErrorMessage != "The target group does not have an associated load balancer." {
 		t.Fatalf("failed at %q with %q: %q", failed.ErrorStep, failed.ErrorCode, failed.ErrorMessage)
 	}
 	steps := env.steps(failed.ID)
-	if st := steps[stepService]; st.Status != store.StepFailed || st.AWSRequestID == "" || st.ErrorCode != "InvalidParameterException" {
+	if st := steps[stepService]; st.Status != ecsconsole.StepFailed || st.AWSRequestID == "" || st.ErrorCode != "InvalidParameterException" {
 		t.Fatalf("service step %+v", st)
 	}
 	for _, name := range []string{stepServiceStable, stepTaskAddresses} {
-		if steps[name].Status != store.StepSkipped {
+		if steps[name].Status != ecsconsole.StepSkipped {
 			t.Errorf("step %s after the failure is %q, want skipped", name, steps[name].Status)
 		}
 	}
 	before := env.count()
 
-	fixed := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusSucceeded)
+	fixed := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusSucceeded)
 	steps = env.steps(fixed.ID)
 	for _, name := range []string{stepLoadBalancerSG, stepTaskSG, stepTaskDefinition, stepCluster, stepTargetGroup, stepLoadBalancer, stepHTTPListener} {
-		if steps[name].Action != store.ActionReuse {
+		if steps[name].Action != ecsconsole.ActionReuse {
 			t.Errorf("second deployment: step %s %q, want reuse", name, steps[name].Action)
 		}
 	}
-	if steps[stepService].Action != store.ActionCreate {
+	if steps[stepService].Action != ecsconsole.ActionCreate {
 		t.Errorf("second deployment: service %q, want create", steps[stepService].Action)
 	}
 	after := env.count()
@@ -78,7 +78,7 @@ func TestWorkerStoppedMidApplyIsResumedByAnother(t *testing.T) {
 	// Stop the first worker once the load balancer exists but before the
 	// service does.
 	deadline := time.Now().Add(30 * time.Second)
-	for env.steps(d.ID)[stepLoadBalancer].Status != store.StepSucceeded {
+	for env.steps(d.ID)[stepLoadBalancer].Status != ecsconsole.StepSucceeded {
 		if time.Now().After(deadline) {
 			t.Fatal("the load balancer step never finished")
 		}
@@ -87,19 +87,19 @@ func TestWorkerStoppedMidApplyIsResumedByAnother(t *testing.T) {
 	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	check(t, first.StopAndCancel(stopCtx))
-	if st := env.steps(d.ID)[stepServiceStable]; st.Status == store.StepSucceeded {
+	if st := env.steps(d.ID)[stepServiceStable]; st.Status == ecsconsole.StepSucceeded {
 		t.Fatal("the first worker finished before it was stopped; the test proves nothing")
 	}
 
 	env.startWorker("second")
-	env.waitStatus(d.ID, store.StatusWaitingForDNS)
+	env.waitStatus(d.ID, ecsconsole.StatusWaitingForDNS)
 	env.issueCertificates()
-	done := env.waitStatus(d.ID, store.StatusSucceeded)
+	done := env.waitStatus(d.ID, ecsconsole.StatusSucceeded)
 	if done.Outputs.URL != "https://app.example.com" {
 		t.Fatalf("URL %q", done.Outputs.URL)
 	}
 	steps := env.steps(d.ID)
-	if st := steps[stepLoadBalancer]; st.Runs != 1 || st.Action != store.ActionCreate {
+	if st := steps[stepLoadBalancer]; st.Runs != 1 || st.Action != ecsconsole.ActionCreate {
 		t.Fatalf("load balancer step ran %d times (%s); a finished step must not run again", st.Runs, st.Action)
 	}
 	want := resourceCounts{LoadBalancers: 1, TargetGroups: 1, Services: 1, Revisions: 1, Certificates: 1, Clusters: 1}
@@ -120,14 +120,14 @@ func TestTwoWorkersApplyEachDeploymentOnce(t *testing.T) {
 	services := []string{"alpha", "beta", "gamma", "delta"}
 	var ids []int64
 	for _, name := range services {
-		ids = append(ids, env.submit(env.spec(func(s *Spec) {
+		ids = append(ids, env.submit(env.spec(func(s *ecsconsole.Spec) {
 			s.Service.Name = name
 			s.Service.NewSecurityGroup.Name = name + "-tasks"
 			s.LoadBalancer = nil
 		})).ID)
 	}
 	for _, id := range ids {
-		env.waitStatus(id, store.StatusSucceeded)
+		env.waitStatus(id, ecsconsole.StatusSucceeded)
 		for name, st := range env.steps(id) {
 			if st.Runs != 1 {
 				t.Errorf("deployment %d: step %s ran %d times, want once", id, name, st.Runs)
@@ -172,7 +172,7 @@ func TestConcurrentSubmitsOfOneServiceConflictOnce(t *testing.T) {
 	wg.Wait()
 	var created, conflicts int
 	for _, err := range errs {
-		var active *store.ActiveDeploymentError
+		var active *ecsconsole.ActiveDeploymentError
 		switch {
 		case err == nil:
 			created++
@@ -191,7 +191,7 @@ func TestThrottlingIsAbsorbedAndRecorded(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
 	env.sandbox.SetThrottleRate(0.3)
 	env.startWorker("w1")
-	d := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusSucceeded)
+	d := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusSucceeded)
 	retries := 0
 	for _, st := range env.steps(d.ID) {
 		retries += st.Retries
@@ -209,11 +209,11 @@ func TestServiceNotStableInTimeIsInterrupted(t *testing.T) {
 	// the timeout.
 	env := newTestEnv(t, envOptions{speed: 1, stableTimeout: 300 * time.Millisecond})
 	env.startWorker("w1")
-	d := env.waitStatus(env.submit(env.spec(func(s *Spec) { s.LoadBalancer = nil })).ID, store.StatusInterrupted)
+	d := env.waitStatus(env.submit(env.spec(func(s *ecsconsole.Spec) { s.LoadBalancer = nil })).ID, ecsconsole.StatusInterrupted)
 	if d.ErrorStep != stepServiceStable || d.ErrorCode != "Timeout" || !strings.Contains(d.ErrorMessage, "tasks running") {
 		t.Fatalf("interrupted at %q with %q: %q", d.ErrorStep, d.ErrorCode, d.ErrorMessage)
 	}
-	if st := env.steps(d.ID)[stepServiceStable]; st.Progress == "" || st.Status != store.StepFailed {
+	if st := env.steps(d.ID)[stepServiceStable]; st.Progress == "" || st.Status != ecsconsole.StepFailed {
 		t.Fatalf("service-stable step %+v: want failed with its last progress", st)
 	}
 }

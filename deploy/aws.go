@@ -150,6 +150,15 @@ func isForRequest(ctx context.Context) bool {
 	return v
 }
 
+// RequestConfigs returns each region's AWS configuration as a page's or an
+// API request's calls use it (bounded as ForRequest's), loaded once per
+// region: for readers of AWS outside the engine, such as the wizard's
+// catalog.
+func RequestConfigs(opts AWSOptions) func(ctx context.Context, region string) (aws.Config, error) {
+	configs := newConfigCache(opts)
+	return func(ctx context.Context, region string) (aws.Config, error) { return configs.get(ctx, region, true) }
+}
+
 // configCache holds the loaded configuration of each region and use.
 type configCache struct {
 	opts    AWSOptions

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // BenchmarkApply applies the whole journey (new cluster, security groups,
@@ -25,7 +25,7 @@ func BenchmarkApply(b *testing.B) {
 	for b.Loop() {
 		i++
 		spec := env.spec(renamed(i))
-		d := env.waitStatus(env.submit(spec).ID, store.StatusSucceeded)
+		d := env.waitStatus(env.submit(spec).ID, ecsconsole.StatusSucceeded)
 		steps := env.steps(d.ID)
 		wall += d.FinishedAt.Sub(*d.StartedAt)
 		critical += criticalPath(stepGraph(spec), steps)
@@ -43,8 +43,8 @@ func BenchmarkApply(b *testing.B) {
 
 // renamed gives every resource of the journey the suffix i, so that each
 // benchmark iteration creates everything anew.
-func renamed(i int) func(*Spec) {
-	return func(s *Spec) {
+func renamed(i int) func(*ecsconsole.Spec) {
+	return func(s *ecsconsole.Spec) {
 		sfx := fmt.Sprint(i)
 		s.Cluster.Name += sfx
 		s.Service.Name += sfx
@@ -63,7 +63,7 @@ func renamed(i int) func(*Spec) {
 
 // criticalPath is the longest chain through the graph, each step weighted
 // by how long it took: the wall time a perfect scheduler would need.
-func criticalPath(graph []graphNode, steps map[string]store.DeploymentStep) time.Duration {
+func criticalPath(graph []graphNode, steps map[string]ecsconsole.DeploymentStep) time.Duration {
 	finish := map[string]time.Duration{}
 	var longest time.Duration
 	for _, gn := range graph { // dependencies come first
@@ -86,7 +86,7 @@ func criticalPath(graph []graphNode, steps map[string]store.DeploymentStep) time
 func TestCriticalPath(t *testing.T) {
 	at := func(ms int) *time.Time { v := time.Unix(0, 0).Add(time.Duration(ms) * time.Millisecond); return &v }
 	graph := []graphNode{{name: "a"}, {name: "b"}, {name: "c", deps: []string{"a", "b"}}, {name: "d", deps: []string{"a"}}}
-	steps := map[string]store.DeploymentStep{
+	steps := map[string]ecsconsole.DeploymentStep{
 		"a": {StartedAt: at(0), FinishedAt: at(100)},
 		"b": {StartedAt: at(0), FinishedAt: at(300)},
 		"c": {StartedAt: at(300), FinishedAt: at(350)},

@@ -7,7 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // A requested certificate covers the spec's extra names, and the
@@ -15,9 +15,9 @@ import (
 func TestRequestedCertificateCoversAlternativeNames(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
 	env.startWorker("w1")
-	spec := env.spec(func(s *Spec) { s.LoadBalancer.HTTPS.AlternativeNames = []string{"www.example.com"} })
+	spec := env.spec(func(s *ecsconsole.Spec) { s.LoadBalancer.HTTPS.AlternativeNames = []string{"www.example.com"} })
 	d := env.submit(spec)
-	parked := env.waitStatus(d.ID, store.StatusWaitingForDNS)
+	parked := env.waitStatus(d.ID, ecsconsole.StatusWaitingForDNS)
 	arn := parked.Outputs.ARNs["certificate"]
 	out, err := env.aws.ACM.DescribeCertificate(context.Background(), &acm.DescribeCertificateInput{CertificateArn: &arn})
 	if err != nil {

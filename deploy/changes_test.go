@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // TestChangesAreStoredAtCreation: a deployment is stored with its changes
@@ -23,10 +23,10 @@ func TestChangesAreStoredAtCreation(t *testing.T) {
 	if err := json.Unmarshal(first.SpecChanges, &sc); err != nil || sc.Previous != 0 || len(sc.Changes) != 0 {
 		t.Fatalf("first deployment's stored changes %s (%v), want none against nothing", first.SpecChanges, err)
 	}
-	if err := env.store.FinishDeployment(ctx, first.ID, store.DeploymentResult{Status: store.StatusFailed}); err != nil {
+	if err := env.store.FinishDeployment(ctx, first.ID, ecsconsole.DeploymentResult{Status: ecsconsole.StatusFailed}); err != nil {
 		t.Fatal(err)
 	}
-	next := env.spec(func(s *Spec) { n := *s.Service.DesiredCount + 1; s.Service.DesiredCount = &n })
+	next := env.spec(func(s *ecsconsole.Spec) { n := *s.Service.DesiredCount + 1; s.Service.DesiredCount = &n })
 	second, err := env.engine.Submit(ctx, next, SubmitOptions{Username: "alice"})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // ChangeKind says whether a value was added, removed or changed.
@@ -32,7 +34,7 @@ type Change struct {
 // Diff compares two specs structurally, inside the task definition too,
 // and returns the changes sorted by path. A nil spec counts as empty, so
 // Diff(nil, s) lists everything s sets.
-func Diff(a, b *Spec) []Change {
+func Diff(a, b *ecsconsole.Spec) []Change {
 	d := differ{}
 	d.values("", specValue(a), specValue(b))
 	slices.SortStableFunc(d.changes, func(x, y Change) int { return strings.Compare(x.Path, y.Path) })
@@ -40,7 +42,7 @@ func Diff(a, b *Spec) []Change {
 }
 
 // specValue is the spec's canonical JSON decoded generically.
-func specValue(s *Spec) map[string]any {
+func specValue(s *ecsconsole.Spec) map[string]any {
 	m := map[string]any{}
 	if s == nil {
 		return m
@@ -130,7 +132,7 @@ func rawJSON(v any) json.RawMessage {
 	if v == nil {
 		return nil
 	}
-	b, err := marshalCanonical(v)
+	b, err := ecsconsole.CanonicalJSON(v)
 	if err != nil {
 		panic(fmt.Sprintf("deploy: re-encode decoded JSON: %v", err)) // it came from valid JSON
 	}
@@ -210,220 +212,4 @@ func elementAt(xs []any, i int) any {
 		return xs[i]
 	}
 	return nil
-}
-
-// ChangeSection is a group of changes a person reads together: one
-// container, the task size, the service, networking, the load balancer,
-// HTTPS.
-type ChangeSection struct {
-	Title   string
-	Changes []WordedChange
-}
-
-// WordedChange is a Change as the diff page shows it: what changed in
-// words, and the old and new values as text. A secret's values are never
-// shown (Hidden): only its name.
-type WordedChange struct {
-	What     string
-	Kind     ChangeKind
-	Old, New string
-	Hidden   bool
-	Path     string // the Change's path, for people who want it exact
-}
-
-// Section titles in the order the diff page lists them; containers come
-// first, each its own section.
-var sectionOrder = []string{"Task size", "Task definition", "Service", "Networking", "Load balancer",
-	"HTTPS and certificate", "Region and cluster"}
-
-// Explain groups changes into sections with their names in words:
-// per container image, environment variables, secrets (by name), ports;
-// task CPU and memory; desired count; networking; load balancer and its
-// listeners; certificate.
-func Explain(changes []Change) []ChangeSection {
-	var sections []ChangeSection
-	index := map[string]int{}
-	for _, c := range changes {
-		title, wc := explain(c)
-		i, ok := index[title]
-		if !ok {
-			i = len(sections)
-			index[title] = i
-			sections = append(sections, ChangeSection{Title: title})
-		}
-		sections[i].Changes = append(sections[i].Changes, wc)
-	}
-	rank := func(title string) int {
-		if strings.HasPrefix(title, "Container ") {
-			return -1 // containers first, in the order they came
-		}
-		if i := slices.Index(sectionOrder, title); i >= 0 {
-			return i
-		}
-		return len(sectionOrder)
-	}
-	slices.SortStableFunc(sections, func(a, b ChangeSection) int { return rank(a.Title) - rank(b.Title) })
-	return sections
-}
-
-// explain names one change's section and says what it is.
-func explain(c Change) (string, WordedChange) {
-	wc := WordedChange{Kind: c.Kind, Old: displayJSON(c.Old), New: displayJSON(c.New), Path: c.Path}
-	segs := pathSegments(c.Path)
-	at := func(i int) string {
-		if i < len(segs) {
-			return segs[i]
-		}
-		return ""
-	}
-	rest := func(i int) string { return strings.Join(segs[min(i, len(segs)):], ".") }
-	switch at(0) {
-	case "taskDefinition":
-		if name, ok := keyed(at(1), "containerDefinitions", "name"); ok {
-			wc.What = containerMember(segs[2:], &wc)
-			return "Container " + name, wc
-		}
-		switch at(1) {
-		case "cpu":
-			wc.What = "CPU units"
-			return "Task size", wc
-		case "memory":
-			wc.What = "memory (MiB)"
-			return "Task size", wc
-		}
-		wc.What = c.Path
-		return "Task definition", wc
-	case "service":
-		switch at(1) {
-		case "desiredCount":
-			wc.What = "desired count"
-			return "Service", wc
-		case "subnets", "assignPublicIp", "securityGroupIds", "newSecurityGroup":
-			wc.What = map[string]string{"subnets": "subnets", "assignPublicIp": "public IP",
-				"securityGroupIds": "security groups", "newSecurityGroup": "new security group"}[at(1)]
-			if r := rest(2); r != "" {
-				wc.What += " " + r
-			}
-			return "Networking", wc
-		}
-		wc.What = c.Path
-		return "Service", wc
-	case "loadBalancer":
-		switch at(1) {
-		case "https":
-			switch at(2) {
-			case "certificateArn":
-				wc.What = "certificate"
-			case "requestDomain":
-				wc.What = "requested certificate's domain"
-			case "redirectHttp":
-				wc.What = "HTTP listener redirects to HTTPS"
-			case "":
-				wc.What = "HTTPS listener (443)"
-			default:
-				wc.What = c.Path
-			}
-			return "HTTPS and certificate", wc
-		case "targetGroup":
-			wc.What = "target group"
-			if r := rest(2); r != "" {
-				wc.What += " " + r
-			}
-			return "Load balancer", wc
-		case "":
-			wc.What = "load balancer and its HTTP listener (80)"
-			return "Load balancer", wc
-		}
-		wc.What = c.Path
-		return "Load balancer", wc
-	}
-	wc.What = c.Path
-	return "Region and cluster", wc
-}
-
-// containerMember words a change inside one container definition.
-func containerMember(segs []string, wc *WordedChange) string {
-	if len(segs) == 0 {
-		return "container"
-	}
-	if name, ok := keyed(segs[0], "environment", "name"); ok {
-		return "environment variable " + name
-	}
-	if name, ok := keyed(segs[0], "secrets", "name"); ok || strings.HasPrefix(segs[0], "secrets") {
-		if !ok { // the whole list: name its secrets
-			names := listNames(wc.Old, wc.New)
-			wc.Hidden, wc.Old, wc.New = true, "", ""
-			return "secrets " + strings.Join(names, ", ")
-		}
-		wc.Hidden, wc.Old, wc.New = true, "", ""
-		return "secret " + name
-	}
-	if port, ok := keyed(segs[0], "portMappings", "containerPort"); ok {
-		return "port " + port
-	}
-	switch segs[0] {
-	case "image":
-		return "image"
-	case "portMappings":
-		return "ports"
-	case "environment":
-		return "environment"
-	}
-	return strings.Join(segs, ".")
-}
-
-// listNames returns the name members of the JSON lists of objects given.
-func listNames(lists ...string) []string {
-	var names []string
-	for _, l := range lists {
-		var xs []struct {
-			Name string `json:"name"`
-		}
-		if json.Unmarshal([]byte(l), &xs) == nil {
-			for _, x := range xs {
-				if !slices.Contains(names, x.Name) {
-					names = append(names, x.Name)
-				}
-			}
-		}
-	}
-	return names
-}
-
-// keyed reads a path segment like environment[name=FOO]: the value of key.
-func keyed(seg, list, key string) (string, bool) {
-	v, ok := strings.CutPrefix(seg, list+"["+key+"=")
-	if !ok || !strings.HasSuffix(v, "]") {
-		return "", false
-	}
-	return strings.TrimSuffix(v, "]"), true
-}
-
-// pathSegments splits a Change path at the dots outside brackets.
-func pathSegments(path string) []string {
-	var segs []string
-	depth, start := 0, 0
-	for i := 0; i < len(path); i++ {
-		switch path[i] {
-		case '[':
-			depth++
-		case ']':
-			depth--
-		case '.':
-			if depth == 0 {
-				segs = append(segs, path[start:i])
-				start = i + 1
-			}
-		}
-	}
-	return append(segs, path[start:])
-}
-
-// displayJSON shows a JSON value as text: strings without their quotes.
-func displayJSON(raw json.RawMessage) string {
-	var s string
-	if len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	return string(raw)
 }

@@ -6,9 +6,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
-func parseJourney(t *testing.T, edits ...edit) *Spec {
+func parseJourney(t *testing.T, edits ...edit) *ecsconsole.Spec {
 	t.Helper()
 	spec, err := Parse(journeyWith(t, edits...))
 	if err != nil {
@@ -148,61 +150,4 @@ func formatChanges(cs []Change) string {
 		b.WriteString("  " + c.Path + " " + string(c.Kind) + ": " + string(c.Old) + " -> " + string(c.New) + "\n")
 	}
 	return b.String()
-}
-
-func TestExplainWordsChangesBySection(t *testing.T) {
-	a := parseJourney(t)
-	b := parseJourney(t,
-		set(web+".image", "php:8.4-apache"),
-		set(web+".environment[0].value", "127.0.0.1"),
-		set(web+".secrets", list(obj{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:us-east-1:000000000000:secret:db-AbCdEf"})),
-		set(td+".cpu", "1024"), set(td+".memory", "2048"),
-		set("service.desiredCount", 3),
-		set("service.subnets", list("subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60003")),
-		set("loadBalancer.targetGroup.healthCheckPath", "/health"),
-		del("loadBalancer.https"),
-	)
-	sections := Explain(Diff(a, b))
-	var got []string
-	for _, s := range sections {
-		for _, c := range s.Changes {
-			line := s.Title + ": " + c.What + " " + string(c.Kind)
-			if c.Hidden {
-				line += " (hidden)"
-			} else if c.Kind == Changed {
-				line += " " + c.Old + " → " + c.New
-			}
-			got = append(got, line)
-		}
-	}
-	want := []string{
-		"Container web: environment variable REDIS_HOST changed localhost → 127.0.0.1",
-		"Container web: image changed php:8.3-apache → php:8.4-apache",
-		"Container web: secrets DB_PASSWORD added (hidden)",
-		"Task size: CPU units changed 512 → 1024",
-		"Task size: memory (MiB) changed 1024 → 2048",
-		"Service: desired count changed 2 → 3",
-		`Networking: subnets changed ["subnet-0a1b2c3d4e5f60001","subnet-0a1b2c3d4e5f60002"] → ["subnet-0a1b2c3d4e5f60002","subnet-0a1b2c3d4e5f60003"]`,
-		"Load balancer: target group healthCheckPath changed / → /health",
-		"HTTPS and certificate: HTTPS listener (443) removed",
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	// A secret's reference changes: named, never shown.
-	c := b
-	d := parseJourney(t, set(web+".secrets", list(obj{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:us-east-1:000000000000:secret:db-GhIjKl"})))
-	sections = append(sections, Explain(Diff(c, d))...)
-	found := false
-	for _, s := range sections {
-		for _, c := range s.Changes {
-			if strings.Contains(c.Old+c.New, "secretsmanager") {
-				t.Errorf("a secret's reference is shown: %+v", c)
-			}
-			found = found || c.What == "secret DB_PASSWORD" && c.Hidden
-		}
-	}
-	if !found {
-		t.Error("a changed secret is not named")
-	}
 }

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,22 +10,75 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // Engine plans, submits and applies deployments. Submit and Rollback store a
 // deployment and enqueue its apply job in one transaction; the job runs on
 // any River client built with NewWorkerClient on the same database.
 type Engine struct {
-	store   *store.Store
+	store   Store
 	clients ClientFactory
 	opts    Options
-	// inserter is an insert-only River client: Submit enqueues through it,
-	// so the engine does not depend on the worker client that runs the jobs.
-	inserter *river.Client[pgx.Tx]
+	// queue is an insert-only River client unless Options.Queue says
+	// otherwise: Submit enqueues through it, so the engine does not depend
+	// on the worker client that runs the jobs.
+	queue Queue
+}
+
+// Store is what the engine needs from storage: the deployments it creates
+// and applies, their steps and the steps' waits. store.Store implements it
+// over Postgres; the engine's tests also run on one kept in memory.
+type Store interface {
+	// CreateDeployment stores a queued deployment and calls enqueue in the
+	// same transaction; a service with an unfinished deployment yields an
+	// *ecsconsole.ActiveDeploymentError.
+	CreateDeployment(ctx context.Context, nd ecsconsole.NewDeployment, enqueue ecsconsole.EnqueueFunc) (ecsconsole.Deployment, error)
+	// Deployment reads one deployment (ecsconsole.ErrNotFound when none).
+	Deployment(ctx context.Context, id int64) (ecsconsole.Deployment, error)
+	// ServingDeployment is the service's latest successful deployment:
+	// what it runs now, as far as the console knows.
+	ServingDeployment(ctx context.Context, serviceKey string) (ecsconsole.Deployment, error)
+	// DeploymentWithRevision is the id and status of the service's newest
+	// deployment after afterID that recorded revision arn (id 0 when none).
+	DeploymentWithRevision(ctx context.Context, serviceKey, arn string, afterID int64) (int64, ecsconsole.DeploymentStatus, error)
+	// StartDeployment marks a queued (or resumed) deployment running.
+	StartDeployment(ctx context.Context, id int64) (ecsconsole.Deployment, error)
+	// SetDeploymentStatus moves an unfinished deployment between
+	// unfinished statuses; FinishDeployment records its outcome once.
+	SetDeploymentStatus(ctx context.Context, id int64, status ecsconsole.DeploymentStatus) error
+	FinishDeployment(ctx context.Context, id int64, r ecsconsole.DeploymentResult) error
+	SetDeploymentTaskDefinition(ctx context.Context, id int64, td json.RawMessage, arn string) error
+	SetDeploymentOutputs(ctx context.Context, id int64, o ecsconsole.Outputs) error
+	SetDNSValidation(ctx context.Context, id int64, records []ecsconsole.DNSRecord) error
+	// Steps, StartStep, SetStepProgress, AddStepCalls and FinishStep keep
+	// each step's record, written before and after its AWS call so that a
+	// resumed apply continues from it.
+	Steps(ctx context.Context, deploymentID int64) ([]ecsconsole.DeploymentStep, error)
+	StartStep(ctx context.Context, deploymentID int64, name string) error
+	SetStepProgress(ctx context.Context, deploymentID int64, name, progress string) error
+	AddStepCalls(ctx context.Context, deploymentID int64, name string, calls, retries int) error
+	FinishStep(ctx context.Context, deploymentID int64, name string, r ecsconsole.StepResult) error
+	// BeginWait and SetPollInterval keep a wait's start and interval
+	// across work slices.
+	BeginWait(ctx context.Context, deploymentID int64, name string) (ecsconsole.StepWait, error)
+	SetPollInterval(ctx context.Context, deploymentID int64, name string, d time.Duration) error
+	// Pool is the database the job queue lives in: River's jobs commit in
+	// the same transactions as the deployments they apply. Nil for a store
+	// without one; its engine needs Options.Queue and runs no workers.
+	Pool() *pgxpool.Pool
+}
+
+// Queue is what the engine needs from the job queue: an apply job
+// enqueued in the transaction that stores its deployment. River's client
+// implements it.
+type Queue interface {
+	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 }
 
 // Options configures an Engine. Zero durations take the defaults shown.
@@ -60,6 +114,9 @@ type Options struct {
 	AttemptSlice time.Duration
 	// Logger receives the engine's log lines. Default: discard.
 	Logger *slog.Logger
+	// Queue enqueues apply jobs. Default: an insert-only River client on
+	// the store's Pool.
+	Queue Queue
 }
 
 func (o *Options) setDefaults() {
@@ -83,17 +140,25 @@ func (o *Options) setDefaults() {
 
 // NewEngine returns an engine storing deployments in st and enqueueing their
 // jobs in st's database.
-func NewEngine(st *store.Store, opts Options) (*Engine, error) {
+func NewEngine(st Store, opts Options) (*Engine, error) {
 	if opts.Clients == nil {
 		return nil, errors.New("deploy: Options.Clients is required")
 	}
 	opts.setDefaults()
-	inserter, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{Logger: opts.Logger})
-	if err != nil {
-		return nil, fmt.Errorf("deploy: job queue client: %w", err)
+	queue := opts.Queue
+	if queue == nil {
+		inserter, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{Logger: opts.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("deploy: job queue client: %w", err)
+		}
+		queue = inserter
 	}
-	return &Engine{store: st, clients: opts.Clients, opts: opts, inserter: inserter}, nil
+	return &Engine{store: st, clients: opts.Clients, opts: opts, queue: queue}, nil
 }
+
+// Clients is the factory of the engine's AWS clients, for readers of AWS
+// that serve pages with the engine's credentials and endpoint (livestate).
+func (e *Engine) Clients() ClientFactory { return e.clients }
 
 // WorkerOptions configures the River client that runs apply jobs.
 type WorkerOptions struct {
@@ -164,7 +229,7 @@ type SubmitOptions struct {
 	// InTx, when set, runs in the transaction that stores the deployment,
 	// after its job is enqueued: an error rolls back both (the wizard marks
 	// its draft deployed this way, so a draft deploys once).
-	InTx store.EnqueueFunc
+	InTx ecsconsole.EnqueueFunc
 	// Force, for a rollback, restores a deployment even when what it
 	// restores is what the service runs now (see RunsNowError).
 	Force bool
@@ -174,32 +239,32 @@ type SubmitOptions struct {
 // its apply job in the same transaction. A spec naming resources that do
 // not exist, or whose plan refuses a resource, yields a *ValidationError
 // naming the field; a service with an unfinished deployment a
-// *store.ActiveDeploymentError (wrapping store.ErrConflict).
-func (e *Engine) Submit(ctx context.Context, spec *Spec, opts SubmitOptions) (store.Deployment, error) {
+// *ecsconsole.ActiveDeploymentError (wrapping ecsconsole.ErrConflict).
+func (e *Engine) Submit(ctx context.Context, spec *ecsconsole.Spec, opts SubmitOptions) (ecsconsole.Deployment, error) {
 	plan, err := e.Plan(ctx, spec)
 	if err != nil {
-		return store.Deployment{}, err
+		return ecsconsole.Deployment{}, err
 	}
 	if refused := plan.Refused(); len(refused) > 0 {
 		var ps problems
 		for _, it := range refused {
 			ps.add(stepField(it.Step), "%s", it.Reason)
 		}
-		return store.Deployment{}, ps.err()
+		return ecsconsole.Deployment{}, ps.err()
 	}
-	return e.create(ctx, store.NewDeployment{
+	return e.create(ctx, ecsconsole.NewDeployment{
 		ServiceKey: spec.ServiceKey(), Region: spec.Region, Cluster: spec.Cluster.Name, Service: spec.Service.Name,
-		Kind: store.KindDeploy, Spec: spec.JSON(),
+		Kind: ecsconsole.KindDeploy, Spec: spec.JSON(),
 		CreatedByID: opts.UserID, CreatedBy: opts.Username, Reason: opts.Reason,
 	}, opts.InTx)
 }
 
 // create stores nd and enqueues its job; also (nil entries skipped) runs in
 // the same transaction afterwards.
-func (e *Engine) create(ctx context.Context, nd store.NewDeployment, also ...store.EnqueueFunc) (store.Deployment, error) {
+func (e *Engine) create(ctx context.Context, nd ecsconsole.NewDeployment, also ...ecsconsole.EnqueueFunc) (ecsconsole.Deployment, error) {
 	nd.Changes = storedChanges(nd.Spec)
-	return e.store.CreateDeployment(ctx, nd, func(ctx context.Context, tx pgx.Tx, d store.Deployment) error {
-		_, err := e.inserter.InsertTx(ctx, tx, ApplyArgs{DeploymentID: d.ID}, nil)
+	return e.store.CreateDeployment(ctx, nd, func(ctx context.Context, tx pgx.Tx, d ecsconsole.Deployment) error {
+		_, err := e.queue.InsertTx(ctx, tx, ApplyArgs{DeploymentID: d.ID}, nil)
 		if err != nil {
 			return fmt.Errorf("enqueueing apply of deployment %d: %w", d.ID, err)
 		}

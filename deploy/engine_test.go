@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 func TestJourneyHTTPThenHTTPS(t *testing.T) {
@@ -13,7 +13,7 @@ func TestJourneyHTTPThenHTTPS(t *testing.T) {
 	env.startWorker("w1")
 	d := env.submit(env.spec(nil))
 
-	parked := env.waitStatus(d.ID, store.StatusWaitingForDNS)
+	parked := env.waitStatus(d.ID, ecsconsole.StatusWaitingForDNS)
 	if len(parked.DNSValidation) == 0 || parked.DNSValidation[0].Type != "CNAME" || parked.DNSValidation[0].DomainName != "app.example.com" {
 		t.Fatalf("waiting for DNS without CNAME records: %+v", parked.DNSValidation)
 	}
@@ -21,12 +21,12 @@ func TestJourneyHTTPThenHTTPS(t *testing.T) {
 		t.Fatalf("while waiting for DNS the service should answer over HTTP: outputs %+v", parked.Outputs)
 	}
 	steps := env.steps(d.ID)
-	if steps[stepServiceStable].Status != store.StepSucceeded || steps[stepHTTPSListener].Status != "" {
+	if steps[stepServiceStable].Status != ecsconsole.StepSucceeded || steps[stepHTTPSListener].Status != "" {
 		t.Fatalf("parked with service-stable %s, https-listener %q", steps[stepServiceStable].Status, steps[stepHTTPSListener].Status)
 	}
 
 	env.issueCertificates()
-	done := env.waitStatus(d.ID, store.StatusSucceeded)
+	done := env.waitStatus(d.ID, ecsconsole.StatusSucceeded)
 	if done.Outputs.URL != "https://app.example.com" {
 		t.Fatalf("URL %q, want https://app.example.com", done.Outputs.URL)
 	}
@@ -44,7 +44,7 @@ func TestJourneyHTTPThenHTTPS(t *testing.T) {
 	steps = env.steps(d.ID)
 	for _, gn := range stepGraph(env.spec(nil)) {
 		s := steps[gn.name]
-		if s.Status != store.StepSucceeded {
+		if s.Status != ecsconsole.StepSucceeded {
 			t.Errorf("step %s is %s (%s)", gn.name, s.Status, s.ErrorMessage)
 		}
 		if s.Calls > 0 && s.AWSRequestID == "" {
@@ -52,11 +52,11 @@ func TestJourneyHTTPThenHTTPS(t *testing.T) {
 		}
 	}
 	for _, name := range []string{stepCluster, stepLoadBalancer, stepTargetGroup, stepTaskDefinition, stepCertificate, stepService} {
-		if steps[name].Action != store.ActionCreate {
+		if steps[name].Action != ecsconsole.ActionCreate {
 			t.Errorf("step %s: action %q, want create", name, steps[name].Action)
 		}
 	}
-	if steps[stepHTTPRedirect].Action != store.ActionUpdate {
+	if steps[stepHTTPRedirect].Action != ecsconsole.ActionUpdate {
 		t.Errorf("redirect: action %q, want update", steps[stepHTTPRedirect].Action)
 	}
 
@@ -66,14 +66,14 @@ func TestJourneyHTTPThenHTTPS(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, it := range plan.Items {
-		if it.Action != store.ActionReuse {
+		if it.Action != ecsconsole.ActionReuse {
 			t.Errorf("plan after the deployment: %s %s → %s (%s), want reuse", it.Resource, it.Name, it.Action, it.Reason)
 		}
 	}
 }
 
 func TestPlanOnAnEmptyAccountCreatesEverything(t *testing.T) {
-	env := newTestEnv(t, envOptions{})
+	env := newTestEnv(t, envOptions{memory: true})
 	plan, err := env.engine.Plan(context.Background(), env.spec(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -97,9 +97,9 @@ func TestPlanOnAnEmptyAccountCreatesEverything(t *testing.T) {
 	}
 	for _, it := range plan.Items {
 		reason, ok := want[it.Resource+" "+it.Name]
-		wantAction := store.ActionCreate
+		wantAction := ecsconsole.ActionCreate
 		if it.Step == stepHTTPRedirect {
-			wantAction = store.ActionUpdate
+			wantAction = ecsconsole.ActionUpdate
 		}
 		if !ok || it.Action != wantAction || !strings.HasPrefix(it.Reason, reason) {
 			t.Errorf("plan item %s %s: %s (%q)", it.Resource, it.Name, it.Action, it.Reason)

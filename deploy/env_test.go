@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/sandbox"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/store/storetest"
@@ -30,7 +32,13 @@ import (
 type testEnv struct {
 	t       testing.TB
 	sandbox *sandbox.Server
-	store   *store.Store
+	// store is the engine's: Postgres, or memory when envOptions.memory.
+	store Store
+	// pg is the Postgres store (nil in memory), for what only it offers.
+	pg *store.Store
+	// queue holds the enqueued apply jobs in memory (nil on Postgres,
+	// where River runs them).
+	queue   *memQueue
 	engine  *Engine
 	aws     rawClients
 	subnets []string
@@ -59,6 +67,9 @@ type envOptions struct {
 	attemptSlice    time.Duration // default the engine's
 	// wrap, when set, wraps the sandbox's handler (to delay one operation).
 	wrap func(http.Handler) http.Handler
+	// memory keeps deployments in memory (memStore) instead of Postgres:
+	// no River worker runs; applyQueued applies the enqueued jobs.
+	memory bool
 }
 
 func newTestEnv(t testing.TB, o envOptions) *testEnv {
@@ -82,8 +93,16 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 	}
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
-	storetest.Server(t) // sets up the template database before NewPool names it
-	st := store.New(storetest.NewPool(t))
+	var st Store
+	var pg *store.Store
+	var queue *memQueue
+	if o.memory {
+		st, queue = newMemStore(), &memQueue{}
+	} else {
+		storetest.Server(t) // sets up the template database before NewPool names it
+		pg = store.New(storetest.NewPool(t))
+		st = pg
+	}
 	factory := NewClientFactory(AWSOptions{
 		Endpoint:    hs.URL,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDSANDBOXTEST", "secret", ""),
@@ -92,7 +111,7 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 	engine, err := NewEngine(st, Options{
 		Clients: factory, PollInterval: o.pollInterval, MaxPollInterval: o.maxPollInterval,
 		StableTimeout: o.stableTimeout, CertificateTimeout: o.certTimeout, DNSRecheckInterval: 100 * time.Millisecond, RetryDelay: 100 * time.Millisecond,
-		AttemptSlice: o.attemptSlice,
+		AttemptSlice: o.attemptSlice, Queue: queueOrNil(queue),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +119,7 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(hs.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDSANDBOXTEST", "secret", "")}
 	clients := rawClients{ECS: ecs.NewFromConfig(cfg), ELB: elb.NewFromConfig(cfg), EC2: ec2.NewFromConfig(cfg), ACM: acm.NewFromConfig(cfg)}
-	env := &testEnv{t: t, sandbox: srv, store: st, engine: engine, aws: clients, endpoint: hs.URL, speed: o.speed}
+	env := &testEnv{t: t, sandbox: srv, store: st, pg: pg, queue: queue, engine: engine, aws: clients, endpoint: hs.URL, speed: o.speed}
 	out, err := clients.EC2.DescribeSubnets(context.Background(), &ec2.DescribeSubnetsInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -114,8 +133,12 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 
 // startWorker starts a River client applying deployments, stopped when the
 // test ends.
+// In memory there is no River: waitStatus applies the queued jobs.
 func (env *testEnv) startWorker(id string) *river.Client[pgx.Tx] {
 	env.t.Helper()
+	if env.queue != nil {
+		return nil
+	}
 	client, err := env.engine.NewWorkerClient(WorkerOptions{ID: id, FetchPollInterval: 100 * time.Millisecond})
 	if err != nil {
 		env.t.Fatal(err)
@@ -131,9 +154,45 @@ func (env *testEnv) startWorker(id string) *river.Client[pgx.Tx] {
 	return client
 }
 
+// queueOrNil is q as a Queue, nil (River's default) when q is nil.
+func queueOrNil(q *memQueue) Queue {
+	if q == nil {
+		return nil
+	}
+	return q
+}
+
+// applyQueued does a worker's job in a memory environment: it applies each
+// enqueued deployment until it ends (a slice's end continues at once, as
+// River's snooze of 0 does); one waiting for DNS validation stays queued
+// for the next call, as River snoozes its job.
+func (env *testEnv) applyQueued() {
+	env.t.Helper()
+	env.queue.mu.Lock()
+	jobs := env.queue.jobs
+	env.queue.jobs = nil
+	env.queue.mu.Unlock()
+	for _, job := range jobs {
+		for {
+			err := env.engine.apply(context.Background(), job.DeploymentID)
+			if errors.Is(err, errYield) {
+				continue
+			}
+			if errors.Is(err, errWaitingForDNS) {
+				env.queue.mu.Lock()
+				env.queue.jobs = append(env.queue.jobs, job)
+				env.queue.mu.Unlock()
+			} else if err != nil {
+				env.t.Fatalf("applying deployment %d: %v", job.DeploymentID, err)
+			}
+			break
+		}
+	}
+}
+
 // spec returns the journey spec (testdata/spec-journey.json) in the
 // sandbox's subnets, changed by edit.
-func (env *testEnv) spec(edit func(s *Spec)) *Spec {
+func (env *testEnv) spec(edit func(s *ecsconsole.Spec)) *ecsconsole.Spec {
 	env.t.Helper()
 	data, err := os.ReadFile("testdata/spec-journey.json")
 	if err != nil {
@@ -155,7 +214,7 @@ func (env *testEnv) spec(edit func(s *Spec)) *Spec {
 }
 
 // submit submits spec as alice.
-func (env *testEnv) submit(spec *Spec) store.Deployment {
+func (env *testEnv) submit(spec *ecsconsole.Spec) ecsconsole.Deployment {
 	env.t.Helper()
 	d, err := env.engine.Submit(context.Background(), spec, SubmitOptions{Username: "alice", Reason: env.t.Name()})
 	if err != nil {
@@ -166,10 +225,13 @@ func (env *testEnv) submit(spec *Spec) store.Deployment {
 
 // waitStatus polls the deployment until its status is one of want, failing
 // the test when it finishes otherwise or takes over a minute.
-func (env *testEnv) waitStatus(id int64, want ...store.DeploymentStatus) store.Deployment {
+func (env *testEnv) waitStatus(id int64, want ...ecsconsole.DeploymentStatus) ecsconsole.Deployment {
 	env.t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for {
+		if env.queue != nil {
+			env.applyQueued()
+		}
 		d, err := env.store.Deployment(context.Background(), id)
 		if err != nil {
 			env.t.Fatal(err)
@@ -189,13 +251,13 @@ func (env *testEnv) waitStatus(id int64, want ...store.DeploymentStatus) store.D
 }
 
 // steps returns the deployment's steps by name.
-func (env *testEnv) steps(id int64) map[string]store.DeploymentStep {
+func (env *testEnv) steps(id int64) map[string]ecsconsole.DeploymentStep {
 	env.t.Helper()
 	steps, err := env.store.Steps(context.Background(), id)
 	if err != nil {
 		env.t.Fatal(err)
 	}
-	byName := map[string]store.DeploymentStep{}
+	byName := map[string]ecsconsole.DeploymentStep{}
 	for _, s := range steps {
 		byName[s.Name] = s
 	}
@@ -249,11 +311,11 @@ func check(t testing.TB, err error) {
 }
 
 // withoutHTTPS drops the journey's HTTPS, for tests about other things.
-func withoutHTTPS(s *Spec) { s.LoadBalancer.HTTPS = nil }
+func withoutHTTPS(s *ecsconsole.Spec) { s.LoadBalancer.HTTPS = nil }
 
 // withImage sets the web container's image.
-func withImage(image string) func(*Spec) {
-	return func(s *Spec) {
+func withImage(image string) func(*ecsconsole.Spec) {
+	return func(s *ecsconsole.Spec) {
 		var td map[string]any
 		if err := json.Unmarshal(s.TaskDefinition, &td); err != nil {
 			panic(err)
@@ -266,11 +328,11 @@ func withImage(image string) func(*Spec) {
 
 // submitUnchecked stores and enqueues a deployment of spec without Submit's
 // plan, so that apply meets what the plan would refuse.
-func (env *testEnv) submitUnchecked(spec *Spec) store.Deployment {
+func (env *testEnv) submitUnchecked(spec *ecsconsole.Spec) ecsconsole.Deployment {
 	env.t.Helper()
-	d, err := env.engine.create(context.Background(), store.NewDeployment{
+	d, err := env.engine.create(context.Background(), ecsconsole.NewDeployment{
 		ServiceKey: spec.ServiceKey(), Region: spec.Region, Cluster: spec.Cluster.Name, Service: spec.Service.Name,
-		Kind: store.KindDeploy, Spec: spec.JSON(), CreatedBy: "alice", Reason: env.t.Name(),
+		Kind: ecsconsole.KindDeploy, Spec: spec.JSON(), CreatedBy: "alice", Reason: env.t.Name(),
 	})
 	if err != nil {
 		env.t.Fatal(err)
@@ -279,7 +341,7 @@ func (env *testEnv) submitUnchecked(spec *Spec) store.Deployment {
 }
 
 // plan plans spec.
-func (env *testEnv) plan(spec *Spec) Plan {
+func (env *testEnv) plan(spec *ecsconsole.Spec) Plan {
 	env.t.Helper()
 	p, err := env.engine.Plan(context.Background(), spec)
 	if err != nil {

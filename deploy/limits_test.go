@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 func numbers(n int) []any {
@@ -35,7 +37,7 @@ func TestArrayBounds(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse(journeyWith(t, tc.edit))
-			var ve *ValidationError
+			var ve *ecsconsole.ValidationError
 			if !errors.As(err, &ve) {
 				t.Fatalf("accepted (%v)", err)
 			}

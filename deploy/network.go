@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
 // Subnet is a subnet a spec can name, as the console lists them for people
@@ -26,7 +27,7 @@ func (e *Engine) Subnets(ctx context.Context, region string) ([]Subnet, error) {
 	if err != nil {
 		return nil, err
 	}
-	listed, err := describeSubnets(ctx, clients.EC2, region)
+	listed, err := DescribeSubnets(ctx, clients.EC2, region)
 	if err != nil {
 		return nil, err
 	}
@@ -44,14 +45,31 @@ func (e *Engine) Subnets(ctx context.Context, region string) ([]Subnet, error) {
 	return subnets, nil
 }
 
-// subnetDescriber is the one EC2 call describeSubnets makes.
+// CatalogSubnet is a subnet with what a person picking it needs to know.
+type CatalogSubnet struct {
+	Subnet
+	// Public is true when the subnet gives instances public IPs on launch
+	// (MapPublicIpOnLaunch), the sign of a subnet routed to an internet gateway.
+	Public bool
+}
+
+func NameTag(tags []ec2types.Tag) string {
+	for _, t := range tags {
+		if aws.ToString(t.Key) == "Name" {
+			return aws.ToString(t.Value)
+		}
+	}
+	return ""
+}
+
+// subnetDescriber is the one EC2 call DescribeSubnets makes.
 type subnetDescriber interface {
 	DescribeSubnets(context.Context, *ec2.DescribeSubnetsInput, ...func(*ec2.Options)) (*ec2.DescribeSubnetsOutput, error)
 }
 
-// describeSubnets reads every page of the region's subnets, in AWS's order:
+// DescribeSubnets reads every page of the region's subnets, in AWS's order:
 // the one listing behind the engine's Subnets and the wizard's catalog.
-func describeSubnets(ctx context.Context, api subnetDescriber, region string) ([]CatalogSubnet, error) {
+func DescribeSubnets(ctx context.Context, api subnetDescriber, region string) ([]CatalogSubnet, error) {
 	var subnets []CatalogSubnet
 	var token *string
 	for {
@@ -62,7 +80,7 @@ func describeSubnets(ctx context.Context, api subnetDescriber, region string) ([
 		for _, s := range out.Subnets {
 			subnets = append(subnets, CatalogSubnet{Subnet: Subnet{
 				ID: aws.ToString(s.SubnetId), VpcID: aws.ToString(s.VpcId), AvailabilityZone: aws.ToString(s.AvailabilityZone),
-				CIDR: aws.ToString(s.CidrBlock), DefaultForAZ: aws.ToBool(s.DefaultForAz), Name: nameTag(s.Tags),
+				CIDR: aws.ToString(s.CidrBlock), DefaultForAZ: aws.ToBool(s.DefaultForAz), Name: NameTag(s.Tags),
 			}, Public: aws.ToBool(s.MapPublicIpOnLaunch)})
 		}
 		if token = out.NextToken; token == nil {

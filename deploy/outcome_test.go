@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // interfere waits until deployment id has asked ECS for its rollout (the
@@ -22,7 +22,7 @@ import (
 func (env *testEnv) interfere(id int64, update func()) {
 	env.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for env.steps(id)[stepService].Status != store.StepSucceeded {
+	for env.steps(id)[stepService].Status != ecsconsole.StepSucceeded {
 		if time.Now().After(deadline) {
 			env.t.Fatal("the service step never finished")
 		}
@@ -31,7 +31,7 @@ func (env *testEnv) interfere(id int64, update func()) {
 	// The sandbox's clock all but stops meanwhile, so that the rollout
 	// cannot finish before the other client (awscli takes seconds) is done.
 	env.sandbox.Clock().SetSpeed(0.001)
-	if st := env.steps(id)[stepServiceStable]; st.Status == store.StepSucceeded {
+	if st := env.steps(id)[stepServiceStable]; st.Status == ecsconsole.StepSucceeded {
 		env.t.Fatal("the rollout was stable before the test could interfere; the test proves nothing")
 	}
 	update()
@@ -56,14 +56,14 @@ func (env *testEnv) registerOther(image string) string {
 func TestSomeoneElseUpdatingTheServiceSupersedesTheDeployment(t *testing.T) {
 	env := newTestEnv(t, envOptions{speed: 20})
 	env.startWorker("w1")
-	d := env.submit(env.spec(func(s *Spec) { s.LoadBalancer = nil }))
+	d := env.submit(env.spec(func(s *ecsconsole.Spec) { s.LoadBalancer = nil }))
 	other := env.registerOther("php:other")
 	env.interfere(d.ID, func() {
 		_, err := env.aws.ECS.UpdateService(context.Background(), &ecs.UpdateServiceInput{Cluster: aws.String("demo"),
 			Service: aws.String("php-app"), TaskDefinition: aws.String(other)})
 		check(t, err)
 	})
-	got := env.waitStatus(d.ID, store.StatusSuperseded)
+	got := env.waitStatus(d.ID, ecsconsole.StatusSuperseded)
 	if got.ErrorStep != stepServiceStable || got.ErrorCode != "DeploymentSuperseded" ||
 		!strings.Contains(got.ErrorMessage, "revision "+revisionOf(other)) || !strings.Contains(got.ErrorMessage, "ecs-svc/") {
 		t.Fatalf("superseded at %s with %s: %q", got.ErrorStep, got.ErrorCode, got.ErrorMessage)
@@ -85,7 +85,7 @@ func TestAWSCLIUpdateServiceMidDeploymentSupersedesIt(t *testing.T) {
 	}
 	env := newTestEnv(t, envOptions{speed: 20})
 	env.startWorker("w1")
-	d := env.submit(env.spec(func(s *Spec) { s.LoadBalancer = nil }))
+	d := env.submit(env.spec(func(s *ecsconsole.Spec) { s.LoadBalancer = nil }))
 	other := env.registerOther("php:other")
 	env.interfere(d.ID, func() {
 		cmd := exec.Command(cli, "--endpoint-url", env.endpoint, "--region", "us-east-1", "--output", "json",
@@ -95,7 +95,7 @@ func TestAWSCLIUpdateServiceMidDeploymentSupersedesIt(t *testing.T) {
 			t.Fatalf("aws ecs update-service: %v\n%s", err, out)
 		}
 	})
-	got := env.waitStatus(d.ID, store.StatusSuperseded)
+	got := env.waitStatus(d.ID, ecsconsole.StatusSuperseded)
 	if !strings.Contains(got.ErrorMessage, "revision "+revisionOf(other)) {
 		t.Fatalf("superseded with %q", got.ErrorMessage)
 	}
@@ -107,18 +107,18 @@ func TestAWSCLIUpdateServiceMidDeploymentSupersedesIt(t *testing.T) {
 func TestForcedNewDeploymentOfTheSameRevisionIsFollowed(t *testing.T) {
 	env := newTestEnv(t, envOptions{speed: 20})
 	env.startWorker("w1")
-	d := env.submit(env.spec(func(s *Spec) { s.LoadBalancer = nil }))
+	d := env.submit(env.spec(func(s *ecsconsole.Spec) { s.LoadBalancer = nil }))
 	env.interfere(d.ID, func() {
 		_, err := env.aws.ECS.UpdateService(context.Background(), &ecs.UpdateServiceInput{Cluster: aws.String("demo"),
 			Service: aws.String("php-app"), ForceNewDeployment: true})
 		check(t, err)
 	})
-	env.waitStatus(d.ID, store.StatusSucceeded)
+	env.waitStatus(d.ID, ecsconsole.StatusSucceeded)
 }
 
-// TestRolloutJudgement pins each outcome rule of rolloutOf.judge on
+// TestOutcomeOfARollout pins each outcome rule of rolloutOf.judge on
 // hand-made service states.
-func TestRolloutJudgement(t *testing.T) {
+func TestOutcomeOfARollout(t *testing.T) {
 	since := time.Now().Add(-time.Minute)
 	dep := func(id, status, td string, state string) ecsDeployment {
 		return ecsDeployment{Id: aws.String(id), Status: aws.String(status), TaskDefinition: aws.String(td), RolloutState: ecsRollout(state)}
@@ -130,33 +130,33 @@ func TestRolloutJudgement(t *testing.T) {
 		deps     []ecsDeployment
 		events   []ecsEvent
 		current  string
-		status   store.DeploymentStatus // "" when still ours to wait for
+		status   ecsconsole.DeploymentStatus // "" when still ours to wait for
 		words    string
 	}{
 		{name: "ours, in progress", deps: []ecsDeployment{dep("ecs-svc/1", "PRIMARY", "td:2", "IN_PROGRESS"), dep("ecs-svc/0", "ACTIVE", "td:1", "COMPLETED")}},
 		{name: "ours failed, ECS rolled back", rollback: true, current: "td:1",
 			deps:   []ecsDeployment{dep("ecs-svc/9", "PRIMARY", "td:1", "IN_PROGRESS"), dep("ecs-svc/1", "ACTIVE", "td:2", "FAILED")},
-			status: store.StatusRolledBackByECS, words: "ECS rolled the service back to revision 1"},
+			status: ecsconsole.StatusRolledBackByECS, words: "ECS rolled the service back to revision 1"},
 		{name: "ours failed, no rollback configured", rollback: false,
 			deps:   []ecsDeployment{dep("ecs-svc/1", "PRIMARY", "td:2", "FAILED")},
-			status: store.StatusFailed},
+			status: ecsconsole.StatusFailed},
 		{name: "ours failed, rollback configured but ECS did not", rollback: true,
 			deps:   []ecsDeployment{dep("ecs-svc/1", "PRIMARY", "td:2", "FAILED")},
-			status: store.StatusFailed},
+			status: ecsconsole.StatusFailed},
 		{name: "ours gone after failing, rolled back", rollback: true, current: "td:1",
 			deps:   []ecsDeployment{dep("ecs-svc/9", "PRIMARY", "td:1", "COMPLETED")},
 			events: []ecsEvent{ev("(service s) rolling back to deployment ecs-svc/0."), ev("(service s) (deployment ecs-svc/1) deployment failed: tasks failed to start.")},
-			status: store.StatusRolledBackByECS},
+			status: ecsconsole.StatusRolledBackByECS},
 		{name: "ours gone, another revision took over", rollback: true,
 			deps:   []ecsDeployment{dep("ecs-svc/7", "PRIMARY", "td:3", "IN_PROGRESS")},
-			status: store.StatusSuperseded, words: "ECS deployment ecs-svc/7 of revision 3"},
+			status: ecsconsole.StatusSuperseded, words: "ECS deployment ecs-svc/7 of revision 3"},
 		{name: "ours replaced while in progress", rollback: true,
 			deps:   []ecsDeployment{dep("ecs-svc/7", "PRIMARY", "td:3", "IN_PROGRESS"), dep("ecs-svc/1", "ACTIVE", "td:2", "IN_PROGRESS")},
-			status: store.StatusSuperseded},
+			status: ecsconsole.StatusSuperseded},
 		{name: "an older failure is not ours", rollback: true,
 			deps:   []ecsDeployment{dep("ecs-svc/7", "PRIMARY", "td:3", "IN_PROGRESS")},
 			events: []ecsEvent{ev("(service s) (deployment ecs-svc/5) deployment failed: tasks failed to start.")},
-			status: store.StatusSuperseded},
+			status: ecsconsole.StatusSuperseded},
 		{name: "same revision deployed again is followed",
 			deps: []ecsDeployment{dep("ecs-svc/8", "PRIMARY", "td:2", "IN_PROGRESS"), dep("ecs-svc/1", "ACTIVE", "td:2", "IN_PROGRESS")}},
 	}
@@ -191,7 +191,7 @@ func ecsRollout(s string) ecstypes.DeploymentRolloutState { return ecstypes.Depl
 // or unanswered read of the tasks leaves the deployment succeeded, and the
 // step says what it could not read.
 func TestTaskReadsAfterStableNeverChangeTheOutcome(t *testing.T) {
-	env := newTestEnv(t, envOptions{})
+	env := newTestEnv(t, envOptions{memory: true})
 	env.startWorker("w1")
 	for _, c := range []struct{ code, words string }{
 		{"AccessDeniedException", "AWS answered AccessDeniedException"},
@@ -201,13 +201,13 @@ func TestTaskReadsAfterStableNeverChangeTheOutcome(t *testing.T) {
 		for range 50 {
 			env.sandbox.FailCall("ListTasks", 1, c.code, "injected")
 		}
-		d := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusSucceeded, store.StatusFailed, store.StatusInterrupted)
+		d := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusSucceeded, ecsconsole.StatusFailed, ecsconsole.StatusInterrupted)
 		env.sandbox.ClearFaults()
-		if d.Status != store.StatusSucceeded {
+		if d.Status != ecsconsole.StatusSucceeded {
 			t.Fatalf("%s reading the tasks after stable: deployment %s (%s: %s)", c.code, d.Status, d.ErrorCode, d.ErrorMessage)
 		}
 		st := env.steps(d.ID)[stepTaskAddresses]
-		if st.Status != store.StepSucceeded || !strings.Contains(st.Progress, "could not be read") || !strings.Contains(st.Progress, c.words) {
+		if st.Status != ecsconsole.StepSucceeded || !strings.Contains(st.Progress, "could not be read") || !strings.Contains(st.Progress, c.words) {
 			t.Errorf("%s: task-addresses step %s, says %q", c.code, st.Status, st.Progress)
 		}
 		if strings.Contains(st.Progress+st.ErrorMessage, "will try again") {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // Tags the engine puts on everything it creates. The deployment tag lets a
@@ -55,8 +55,8 @@ func tagsOf[T any](tags []T, kv func(T) (key, value *string)) map[string]string 
 // the steps it depends on.
 type stepCtx struct {
 	e        *Engine
-	spec     *Spec
-	d        store.Deployment
+	spec     *ecsconsole.Spec
+	d        ecsconsole.Deployment
 	aws      Clients
 	node     *graphNode
 	results  map[string]result
@@ -130,7 +130,7 @@ func (s *stepCtx) ownerOf(ctx context.Context, tags map[string]string) (owner, e
 	if !ok {
 		d, err := s.e.store.Deployment(ctx, o.deployment)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, ecsconsole.ErrNotFound):
 		case err != nil:
 			return o, err
 		default:
@@ -164,14 +164,14 @@ func (s *stepCtx) claim(ctx context.Context, what string, tags map[string]string
 		if o.deployment != 0 {
 			made = fmt.Sprintf(" (made by deployment #%d)", o.deployment)
 		}
-		return false, &decision{Action: store.ActionRefuse, Code: codeOwnedByAnotherService, Reason: fmt.Sprintf(
+		return false, &decision{Action: ecsconsole.ActionRefuse, Code: codeOwnedByAnotherService, Reason: fmt.Sprintf(
 			"%s belongs to service %s%s; %s, or deploy that service instead", what, o.service, made, otherwise)}, nil
 	}
 	by := "was not made by the console"
 	if o.deployment != 0 {
 		by = fmt.Sprintf("was made by console deployment #%d, which this console does not know", o.deployment)
 	}
-	return false, &decision{Action: store.ActionRefuse, Code: codeNotOwned, Reason: fmt.Sprintf(
+	return false, &decision{Action: ecsconsole.ActionRefuse, Code: codeNotOwned, Reason: fmt.Sprintf(
 		"%s %s; to use it on purpose, tag it %s=%s (README: adopting existing infrastructure), or %s",
 		what, by, serviceTagKey, s.spec.ServiceKey(), otherwise)}, nil
 }
@@ -187,8 +187,8 @@ func (s *stepCtx) owned(ctx context.Context, what string, tags map[string]string
 		refusal.Name, refusal.Found = reuse.Name, found
 		return *refusal, nil
 	case resumed:
-		return decision{Action: store.ActionCreate, Name: reuse.Name, Found: found, resumed: true, live: reuse.live,
-			alsoUpdate: reuse.Action == store.ActionUpdate,
+		return decision{Action: ecsconsole.ActionCreate, Name: reuse.Name, Found: found, resumed: true, live: reuse.live,
+			alsoUpdate: reuse.Action == ecsconsole.ActionUpdate,
 			Reason:     what + " was made by an earlier attempt of this deployment"}, nil
 	}
 	reuse.Found = found

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // Plan is what apply would do to each resource, read from the live state.
@@ -18,7 +18,7 @@ type PlanItem struct {
 	Step     string `json:"step"`     // the step's stored name, e.g. "target-group"
 	Resource string `json:"resource"` // e.g. "target group"
 	Name     string `json:"name"`
-	Action   string `json:"action"` // store.ActionCreate, ActionReuse, ActionUpdate or ActionRefuse
+	Action   string `json:"action"` // ecsconsole.ActionCreate, ActionReuse, ActionUpdate or ActionRefuse
 	Reason   string `json:"reason"` // a sentence, e.g. "target group php-app exists with port 8080"
 }
 
@@ -26,7 +26,7 @@ type PlanItem struct {
 func (p Plan) Refused() []PlanItem {
 	var out []PlanItem
 	for _, it := range p.Items {
-		if it.Action == store.ActionRefuse {
+		if it.Action == ecsconsole.ActionRefuse {
 			out = append(out, it)
 		}
 	}
@@ -38,7 +38,7 @@ func (p Plan) Refused() []PlanItem {
 // against the live state, with describe calls only: the decisions apply
 // would make now. Each step sees its dependencies as their decisions leave
 // them: what exists, or nothing yet when it is to be created.
-func (e *Engine) Plan(ctx context.Context, spec *Spec) (Plan, error) {
+func (e *Engine) Plan(ctx context.Context, spec *ecsconsole.Spec) (Plan, error) {
 	clients, err := e.clients(ctx, spec.Region)
 	if err != nil {
 		return Plan{}, err

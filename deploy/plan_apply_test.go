@@ -17,7 +17,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // TestPlanAndApplyAgree plans a spec against a table of live states —
@@ -27,31 +27,32 @@ import (
 // plan said, and that the decisions are the ones each state calls for.
 func TestPlanAndApplyAgree(t *testing.T) {
 	type state struct {
-		name   string
-		https  bool
-		setup  func(env *testEnv) *Spec // prepares the live state, returns the spec to plan and apply
-		status store.DeploymentStatus
+		name  string
+		https bool
+		setup func(env *testEnv) *ecsconsole. // prepares the live state, returns the spec to plan and apply
+			Spec
+		status ecsconsole.DeploymentStatus
 		want   map[string]string // step → action, for the branches this state exercises
-		check  func(t *testing.T, env *testEnv, d store.Deployment)
+		check  func(t *testing.T, env *testEnv, d ecsconsole.Deployment)
 	}
 	states := []state{
-		{name: "absent", setup: func(env *testEnv) *Spec { return env.spec(withoutHTTPS) }, status: store.StatusSucceeded,
+		{name: "absent", setup: func(env *testEnv) *ecsconsole.Spec { return env.spec(withoutHTTPS) }, status: ecsconsole.StatusSucceeded,
 			want: map[string]string{stepLoadBalancerSG: "create", stepTaskSG: "create", stepTaskDefinition: "create", stepCluster: "create",
 				stepTargetGroup: "create", stepLoadBalancer: "create", stepHTTPListener: "create", stepService: "create"}},
-		{name: "identical", setup: func(env *testEnv) *Spec {
-			env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusSucceeded)
+		{name: "identical", setup: func(env *testEnv) *ecsconsole.Spec {
+			env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusSucceeded)
 			return env.spec(withoutHTTPS)
-		}, status: store.StatusSucceeded,
+		}, status: ecsconsole.StatusSucceeded,
 			want: map[string]string{stepLoadBalancerSG: "reuse", stepTaskSG: "reuse", stepTaskDefinition: "reuse", stepCluster: "reuse",
 				stepTargetGroup: "reuse", stepLoadBalancer: "reuse", stepHTTPListener: "reuse", stepService: "reuse"},
-			check: func(t *testing.T, env *testEnv, d store.Deployment) {
+			check: func(t *testing.T, env *testEnv, d ecsconsole.Deployment) {
 				// Nothing changed, so ECS was not asked for a new deployment.
 				if st := env.steps(d.ID)[stepService]; st.Calls != 1 {
 					t.Errorf("identical service: %d AWS calls, want only the describe", st.Calls)
 				}
 			}},
-		{name: "changed", setup: func(env *testEnv) *Spec {
-			first := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusSucceeded)
+		{name: "changed", setup: func(env *testEnv) *ecsconsole.Spec {
+			first := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusSucceeded)
 			ctx := context.Background()
 			// Someone removed the tasks' ingress rule and pointed port 80 elsewhere.
 			sg := first.Outputs.ARNs["taskSecurityGroup"]
@@ -65,10 +66,10 @@ func TestPlanAndApplyAgree(t *testing.T) {
 				DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: other.TargetGroups[0].TargetGroupArn}}})
 			check(t, err)
 			return env.spec(withImage("php:8.4-apache"))
-		}, status: store.StatusSucceeded,
+		}, status: ecsconsole.StatusSucceeded,
 			want: map[string]string{stepTaskSG: "update", stepTaskDefinition: "create", stepHTTPListener: "update", stepService: "update",
 				stepLoadBalancer: "reuse", stepTargetGroup: "reuse"},
-			check: func(t *testing.T, env *testEnv, d store.Deployment) {
+			check: func(t *testing.T, env *testEnv, d ecsconsole.Deployment) {
 				l, err := lookup{env.engineClients()}.listener(context.Background(), d.Outputs.ARNs["loadBalancer"], 80)
 				check(t, err)
 				if !forwardsTo(l, d.Outputs.ARNs["targetGroup"]) {
@@ -81,45 +82,45 @@ func TestPlanAndApplyAgree(t *testing.T) {
 					t.Errorf("the tasks' group still lacks %+v", missing)
 				}
 			}},
-		{name: "this service's target group, mismatched", setup: func(env *testEnv) *Spec {
-			env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusSucceeded)
-			return env.spec(func(s *Spec) {
+		{name: "this service's target group, mismatched", setup: func(env *testEnv) *ecsconsole.Spec {
+			env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusSucceeded)
+			return env.spec(func(s *ecsconsole.Spec) {
 				withoutHTTPS(s)
 				s.LoadBalancer.TargetGroup.ContainerName, s.LoadBalancer.TargetGroup.ContainerPort = "redis", 6379 // valid, but not the existing group
 			})
-		}, status: store.StatusFailed, want: map[string]string{stepTargetGroup: "refuse"},
-			check: func(t *testing.T, env *testEnv, d store.Deployment) {
+		}, status: ecsconsole.StatusFailed, want: map[string]string{stepTargetGroup: "refuse"},
+			check: func(t *testing.T, env *testEnv, d ecsconsole.Deployment) {
 				if d.ErrorCode != "TargetGroupMismatch" || !strings.Contains(d.ErrorMessage, "rename the target group") {
 					t.Errorf("ended %s: %s", d.ErrorCode, d.ErrorMessage)
 				}
 			}},
-		{name: "owned by another service", setup: func(env *testEnv) *Spec {
-			env.waitStatus(env.submit(env.spec(func(s *Spec) { withoutHTTPS(s); s.Service.Name = "alpha" })).ID, store.StatusSucceeded)
-			return env.spec(func(s *Spec) {
+		{name: "owned by another service", setup: func(env *testEnv) *ecsconsole.Spec {
+			env.waitStatus(env.submit(env.spec(func(s *ecsconsole.Spec) { withoutHTTPS(s); s.Service.Name = "alpha" })).ID, ecsconsole.StatusSucceeded)
+			return env.spec(func(s *ecsconsole.Spec) {
 				withoutHTTPS(s)
 				s.Service.Name = "beta"
 				s.Service.NewSecurityGroup.Name = "beta-tasks"
 			})
-		}, status: store.StatusFailed,
+		}, status: ecsconsole.StatusFailed,
 			want: map[string]string{stepTargetGroup: "refuse", stepLoadBalancer: "refuse", stepLoadBalancerSG: "refuse", stepTaskSG: "create"},
-			check: func(t *testing.T, env *testEnv, d store.Deployment) {
+			check: func(t *testing.T, env *testEnv, d ecsconsole.Deployment) {
 				if d.ErrorCode != codeOwnedByAnotherService || !strings.Contains(d.ErrorMessage, "belongs to service us-east-1/demo/alpha") {
 					t.Errorf("ended %s: %s", d.ErrorCode, d.ErrorMessage)
 				}
 			}},
-		{name: "made outside the console", setup: func(env *testEnv) *Spec {
+		{name: "made outside the console", setup: func(env *testEnv) *ecsconsole.Spec {
 			_, err := env.aws.ELB.CreateTargetGroup(context.Background(), &elb.CreateTargetGroupInput{Name: aws.String("php-app"),
 				Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(8080), VpcId: aws.String(env.vpc()), TargetType: elbtypes.TargetTypeEnumIp})
 			check(t, err)
 			return env.spec(withoutHTTPS)
-		}, status: store.StatusFailed,
+		}, status: ecsconsole.StatusFailed,
 			want: map[string]string{stepTargetGroup: "refuse"},
-			check: func(t *testing.T, env *testEnv, d store.Deployment) {
+			check: func(t *testing.T, env *testEnv, d ecsconsole.Deployment) {
 				if d.ErrorStep != stepTargetGroup || d.ErrorCode != codeNotOwned || !strings.Contains(d.ErrorMessage, "was not made by the console") {
 					t.Errorf("ended at %s %s: %s", d.ErrorStep, d.ErrorCode, d.ErrorMessage)
 				}
 			}},
-		{name: "adopted by tag", setup: func(env *testEnv) *Spec {
+		{name: "adopted by tag", setup: func(env *testEnv) *ecsconsole.Spec {
 			ctx := context.Background()
 			out, err := env.aws.ELB.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("php-app"),
 				Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(8080), VpcId: aws.String(env.vpc()), TargetType: elbtypes.TargetTypeEnumIp})
@@ -128,45 +129,49 @@ func TestPlanAndApplyAgree(t *testing.T) {
 				Tags: []elbtypes.Tag{{Key: aws.String(serviceTagKey), Value: aws.String("us-east-1/demo/php-app")}}})
 			check(t, err)
 			return env.spec(withoutHTTPS)
-		}, status: store.StatusSucceeded, want: map[string]string{stepTargetGroup: "reuse", stepLoadBalancer: "create"}},
-		{name: "HTTPS absent", https: true, setup: func(env *testEnv) *Spec { return env.spec(nil) }, status: store.StatusSucceeded,
+		}, status: ecsconsole.StatusSucceeded, want: map[string]string{stepTargetGroup: "reuse", stepLoadBalancer: "create"}},
+		{name: "HTTPS absent", https: true, setup: func(env *testEnv) *ecsconsole.Spec { return env.spec(nil) }, status: ecsconsole.StatusSucceeded,
 			want: map[string]string{stepCertificate: "create", stepHTTPSListener: "create", stepHTTPRedirect: "update"}},
-		{name: "HTTPS identical", https: true, setup: func(env *testEnv) *Spec {
+		{name: "HTTPS identical", https: true, setup: func(env *testEnv) *ecsconsole.Spec {
 			env.deployHTTPS(env.spec(nil))
 			return env.spec(nil)
-		}, status: store.StatusSucceeded,
+		}, status: ecsconsole.StatusSucceeded,
 			want: map[string]string{stepCertificate: "reuse", stepHTTPListener: "reuse", stepHTTPSListener: "reuse", stepHTTPRedirect: "reuse"}},
-		{name: "HTTPS with another certificate", https: true, setup: func(env *testEnv) *Spec {
+		{name: "HTTPS with another certificate", https: true, setup: func(env *testEnv) *ecsconsole.Spec {
 			env.deployHTTPS(env.spec(nil))
 			arn := env.issuedCertificate("www.example.com")
-			return env.spec(func(s *Spec) { s.LoadBalancer.HTTPS.RequestDomain = ""; s.LoadBalancer.HTTPS.CertificateArn = arn })
-		}, status: store.StatusSucceeded,
+			return env.spec(func(s *ecsconsole.Spec) {
+				s.LoadBalancer.HTTPS.RequestDomain = ""
+				s.LoadBalancer.HTTPS.CertificateArn = arn
+			})
+		}, status: ecsconsole.StatusSucceeded,
 			want: map[string]string{stepCertificate: "reuse", stepHTTPSListener: "update", stepHTTPRedirect: "reuse"},
-			check: func(t *testing.T, env *testEnv, d store.Deployment) {
+			check: func(t *testing.T, env *testEnv, d ecsconsole.Deployment) {
 				l, err := lookup{env.engineClients()}.listener(context.Background(), d.Outputs.ARNs["loadBalancer"], 443)
 				check(t, err)
 				if !servesCertificate(l, d.Outputs.ARNs["certificate"]) {
 					t.Errorf("port 443 does not serve the spec's certificate %s: %+v", d.Outputs.ARNs["certificate"], l.Certificates)
 				}
 			}},
-		{name: "certificate of another service", https: true, setup: func(env *testEnv) *Spec {
-			env.deployHTTPS(env.spec(func(s *Spec) {
+		{name: "certificate of another service", https: true, setup: func(env *testEnv) *ecsconsole.Spec {
+			env.deployHTTPS(env.spec(func(s *ecsconsole.Spec) {
 				s.Service.Name = "alpha"
 				s.LoadBalancer.Name = "alpha"
 				s.LoadBalancer.TargetGroup.Name = "alpha"
 			}))
 			return env.spec(nil)
-		}, status: store.StatusFailed, want: map[string]string{stepCertificate: "refuse"}},
+		}, status: ecsconsole.StatusFailed, want: map[string]string{stepCertificate: "refuse"}},
 	}
 	for _, st := range states {
 		t.Run(st.name, func(t *testing.T) {
-			env := newTestEnv(t, envOptions{})
+			t.Parallel() // each state has its own sandbox and memory store
+			env := newTestEnv(t, envOptions{memory: true})
 			env.startWorker("w1")
 			spec := st.setup(env)
 			plan := env.plan(spec)
 			d := env.submitUnchecked(spec)
-			if st.https && st.status == store.StatusSucceeded {
-				if got := env.waitStatus(d.ID, store.StatusWaitingForDNS, store.StatusSucceeded); got.Status == store.StatusWaitingForDNS {
+			if st.https && st.status == ecsconsole.StatusSucceeded {
+				if got := env.waitStatus(d.ID, ecsconsole.StatusWaitingForDNS, ecsconsole.StatusSucceeded); got.Status == ecsconsole.StatusWaitingForDNS {
 					env.issueCertificates()
 				}
 			}
@@ -176,7 +181,7 @@ func TestPlanAndApplyAgree(t *testing.T) {
 			for _, it := range plan.Items {
 				planned[it.Step] = it.Action
 				ran := steps[it.Step]
-				if ran.Status != store.StepSucceeded && ran.Status != store.StepFailed {
+				if ran.Status != ecsconsole.StepSucceeded && ran.Status != ecsconsole.StepFailed {
 					continue // not run: a step before it failed
 				}
 				if ran.Action != it.Action {
@@ -207,7 +212,7 @@ func TestPlanAndApplyAgree(t *testing.T) {
 // resource, or that names a subnet that does not exist, is a
 // *ValidationError naming the field, and nothing is stored.
 func TestSubmitRefusesWhatThePlanRefuses(t *testing.T) {
-	env := newTestEnv(t, envOptions{})
+	env := newTestEnv(t, envOptions{memory: true})
 	ctx := context.Background()
 	_, err := env.aws.ELB.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("php-app"),
 		Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(8080), VpcId: aws.String(env.vpc()), TargetType: elbtypes.TargetTypeEnumIp})
@@ -219,26 +224,26 @@ func TestSubmitRefusesWhatThePlanRefuses(t *testing.T) {
 	sameZone := env.addSubnetBeside(env.subnets[0])
 	cases := []struct {
 		name, path, words string
-		spec              *Spec
+		spec              *ecsconsole.Spec
 	}{
 		{"foreign target group", "loadBalancer.targetGroup.name", "target group php-app was not made by the console", env.spec(withoutHTTPS)},
-		{"missing subnet", "service.subnets[1]", "subnet subnet-0000000000000dead does not exist", env.spec(func(s *Spec) {
+		{"missing subnet", "service.subnets[1]", "subnet subnet-0000000000000dead does not exist", env.spec(func(s *ecsconsole.Spec) {
 			withoutHTTPS(s)
 			s.Service.Subnets[1] = "subnet-0000000000000dead"
 		})},
-		{"missing security group", "service.securityGroupIds[0]", "security group sg-0000000000000dead does not exist", env.spec(func(s *Spec) {
+		{"missing security group", "service.securityGroupIds[0]", "security group sg-0000000000000dead does not exist", env.spec(func(s *ecsconsole.Spec) {
 			withoutHTTPS(s)
 			s.Service.SecurityGroupIDs = []string{"sg-0000000000000dead"}
 		})},
-		{"missing certificate", "loadBalancer.https.certificateArn", "does not exist", env.spec(func(s *Spec) {
+		{"missing certificate", "loadBalancer.https.certificateArn", "does not exist", env.spec(func(s *ecsconsole.Spec) {
 			s.LoadBalancer.HTTPS.RequestDomain = ""
 			s.LoadBalancer.HTTPS.CertificateArn = "arn:aws:acm:us-east-1:000000000000:certificate/00000000-0000-0000-0000-000000000000"
 		})},
-		{"certificate not issued", "loadBalancer.https.certificateArn", "is PENDING_VALIDATION; an HTTPS listener needs an issued certificate", env.spec(func(s *Spec) {
+		{"certificate not issued", "loadBalancer.https.certificateArn", "is PENDING_VALIDATION; an HTTPS listener needs an issued certificate", env.spec(func(s *ecsconsole.Spec) {
 			s.LoadBalancer.HTTPS.RequestDomain = ""
 			s.LoadBalancer.HTTPS.CertificateArn = pending
 		})},
-		{"two load balancer subnets in one zone", "loadBalancer.subnets[1]", "a load balancer takes at most one subnet per Availability Zone", env.spec(func(s *Spec) {
+		{"two load balancer subnets in one zone", "loadBalancer.subnets[1]", "a load balancer takes at most one subnet per Availability Zone", env.spec(func(s *ecsconsole.Spec) {
 			withoutHTTPS(s)
 			s.LoadBalancer.Subnets = []string{env.subnets[0], sameZone}
 		})},
@@ -246,7 +251,7 @@ func TestSubmitRefusesWhatThePlanRefuses(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := env.engine.Submit(ctx, c.spec, SubmitOptions{Username: "alice"})
-			var ve *ValidationError
+			var ve *ecsconsole.ValidationError
 			if !errorsAs(err, &ve) {
 				t.Fatalf("Submit: %v, want a *ValidationError", err)
 			}
@@ -262,10 +267,8 @@ func TestSubmitRefusesWhatThePlanRefuses(t *testing.T) {
 			}
 		})
 	}
-	list, _, err := env.store.ListDeployments(ctx, store.DeploymentFilter{}, "", 10)
-	check(t, err)
-	if len(list) != 0 {
-		t.Fatalf("%d deployments stored, want none", len(list))
+	if n := len(env.store.(*memStore).deps); n != 0 {
+		t.Fatalf("%d deployments stored, want none", n)
 	}
 }
 
@@ -286,13 +289,13 @@ func (env *testEnv) engineClients() Clients {
 }
 
 // deployHTTPS deploys spec through DNS validation to success.
-func (env *testEnv) deployHTTPS(spec *Spec) store.Deployment {
+func (env *testEnv) deployHTTPS(spec *ecsconsole.Spec) ecsconsole.Deployment {
 	env.t.Helper()
 	d := env.submit(spec)
-	if got := env.waitStatus(d.ID, store.StatusWaitingForDNS, store.StatusSucceeded); got.Status == store.StatusWaitingForDNS {
+	if got := env.waitStatus(d.ID, ecsconsole.StatusWaitingForDNS, ecsconsole.StatusSucceeded); got.Status == ecsconsole.StatusWaitingForDNS {
 		env.issueCertificates()
 	}
-	return env.waitStatus(d.ID, store.StatusSucceeded)
+	return env.waitStatus(d.ID, ecsconsole.StatusSucceeded)
 }
 
 // issuedCertificate requests a certificate for domain outside the console

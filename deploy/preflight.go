@@ -10,6 +10,8 @@ import (
 	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // checkNamedResources checks that what the spec names by id exists: its
@@ -19,7 +21,7 @@ import (
 // as the spec's own checks do, so that a mistyped id is refused when the
 // spec is previewed or submitted, not halfway through the deployment.
 // IAM roles are checked for their form only: the engine has no IAM client.
-func checkNamedResources(ctx context.Context, l lookup, spec *Spec) error {
+func checkNamedResources(ctx context.Context, l lookup, spec *ecsconsole.Spec) error {
 	var ps problems
 	subnets, err := l.subnetInfo(ctx, append(append([]string(nil), spec.Service.Subnets...), lbSubnets(spec)...))
 	if err != nil {
@@ -82,14 +84,14 @@ func checkNamedResources(ctx context.Context, l lookup, spec *Spec) error {
 	return ps.err()
 }
 
-func lbSubnets(spec *Spec) []string {
+func lbSubnets(spec *ecsconsole.Spec) []string {
 	if spec.LoadBalancer == nil {
 		return nil
 	}
 	return spec.LoadBalancer.Subnets
 }
 
-func httpsOf(spec *Spec) *HTTPS {
+func httpsOf(spec *ecsconsole.Spec) *ecsconsole.HTTPS {
 	if spec.LoadBalancer == nil {
 		return nil
 	}
@@ -170,7 +172,7 @@ func (l lookup) securityGroupVPCs(ctx context.Context, ids []string) (map[string
 func asSpecProblem(err error) error {
 	var f *failure
 	if errors.As(err, &f) {
-		return &ValidationError{Problems: []Problem{{Path: "spec", Message: f.message}}}
+		return &ecsconsole.ValidationError{Problems: []ecsconsole.Problem{{Path: "spec", Message: f.message}}}
 	}
 	return err
 }

@@ -16,7 +16,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // TestSiblingOfAFailedStepRecordsWhatItMade: the cluster step fails while
@@ -27,20 +27,20 @@ func TestSiblingOfAFailedStepRecordsWhatItMade(t *testing.T) {
 	env := newTestEnv(t, envOptions{wrap: delayOp("RegisterTaskDefinition", 500*time.Millisecond)})
 	env.sandbox.FailCall("CreateCluster", 1, "ClientException", "Injected: clusters are full.")
 	env.startWorker("w1")
-	d := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusFailed)
+	d := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusFailed)
 	if d.ErrorStep != stepCluster || d.ErrorCode != "ClientException" {
 		t.Fatalf("failed at %s with %s: %s", d.ErrorStep, d.ErrorCode, d.ErrorMessage)
 	}
 	steps := env.steps(d.ID)
 	td := steps[stepTaskDefinition]
-	if td.Status != store.StepSucceeded || td.Action != store.ActionCreate || !strings.Contains(td.ResourceARN, ":task-definition/php-app:") || td.AWSRequestID == "" {
+	if td.Status != ecsconsole.StepSucceeded || td.Action != ecsconsole.ActionCreate || !strings.Contains(td.ResourceARN, ":task-definition/php-app:") || td.AWSRequestID == "" {
 		t.Fatalf("task definition step %+v: want succeeded, created, with its ARN and request id", td)
 	}
 	if d.TaskDefinitionARN != td.ResourceARN || d.Outputs.ARNs["taskDefinition"] != td.ResourceARN {
 		t.Fatalf("deployment records task definition %q (outputs %v), want %q", d.TaskDefinitionARN, d.Outputs.ARNs, td.ResourceARN)
 	}
 	for _, name := range []string{stepService, stepServiceStable} {
-		if steps[name].Status != store.StepSkipped {
+		if steps[name].Status != ecsconsole.StepSkipped {
 			t.Errorf("step %s is %s, want skipped", name, steps[name].Status)
 		}
 	}
@@ -84,7 +84,7 @@ func TestResumeRecordsWhatAnEarlierAttemptMadeAsCreated(t *testing.T) {
 	for name, arn := range map[string]string{stepCertificate: aws.ToString(cert.CertificateArn), stepTargetGroup: aws.ToString(tg.TargetGroups[0].TargetGroupArn),
 		stepLoadBalancer: aws.ToString(lb.LoadBalancers[0].LoadBalancerArn), stepHTTPListener: aws.ToString(http.Listeners[0].ListenerArn),
 		stepTaskDefinition: aws.ToString(td.TaskDefinition.TaskDefinitionArn), stepCluster: "arn:aws:ecs:us-east-1:" + env.sandbox.AccountID() + ":cluster/demo"} {
-		if st := steps[name]; st.Action != store.ActionCreate || st.ResourceARN != arn {
+		if st := steps[name]; st.Action != ecsconsole.ActionCreate || st.ResourceARN != arn {
 			t.Errorf("step %s: %s %s, want create of %s (made by an earlier attempt)", name, st.Action, st.ResourceARN, arn)
 		}
 	}
@@ -95,12 +95,12 @@ func TestResumeRecordsWhatAnEarlierAttemptMadeAsCreated(t *testing.T) {
 }
 
 // deployHTTPSResume waits for deployment id through DNS validation.
-func (env *testEnv) deployHTTPSResume(id int64) store.Deployment {
+func (env *testEnv) deployHTTPSResume(id int64) ecsconsole.Deployment {
 	env.t.Helper()
-	if got := env.waitStatus(id, store.StatusWaitingForDNS, store.StatusSucceeded); got.Status == store.StatusWaitingForDNS {
+	if got := env.waitStatus(id, ecsconsole.StatusWaitingForDNS, ecsconsole.StatusSucceeded); got.Status == ecsconsole.StatusWaitingForDNS {
 		env.issueCertificates()
 	}
-	return env.waitStatus(id, store.StatusSucceeded)
+	return env.waitStatus(id, ecsconsole.StatusSucceeded)
 }
 
 // TestCertificateWaitIsBounded: a certificate still pending past
@@ -109,7 +109,7 @@ func (env *testEnv) deployHTTPSResume(id int64) store.Deployment {
 func TestCertificateWaitIsBounded(t *testing.T) {
 	env := newTestEnv(t, envOptions{certTimeout: 2 * time.Second})
 	env.startWorker("w1")
-	d := env.waitStatus(env.submit(env.spec(nil)).ID, store.StatusFailed)
+	d := env.waitStatus(env.submit(env.spec(nil)).ID, ecsconsole.StatusFailed)
 	if d.ErrorStep != stepCertificateIssued || d.ErrorCode != "CertificateNotValidated" || !strings.Contains(d.ErrorMessage, "add its CNAME records") {
 		t.Fatalf("ended at %s with %s: %q", d.ErrorStep, d.ErrorCode, d.ErrorMessage)
 	}
@@ -169,15 +169,15 @@ func TestAWaitEndsWhenASiblingFails(t *testing.T) {
 	env := newTestEnv(t, envOptions{wrap: delayOp("CreateService", 500*time.Millisecond)})
 	env.sandbox.FailCall("CreateService", 1, "InvalidParameterException", "Injected: no.")
 	env.startWorker("w1")
-	d := env.waitStatus(env.submit(env.spec(nil)).ID, store.StatusFailed)
+	d := env.waitStatus(env.submit(env.spec(nil)).ID, ecsconsole.StatusFailed)
 	if d.ErrorStep != stepService {
 		t.Fatalf("failed at %s: %s", d.ErrorStep, d.ErrorMessage)
 	}
 	st := env.steps(d.ID)[stepCertificateIssued]
-	if st.Status != store.StepSkipped || !strings.Contains(st.ErrorMessage, "stopped: Service failed") {
+	if st.Status != ecsconsole.StepSkipped || !strings.Contains(st.ErrorMessage, "stopped: Service failed") {
 		t.Fatalf("certificate wait %s: %q, want skipped because the service step failed", st.Status, st.ErrorMessage)
 	}
-	if cert := env.steps(d.ID)[stepCertificate]; cert.Status != store.StepSucceeded || cert.ResourceARN == "" || d.Outputs.ARNs["certificate"] != cert.ResourceARN {
+	if cert := env.steps(d.ID)[stepCertificate]; cert.Status != ecsconsole.StepSucceeded || cert.ResourceARN == "" || d.Outputs.ARNs["certificate"] != cert.ResourceARN {
 		t.Fatalf("certificate step %+v, outputs %v: the requested certificate must be recorded", cert, d.Outputs.ARNs)
 	}
 }
@@ -194,7 +194,7 @@ func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
 	env.engine.interrupt(context.Background(), d.ID, errors.New("pgx: connection reset by peer 10.0.0.7:5432"))
 	got, err := env.store.Deployment(context.Background(), d.ID)
 	check(t, err)
-	if got.Status != store.StatusInterrupted || strings.Contains(got.ErrorMessage, "pgx") || !strings.Contains(got.ErrorMessage, "see its log") {
+	if got.Status != ecsconsole.StatusInterrupted || strings.Contains(got.ErrorMessage, "pgx") || !strings.Contains(got.ErrorMessage, "see its log") {
 		t.Fatalf("deployment %s: %q", got.Status, got.ErrorMessage)
 	}
 	if !strings.Contains(logs.String(), "pgx: connection reset") || !strings.Contains(logs.String(), "deployment_id="+itoa64(d.ID)) {

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // ErrNotRollbackable is matched (errors.Is) by every
@@ -53,34 +53,34 @@ func (e *RunsNowError) Error() string {
 // tags have moved. It fails with a *NotRollbackableError when CheckRollback
 // says no, with a *RunsNowError when the service runs that spec and those
 // images now (unless opts.Force), and like Submit when the service is busy.
-func (e *Engine) Rollback(ctx context.Context, id int64, opts SubmitOptions) (store.Deployment, error) {
+func (e *Engine) Rollback(ctx context.Context, id int64, opts SubmitOptions) (ecsconsole.Deployment, error) {
 	ok, why, err := e.CheckRollback(ctx, id)
 	if err != nil {
-		return store.Deployment{}, err
+		return ecsconsole.Deployment{}, err
 	}
 	if !ok {
-		return store.Deployment{}, &NotRollbackableError{ID: id, Why: why}
+		return ecsconsole.Deployment{}, &NotRollbackableError{ID: id, Why: why}
 	}
 	target, err := e.store.Deployment(ctx, id)
 	if err != nil {
-		return store.Deployment{}, err
+		return ecsconsole.Deployment{}, err
 	}
 	if !opts.Force {
 		serving, runs, err := e.RunsNow(ctx, target)
 		if err != nil {
-			return store.Deployment{}, err
+			return ecsconsole.Deployment{}, err
 		}
 		if runs {
-			return store.Deployment{}, &RunsNowError{Target: id, Serving: serving}
+			return ecsconsole.Deployment{}, &RunsNowError{Target: id, Serving: serving}
 		}
 	}
 	td, arn, err := restoredTaskDefinition(target)
 	if err != nil {
-		return store.Deployment{}, err
+		return ecsconsole.Deployment{}, err
 	}
-	return e.create(ctx, store.NewDeployment{
+	return e.create(ctx, ecsconsole.NewDeployment{
 		ServiceKey: target.ServiceKey, Region: target.Region, Cluster: target.Cluster, Service: target.Service,
-		Kind: store.KindRollback, RollbackOf: target.ID, Spec: target.Spec,
+		Kind: ecsconsole.KindRollback, RollbackOf: target.ID, Spec: target.Spec,
 		TaskDefinition: td, TaskDefinitionARN: arn,
 		CreatedByID: opts.UserID, CreatedBy: opts.Username, Reason: opts.Reason,
 	}, opts.InTx)
@@ -91,7 +91,7 @@ func (e *Engine) Rollback(ctx context.Context, id int64, opts SubmitOptions) (st
 // pinned to the digest they ran (the revision ARN is then dropped: the
 // task-definition step reuses an identical revision or registers one), or,
 // when nothing needed pinning, target's own revision.
-func restoredTaskDefinition(target store.Deployment) (json.RawMessage, string, error) {
+func restoredTaskDefinition(target ecsconsole.Deployment) (json.RawMessage, string, error) {
 	pinned, ok, err := pinImages(target.TaskDefinition, RanImages(target.Outputs))
 	if err != nil {
 		return nil, "", err
@@ -106,9 +106,9 @@ func restoredTaskDefinition(target store.Deployment) (json.RawMessage, string, e
 // target's service runs now, as far as the console knows: the serving
 // deployment is target, or has the same spec and ran the same image
 // digests. It returns the serving deployment's id.
-func (e *Engine) RunsNow(ctx context.Context, target store.Deployment) (int64, bool, error) {
+func (e *Engine) RunsNow(ctx context.Context, target ecsconsole.Deployment) (int64, bool, error) {
 	serving, err := e.store.ServingDeployment(ctx, target.ServiceKey)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, ecsconsole.ErrNotFound) {
 		return 0, false, nil
 	}
 	if err != nil {
@@ -134,8 +134,8 @@ func sameJSON(a, b json.RawMessage) bool {
 
 // sameImages reports whether two deployments ran the same digest in each
 // container (both recorded nothing counts as the same).
-func sameImages(a, b []store.ContainerImage) bool {
-	digest := func(ims []store.ContainerImage) map[string]string {
+func sameImages(a, b []ecsconsole.ContainerImage) bool {
+	digest := func(ims []ecsconsole.ContainerImage) map[string]string {
 		m := map[string]string{}
 		for _, im := range ims {
 			m[im.Container] = im.Digest
@@ -154,7 +154,7 @@ func (e *Engine) CheckRollback(ctx context.Context, id int64) (ok bool, why stri
 	if err != nil {
 		return false, "", err
 	}
-	if d.Status != store.StatusSucceeded {
+	if d.Status != ecsconsole.StatusSucceeded {
 		return false, fmt.Sprintf("deployment %d ended %s; only a deployment that succeeded can be restored", id, d.Status), nil
 	}
 	if len(d.TaskDefinition) == 0 {
@@ -162,7 +162,7 @@ func (e *Engine) CheckRollback(ctx context.Context, id int64) (ok bool, why stri
 	}
 	spec, err := Parse(d.Spec)
 	if err != nil {
-		var ve *ValidationError
+		var ve *ecsconsole.ValidationError
 		if errors.As(err, &ve) && len(ve.Problems) > 0 {
 			return false, fmt.Sprintf("deployment %d's spec no longer passes today's checks: %s", id, ve.Problems[0]), nil
 		}
@@ -193,7 +193,7 @@ func (e *Engine) CheckRollback(ctx context.Context, id int64) (ok bool, why stri
 
 // rollbackRevision says whether and how the restored task definition will
 // be obtained: the revision reused, or the stored JSON registered again.
-func rollbackRevision(ctx context.Context, l lookup, d store.Deployment) (bool, string, error) {
+func rollbackRevision(ctx context.Context, l lookup, d ecsconsole.Deployment) (bool, string, error) {
 	td, _, err := l.taskDefinition(ctx, d.TaskDefinitionARN)
 	if err != nil {
 		return false, "", err

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // serviceImage is the web container image of the revision the service runs.
@@ -32,7 +32,7 @@ func TestRedeployThenRollBackEvenAfterDeregistration(t *testing.T) {
 	ctx := context.Background()
 	env := newTestEnv(t, envOptions{})
 	env.startWorker("w1")
-	first := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusSucceeded)
+	first := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusSucceeded)
 
 	plan, err := env.engine.Plan(ctx, env.spec(withImage("php:8.4-apache")))
 	check(t, err)
@@ -47,7 +47,7 @@ func TestRedeployThenRollBackEvenAfterDeregistration(t *testing.T) {
 		}
 	}
 
-	second := env.waitStatus(env.submit(env.spec(withImage("php:8.4-apache"))).ID, store.StatusSucceeded)
+	second := env.waitStatus(env.submit(env.spec(withImage("php:8.4-apache"))).ID, ecsconsole.StatusSucceeded)
 	if second.TaskDefinitionARN == first.TaskDefinitionARN {
 		t.Fatalf("a new image reused revision %s", first.TaskDefinitionARN)
 	}
@@ -75,8 +75,8 @@ func TestRedeployThenRollBackEvenAfterDeregistration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb = env.waitStatus(rb.ID, store.StatusSucceeded)
-	if rb.Kind != store.KindRollback || rb.RollbackOf != first.ID || rb.TaskDefinitionARN == second.TaskDefinitionARN {
+	rb = env.waitStatus(rb.ID, ecsconsole.StatusSucceeded)
+	if rb.Kind != ecsconsole.KindRollback || rb.RollbackOf != first.ID || rb.TaskDefinitionARN == second.TaskDefinitionARN {
 		t.Fatalf("rollback %+v", rb)
 	}
 	if arn, image := env.serviceImage(); arn != rb.TaskDefinitionARN || image != "php@"+firstDigest {
@@ -87,7 +87,7 @@ func TestRedeployThenRollBackEvenAfterDeregistration(t *testing.T) {
 	}
 
 	// Forward again, deregister the first revision, and roll back to it.
-	env.waitStatus(env.submit(env.spec(withImage("php:8.4-apache"))).ID, store.StatusSucceeded)
+	env.waitStatus(env.submit(env.spec(withImage("php:8.4-apache"))).ID, ecsconsole.StatusSucceeded)
 	_, err = env.aws.ECS.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(first.TaskDefinitionARN)})
 	check(t, err)
 	ok, _, err = env.engine.CheckRollback(ctx, first.ID)
@@ -98,7 +98,7 @@ func TestRedeployThenRollBackEvenAfterDeregistration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb2 = env.waitStatus(rb2.ID, store.StatusSucceeded)
+	rb2 = env.waitStatus(rb2.ID, ecsconsole.StatusSucceeded)
 	if rb2.TaskDefinitionARN == first.TaskDefinitionARN || rb2.TaskDefinitionARN == second.TaskDefinitionARN {
 		t.Fatalf("rollback of a deregistered revision used %s", rb2.TaskDefinitionARN)
 	}
@@ -120,7 +120,7 @@ func TestRedeployThenRollBackEvenAfterDeregistration(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a forced rollback to what runs now: %v", err)
 	}
-	env.waitStatus(forced.ID, store.StatusSucceeded)
+	env.waitStatus(forced.ID, ecsconsole.StatusSucceeded)
 }
 
 // runningDigest is the one image digest the service's running tasks
@@ -158,10 +158,10 @@ func (env *testEnv) runningDigest(container string) string {
 
 func TestCheckRollbackExplainsWhyNot(t *testing.T) {
 	ctx := context.Background()
-	env := newTestEnv(t, envOptions{})
+	env := newTestEnv(t, envOptions{memory: true})
 	env.startWorker("w1")
 	env.sandbox.FailCall("CreateService", 1, "InvalidParameterException", "injected")
-	failed := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusFailed)
+	failed := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusFailed)
 	ok, why, err := env.engine.CheckRollback(ctx, failed.ID)
 	if err != nil || ok || !strings.Contains(why, "only a deployment that succeeded") {
 		t.Fatalf("CheckRollback of a failed deployment: %t %q %v", ok, why, err)
@@ -169,39 +169,39 @@ func TestCheckRollbackExplainsWhyNot(t *testing.T) {
 	if _, err := env.engine.Rollback(ctx, failed.ID, SubmitOptions{Username: "bob"}); !errors.Is(err, ErrNotRollbackable) {
 		t.Fatalf("Rollback of a failed deployment: %v, want ErrNotRollbackable", err)
 	}
-	if _, _, err := env.engine.CheckRollback(ctx, failed.ID+100); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := env.engine.CheckRollback(ctx, failed.ID+100); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Fatalf("CheckRollback of a missing deployment: %v, want ErrNotFound", err)
 	}
 }
 
-// TestOnlyASucceededDeploymentCanBeRestored refuses a rollback to a
+// TestRollbackOnlyToASucceededDeployment refuses a rollback to a
 // deployment in every other status, each with its status in the reason.
-func TestOnlyASucceededDeploymentCanBeRestored(t *testing.T) {
+func TestRollbackOnlyToASucceededDeployment(t *testing.T) {
 	ctx := context.Background()
-	env := newTestEnv(t, envOptions{})
+	env := newTestEnv(t, envOptions{memory: true})
 	spec := env.spec(withoutHTTPS)
 	raw, err := json.Marshal(spec)
 	check(t, err)
 	td := []byte(`{"family":"php-app","containerDefinitions":[{"name":"web","image":"php:8.3-apache"}]}`)
-	statuses := []store.DeploymentStatus{store.StatusQueued, store.StatusRunning, store.StatusWaitingForDNS,
-		store.StatusFailed, store.StatusRolledBackByECS, store.StatusSuperseded, store.StatusInterrupted}
+	statuses := []ecsconsole.DeploymentStatus{ecsconsole.StatusQueued, ecsconsole.StatusRunning, ecsconsole.StatusWaitingForDNS,
+		ecsconsole.StatusFailed, ecsconsole.StatusRolledBackByECS, ecsconsole.StatusSuperseded, ecsconsole.StatusInterrupted}
 	for i, status := range statuses {
 		t.Run(string(status), func(t *testing.T) {
-			d, err := env.store.CreateDeployment(ctx, store.NewDeployment{ServiceKey: fmt.Sprintf("us-east-1/demo/app-%d", i),
+			d, err := env.store.CreateDeployment(ctx, ecsconsole.NewDeployment{ServiceKey: fmt.Sprintf("us-east-1/demo/app-%d", i),
 				Region: "us-east-1", Cluster: "demo", Service: fmt.Sprintf("app-%d", i), Spec: raw, TaskDefinition: td,
 				TaskDefinitionARN: "arn:aws:ecs:us-east-1:000000000000:task-definition/php-app:1", CreatedBy: "bob"},
-				func(context.Context, pgx.Tx, store.Deployment) error { return nil })
+				func(context.Context, pgx.Tx, ecsconsole.Deployment) error { return nil })
 			check(t, err)
 			switch {
-			case status == store.StatusQueued:
+			case status == ecsconsole.StatusQueued:
 			case !status.Finished():
 				_, err = env.store.StartDeployment(ctx, d.ID)
 				check(t, err)
-				if status != store.StatusRunning {
+				if status != ecsconsole.StatusRunning {
 					check(t, env.store.SetDeploymentStatus(ctx, d.ID, status))
 				}
 			default:
-				check(t, env.store.FinishDeployment(ctx, d.ID, store.DeploymentResult{Status: status, ErrorCode: "X", ErrorMessage: "x"}))
+				check(t, env.store.FinishDeployment(ctx, d.ID, ecsconsole.DeploymentResult{Status: status, ErrorCode: "X", ErrorMessage: "x"}))
 			}
 			if got, err := env.store.Deployment(ctx, d.ID); err != nil || got.Status != status {
 				t.Fatalf("deployment is %s (%v), want %s", got.Status, err, status)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // A deployment longer than many slices succeeds, continuing each wait
@@ -15,7 +15,7 @@ import (
 func TestSlicedApplyContinuesItsSteps(t *testing.T) {
 	env := newTestEnv(t, envOptions{speed: 100, attemptSlice: 150 * time.Millisecond})
 	env.startWorker("w1")
-	d := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, store.StatusSucceeded)
+	d := env.waitStatus(env.submit(env.spec(withoutHTTPS)).ID, ecsconsole.StatusSucceeded)
 	for name, st := range env.steps(d.ID) {
 		if st.Runs != 1 {
 			t.Errorf("step %s ran %d times; a continued step must not count as resumed", name, st.Runs)
@@ -39,7 +39,7 @@ func TestSlicedApplyContinuesItsSteps(t *testing.T) {
 func TestWaitTimeoutSpansSlices(t *testing.T) {
 	env := newTestEnv(t, envOptions{speed: 1, stableTimeout: 800 * time.Millisecond, attemptSlice: 100 * time.Millisecond})
 	env.startWorker("w1")
-	d := env.waitStatus(env.submit(env.spec(func(s *Spec) { s.LoadBalancer = nil })).ID, store.StatusInterrupted)
+	d := env.waitStatus(env.submit(env.spec(func(s *ecsconsole.Spec) { s.LoadBalancer = nil })).ID, ecsconsole.StatusInterrupted)
 	if d.ErrorStep != stepServiceStable || d.ErrorCode != "Timeout" || !strings.Contains(d.ErrorMessage, "tasks running") {
 		t.Fatalf("interrupted at %q with %q: %q", d.ErrorStep, d.ErrorCode, d.ErrorMessage)
 	}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // FuzzParse checks that Parse never panics, that every rejection is a
@@ -31,7 +33,7 @@ func checkParseProperties(t *testing.T, data []byte) {
 	{
 		spec, err := Parse(data)
 		if err != nil {
-			var ve *ValidationError
+			var ve *ecsconsole.ValidationError
 			if !errors.As(err, &ve) || len(ve.Problems) == 0 {
 				t.Fatalf("Parse error %v (%T) is not a *ValidationError with problems", err, err)
 			}
@@ -42,7 +44,7 @@ func checkParseProperties(t *testing.T, data []byte) {
 			}
 			return
 		}
-		if err := spec.Validate(); err != nil {
+		if err := Validate(spec); err != nil {
 			t.Fatalf("accepted spec fails Validate: %v", err)
 		}
 		again, err := Parse(spec.JSON())
@@ -55,11 +57,11 @@ func checkParseProperties(t *testing.T, data []byte) {
 		if d := Diff(spec, again); len(d) != 0 {
 			t.Fatalf("Diff of a spec with its round trip = %+v", d)
 		}
-		tdef, err := spec.TaskDefinitionInput()
+		tdef, err := TaskDefinitionInput(spec)
 		if err != nil {
 			t.Fatalf("accepted task definition does not decode strictly: %v", err)
 		}
-		if len(spec.TaskDefinition) > MaxTaskDefinitionBytes {
+		if len(spec.TaskDefinition) > ecsconsole.MaxTaskDefinitionBytes {
 			t.Fatalf("accepted task definition is %d bytes", len(spec.TaskDefinition))
 		}
 		checkRegistrable(t, tdef)

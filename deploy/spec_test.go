@@ -13,6 +13,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // ---- helpers shared by this package's tests ----
@@ -134,19 +136,19 @@ func journeyWith(t testing.TB, edits ...edit) []byte {
 }
 
 // problemsOf unwraps a *ValidationError, failing the test otherwise.
-func problemsOf(t testing.TB, err error) []Problem {
+func problemsOf(t testing.TB, err error) []ecsconsole.Problem {
 	t.Helper()
-	var ve *ValidationError
+	var ve *ecsconsole.ValidationError
 	if !errors.As(err, &ve) {
 		t.Fatalf("error = %v (%T), want *ValidationError", err, err)
 	}
 	return ve.Problems
 }
 
-func findProblem(ps []Problem, path string) (Problem, bool) {
-	i := slices.IndexFunc(ps, func(p Problem) bool { return p.Path == path })
+func findProblem(ps []ecsconsole.Problem, path string) (ecsconsole.Problem, bool) {
+	i := slices.IndexFunc(ps, func(p ecsconsole.Problem) bool { return p.Path == path })
 	if i < 0 {
-		return Problem{}, false
+		return ecsconsole.Problem{}, false
 	}
 	return ps[i], true
 }
@@ -167,7 +169,7 @@ func TestParseJourney(t *testing.T) {
 	if spec.LoadBalancer == nil || spec.LoadBalancer.HTTPS == nil || spec.LoadBalancer.HTTPS.RequestDomain != "app.example.com" || !spec.LoadBalancer.HTTPS.RedirectHTTP {
 		t.Errorf("LoadBalancer = %+v, want https requestDomain app.example.com with redirect", spec.LoadBalancer)
 	}
-	td, err := spec.TaskDefinitionInput()
+	td, err := TaskDefinitionInput(spec)
 	if err != nil {
 		t.Fatalf("TaskDefinitionInput: %v", err)
 	}
@@ -207,7 +209,7 @@ func TestParseDescribeTaskDefinitionOutput(t *testing.T) {
 					t.Errorf("normalized task definition keeps %q", k)
 				}
 			}
-			td, err := spec.TaskDefinitionInput()
+			td, err := TaskDefinitionInput(spec)
 			if err != nil {
 				t.Fatalf("TaskDefinitionInput: %v", err)
 			}
@@ -338,7 +340,7 @@ func TestParseSizeLimits(t *testing.T) {
 		path string
 		want string
 	}{
-		{"spec over 256 KiB", append(readTestdata(t, "spec-journey.json"), bytes.Repeat([]byte(" "), MaxSpecBytes)...), "", "the limit is 262144 (256 KiB)"},
+		{"spec over 256 KiB", append(readTestdata(t, "spec-journey.json"), bytes.Repeat([]byte(" "), ecsconsole.MaxSpecBytes)...), "", "the limit is 262144 (256 KiB)"},
 		{"task definition over 64 KiB", journeyWith(t, set("taskDefinition.containerDefinitions[1].environment", []any{map[string]any{"name": "BIG", "value": big}})), "taskDefinition", "AWS accepts at most 65536 (64 KiB)"},
 	}
 	for _, tt := range tests {
@@ -416,12 +418,12 @@ func TestParseWithDefaultRegion(t *testing.T) {
 }
 
 func TestTaskDefinitionInputIsStrict(t *testing.T) {
-	spec := &Spec{TaskDefinition: json.RawMessage(`{"family":"php-app","containerDefinitions":[{"name":"web","image":"php","portMapping":[]}]}`)}
-	_, err := spec.TaskDefinitionInput()
+	spec := &ecsconsole.Spec{TaskDefinition: json.RawMessage(`{"family":"php-app","containerDefinitions":[{"name":"web","image":"php","portMapping":[]}]}`)}
+	_, err := TaskDefinitionInput(spec)
 	if err == nil || !strings.Contains(err.Error(), `unknown field "portMapping"`) {
 		t.Errorf("TaskDefinitionInput error = %v, want unknown field portMapping", err)
 	}
-	if _, err := (&Spec{}).TaskDefinitionInput(); err == nil {
+	if _, err := TaskDefinitionInput((&ecsconsole.Spec{})); err == nil {
 		t.Error("TaskDefinitionInput on a spec without task definition: want error")
 	}
 }
@@ -440,7 +442,7 @@ func TestReadOnlyMembersMatchSDK(t *testing.T) {
 }
 
 func TestValidationErrorMessage(t *testing.T) {
-	err := &ValidationError{Problems: []Problem{{Path: "service.name", Message: "is required"}, {Message: "the spec is empty"}}}
+	err := &ecsconsole.ValidationError{Problems: []ecsconsole.Problem{{Path: "service.name", Message: "is required"}, {Message: "the spec is empty"}}}
 	if got, want := err.Error(), "invalid deployment spec: service.name: is required; the spec is empty"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
@@ -473,7 +475,7 @@ func TestShapeCheckerHandlesEveryKind(t *testing.T) {
 		}
 	}
 	walk("taskDefinition", reflect.TypeFor[ecs.RegisterTaskDefinitionInput]())
-	spec := reflect.TypeFor[Spec]()
+	spec := reflect.TypeFor[ecsconsole.Spec]()
 	for name, f := range memberFields(spec) {
 		if name != "taskDefinition" { // raw JSON, checked against the SDK type above
 			walk(name, f.Type)

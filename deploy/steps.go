@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // Step names, as stored in deployment_steps.
@@ -41,7 +41,7 @@ type stepDef struct {
 	// field is the spec's field naming that resource, for refusals.
 	field string
 	// when says whether the spec needs the step (nil: always).
-	when func(*Spec) bool
+	when func(*ecsconsole.Spec) bool
 	// deps are the steps it waits for. Those the spec does not need are
 	// dropped. A step reads the results of its dependencies and of theirs,
 	// and of nothing else (stepCtx.dep enforces it).
@@ -56,12 +56,12 @@ type stepDef struct {
 	// step found or made.
 	apply func(ctx context.Context, s *stepCtx, d decision) (result, error)
 	// output adds the step's result to the deployment's outputs.
-	output func(o *store.Outputs, res result)
+	output func(o *ecsconsole.Outputs, res result)
 }
 
 // decision is a step's verdict on the live state.
 type decision struct {
-	// Action is store.ActionCreate, ActionReuse, ActionUpdate, ActionRefuse
+	// Action is ecsconsole.ActionCreate, ActionReuse, ActionUpdate, ActionRefuse
 	// or ActionWait ("" for a step that only reads).
 	Action string
 	// Name is the resource as the plan names it.
@@ -86,17 +86,17 @@ type decision struct {
 // Detail) so that a resumed apply continues from it. Each step fills the
 // members it has.
 type result struct {
-	ARN             string              `json:"arn,omitempty"`
-	ID              string              `json:"id,omitempty"` // security groups
-	DNSName         string              `json:"dnsName,omitempty"`
-	Domain          string              `json:"domain,omitempty"`
-	Status          string              `json:"status,omitempty"`
-	Revision        int32               `json:"revision,omitempty"`
-	TaskDefinition  string              `json:"taskDefinition,omitempty"`
-	ECSDeploymentID string              `json:"ecsDeploymentId,omitempty"`
-	Since           time.Time           `json:"since,omitzero"`
-	RunningCount    int32               `json:"runningCount,omitempty"`
-	Tasks           []store.TaskAddress `json:"tasks,omitempty"`
+	ARN             string                   `json:"arn,omitempty"`
+	ID              string                   `json:"id,omitempty"` // security groups
+	DNSName         string                   `json:"dnsName,omitempty"`
+	Domain          string                   `json:"domain,omitempty"`
+	Status          string                   `json:"status,omitempty"`
+	Revision        int32                    `json:"revision,omitempty"`
+	TaskDefinition  string                   `json:"taskDefinition,omitempty"`
+	ECSDeploymentID string                   `json:"ecsDeploymentId,omitempty"`
+	Since           time.Time                `json:"since,omitzero"`
+	RunningCount    int32                    `json:"runningCount,omitempty"`
+	Tasks           []ecsconsole.TaskAddress `json:"tasks,omitempty"`
 }
 
 // resource is the ARN, or the ID of a resource that has no ARN.
@@ -120,10 +120,10 @@ func readResult(detail json.RawMessage) (result, error) {
 	return res, json.Unmarshal(detail, &res)
 }
 
-func hasLoadBalancer(s *Spec) bool { return s.LoadBalancer != nil }
-func hasHTTPS(s *Spec) bool        { return s.LoadBalancer != nil && s.LoadBalancer.HTTPS != nil }
-func hasTaskSG(s *Spec) bool       { return s.Service.NewSecurityGroup != nil }
-func redirectsHTTP(s *Spec) bool   { return hasHTTPS(s) && s.LoadBalancer.HTTPS.RedirectHTTP }
+func hasLoadBalancer(s *ecsconsole.Spec) bool { return s.LoadBalancer != nil }
+func hasHTTPS(s *ecsconsole.Spec) bool        { return s.LoadBalancer != nil && s.LoadBalancer.HTTPS != nil }
+func hasTaskSG(s *ecsconsole.Spec) bool       { return s.Service.NewSecurityGroup != nil }
+func redirectsHTTP(s *ecsconsole.Spec) bool   { return hasHTTPS(s) && s.LoadBalancer.HTTPS.RedirectHTTP }
 
 // stepDefs is every step, dependencies first: the graph of docs/design.md §5.
 func stepDefs() []stepDef {
@@ -152,7 +152,7 @@ func stepDefs() []stepDef {
 			deps: []string{stepTaskDefinition, stepCluster, stepTaskSG, stepHTTPListener}, decide: decideService, apply: applyService, output: outputARN("service")},
 		{name: stepServiceStable, title: "Service stable", deps: []string{stepService}, decide: decideWait, apply: waitServiceStable},
 		{name: stepTaskAddresses, title: "Task addresses", deps: []string{stepServiceStable}, decide: decideRead, apply: collectTaskAddresses,
-			output: func(o *store.Outputs, res result) { o.Tasks = res.Tasks }},
+			output: func(o *ecsconsole.Outputs, res result) { o.Tasks = res.Tasks }},
 		{name: stepHTTPSListener, title: "HTTPS listener (port 443)", resource: "listener", field: "loadBalancer.name", when: hasHTTPS,
 			deps: []string{stepCertificateIssued, stepHTTPListener}, decide: decideHTTPSListener, apply: applyHTTPSListener, output: outputARN("httpsListener")},
 		{name: stepHTTPRedirect, title: "Redirect HTTP to HTTPS", resource: "listener", field: "loadBalancer.https.redirectHttp", when: redirectsHTTP,
@@ -203,7 +203,7 @@ type graphNode struct {
 
 // stepGraph is the graph for spec: the steps it needs, dependencies first,
 // each with its dependencies among them.
-func stepGraph(spec *Spec) []graphNode {
+func stepGraph(spec *ecsconsole.Spec) []graphNode {
 	var nodes []graphNode
 	index := map[string]int{}
 	for _, d := range stepDefs() {
@@ -229,15 +229,15 @@ func stepGraph(spec *Spec) []graphNode {
 }
 
 // outputARN records a step's resource under role in the outputs' ARNs.
-func outputARN(role string) func(o *store.Outputs, res result) {
-	return func(o *store.Outputs, res result) {
+func outputARN(role string) func(o *ecsconsole.Outputs, res result) {
+	return func(o *ecsconsole.Outputs, res result) {
 		if id := res.resource(); id != "" {
 			o.ARNs[role] = id
 		}
 	}
 }
 
-func outputLoadBalancer(o *store.Outputs, res result) {
+func outputLoadBalancer(o *ecsconsole.Outputs, res result) {
 	outputARN("loadBalancer")(o, res)
 	if res.DNSName != "" {
 		o.LoadBalancerDNS = res.DNSName
@@ -247,7 +247,7 @@ func outputLoadBalancer(o *store.Outputs, res result) {
 
 // decideWait is the decision of every wait: there is nothing to choose.
 func decideWait(context.Context, *stepCtx) (decision, error) {
-	return decision{Action: store.ActionWait}, nil
+	return decision{Action: ecsconsole.ActionWait}, nil
 }
 
 // decideRead is the decision of a step that only reads.
@@ -256,9 +256,9 @@ func decideRead(context.Context, *stepCtx) (decision, error) { return decision{}
 // updates reports whether applying d changes an existing resource: an
 // update, or a resumed resource an earlier attempt left unfinished.
 func (d decision) updates() bool {
-	return d.Action == store.ActionUpdate || d.resumed && d.alsoUpdate
+	return d.Action == ecsconsole.ActionUpdate || d.resumed && d.alsoUpdate
 }
 
 // creates reports whether applying d makes a new resource (not one an
 // earlier attempt made).
-func (d decision) creates() bool { return d.Action == store.ActionCreate && !d.resumed }
+func (d decision) creates() bool { return d.Action == ecsconsole.ActionCreate && !d.resumed }

@@ -1,7 +1,10 @@
 package deploy
 
 import (
+	"encoding/json"
 	"fmt"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // TaskDefinitionDocument reads a task definition someone pasted:
@@ -12,8 +15,8 @@ import (
 // object, too large) are reported; Parse checks the rest once it is part
 // of a spec.
 func TaskDefinitionDocument(data []byte) (map[string]any, error) {
-	if len(data) > MaxTaskDefinitionBytes*4 {
-		return nil, (problems{{Message: fmt.Sprintf("the task definition is %d bytes; AWS accepts at most %d (64 KiB)", len(data), MaxTaskDefinitionBytes)}}).err()
+	if len(data) > ecsconsole.MaxTaskDefinitionBytes*4 {
+		return nil, (problems{{Message: fmt.Sprintf("the task definition is %d bytes; AWS accepts at most %d (64 KiB)", len(data), ecsconsole.MaxTaskDefinitionBytes)}}).err()
 	}
 	if p := checkSyntax(data); p != nil {
 		return nil, (problems{*p}).err()
@@ -33,4 +36,18 @@ func TaskDefinitionDocument(data []byte) (map[string]any, error) {
 		return nil, err
 	}
 	return doc, nil
+}
+
+// RegisterInputJSON turns a described task definition's members (generic
+// JSON with AWS's member names, tags included) into RegisterTaskDefinition
+// input JSON, as a spec holds it: describe's read-only members dropped,
+// encoded without HTML escaping. The wizard's catalog loads a family's
+// latest revision through it.
+func RegisterInputJSON(doc map[string]any) (json.RawMessage, error) {
+	for k := range doc {
+		if isReadOnlyMember(k) {
+			delete(doc, k)
+		}
+	}
+	return ecsconsole.CanonicalJSON(doc)
 }

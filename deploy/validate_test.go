@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // obj and list shorten generic JSON literals in the tables below.
@@ -266,7 +268,7 @@ func TestValidationAccepts(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if err := spec.Validate(); err != nil {
+			if err := Validate(spec); err != nil {
 				t.Errorf("Validate after Parse: %v", err)
 			}
 		})
@@ -289,25 +291,25 @@ func TestParseReportsAllProblemsAtOnce(t *testing.T) {
 		set("loadBalancer.targetGroup.containerName", "app"),
 	)
 	_, err := Parse(data)
-	want := []Problem{
-		{"service.bogus", "unknown field; remove it"},
-		{web + ".essential", "must be true or false; found a string"},
-		{redis + ".portMappings[0].protocol", `"sctp" is not a valid value; use one of tcp, udp`},
-		{"region", `"moon-1" is not an AWS region name; write one like us-east-1 or eu-west-3`},
-		{"cluster.name", `"my cluster" is not a valid cluster name; use up to 255 letters, digits, hyphens and underscores`},
-		{td + ".memory", "4096 is not a valid Fargate memory for 256 CPU; choose 512, 1024 or 2048"},
-		{redis + ".portMappings[0].containerPort", "70000 is not a valid port; use 1-65535"},
-		{"service.subnets[1]", `"subnet-x" is not a subnet id; they look like "subnet-0a1b2c3d4e5f67890"`},
-		{"service.securityGroupIds", "the tasks need a security group: list existing ones in securityGroupIds, or describe one to create in newSecurityGroup"},
-		{"loadBalancer.name", `"internal-app" starts with "internal-", which AWS reserves; choose another name`},
-		{"loadBalancer.targetGroup.containerName", `no container named "app" in the task definition; use one of redis or web`},
+	want := []ecsconsole.Problem{
+		{Path: "service.bogus", Message: "unknown field; remove it"},
+		{Path: web + ".essential", Message: "must be true or false; found a string"},
+		{Path: redis + ".portMappings[0].protocol", Message: `"sctp" is not a valid value; use one of tcp, udp`},
+		{Path: "region", Message: `"moon-1" is not an AWS region name; write one like us-east-1 or eu-west-3`},
+		{Path: "cluster.name", Message: `"my cluster" is not a valid cluster name; use up to 255 letters, digits, hyphens and underscores`},
+		{Path: td + ".memory", Message: "4096 is not a valid Fargate memory for 256 CPU; choose 512, 1024 or 2048"},
+		{Path: redis + ".portMappings[0].containerPort", Message: "70000 is not a valid port; use 1-65535"},
+		{Path: "service.subnets[1]", Message: `"subnet-x" is not a subnet id; they look like "subnet-0a1b2c3d4e5f67890"`},
+		{Path: "service.securityGroupIds", Message: "the tasks need a security group: list existing ones in securityGroupIds, or describe one to create in newSecurityGroup"},
+		{Path: "loadBalancer.name", Message: `"internal-app" starts with "internal-", which AWS reserves; choose another name`},
+		{Path: "loadBalancer.targetGroup.containerName", Message: `no container named "app" in the task definition; use one of redis or web`},
 	}
 	if got := problemsOf(t, err); !slices.Equal(got, want) {
 		t.Errorf("problems:\n%s\nwant:\n%s", formatProblems(got), formatProblems(want))
 	}
 }
 
-func formatProblems(ps []Problem) string {
+func formatProblems(ps []ecsconsole.Problem) string {
 	var b strings.Builder
 	for _, p := range ps {
 		b.WriteString("  " + p.String() + "\n")
@@ -318,20 +320,20 @@ func formatProblems(ps []Problem) string {
 // Validate serves specs assembled in code (the wizard), not only parsed ones.
 func TestValidateSpecBuiltInCode(t *testing.T) {
 	count := int32(1)
-	spec := &Spec{
+	spec := &ecsconsole.Spec{
 		Region:  "us-east-1",
-		Cluster: Cluster{Name: "demo"},
+		Cluster: ecsconsole.Cluster{Name: "demo"},
 		TaskDefinition: json.RawMessage(`{"family":"web","networkMode":"awsvpc","requiresCompatibilities":["FARGATE"],"cpu":"256","memory":"512",
 			"containerDefinitions":[{"name":"web","image":"nginx","portMappings":[{"containerPort":80}]}]}`),
-		Service: Service{Name: "web", DesiredCount: &count, Subnets: []string{"subnet-01"}, SecurityGroupIDs: []string{"sg-01"}},
+		Service: ecsconsole.Service{Name: "web", DesiredCount: &count, Subnets: []string{"subnet-01"}, SecurityGroupIDs: []string{"sg-01"}},
 	}
-	if err := spec.Validate(); err != nil {
+	if err := Validate(spec); err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
 
 	spec.Service.Subnets = nil
 	spec.TaskDefinition = json.RawMessage(`{"family":"web","containerDefinitions":[{"name":"web","image":"nginx","portMapping":[]}]}`)
-	ps := problemsOf(t, spec.Validate())
+	ps := problemsOf(t, Validate(spec))
 	want := []string{"taskDefinition", "service.subnets"}
 	var paths []string
 	for _, p := range ps {
@@ -417,7 +419,7 @@ func TestAlternativeNames(t *testing.T) {
 				}
 				return
 			}
-			var ve *ValidationError
+			var ve *ecsconsole.ValidationError
 			if !errors.As(err, &ve) {
 				t.Fatalf("got %v, want a problem at %s", err, tc.path)
 			}

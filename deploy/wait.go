@@ -13,7 +13,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // wait bounds one poll: its step (for progress and its durable state; ""
@@ -114,7 +114,7 @@ func (s *stepCtx) poll(ctx context.Context, w wait, check func(context.Context) 
 // interrupted, with the wait's last progress.
 func interrupted(timeout time.Duration) func(string) error {
 	return func(progress string) error {
-		return &failure{status: store.StatusInterrupted, code: "Timeout", message: fmt.Sprintf("not done after %s: %s", timeout, progress)}
+		return &failure{status: ecsconsole.StatusInterrupted, code: "Timeout", message: fmt.Sprintf("not done after %s: %s", timeout, progress)}
 	}
 }
 
@@ -226,7 +226,7 @@ func (o *rolloutOf) judge(svc *ecstypes.Service) (ecstypes.Deployment, error) {
 		if primary != nil {
 			by = fmt.Sprintf("ECS deployment %s of revision %s", aws.ToString(primary.Id), revisionOf(aws.ToString(primary.TaskDefinition)))
 		}
-		return ecstypes.Deployment{}, &failure{status: store.StatusSuperseded, code: "DeploymentSuperseded", message: fmt.Sprintf(
+		return ecstypes.Deployment{}, &failure{status: ecsconsole.StatusSuperseded, code: "DeploymentSuperseded", message: fmt.Sprintf(
 			"the service was updated by someone else before this deployment's revision %s was stable: it now runs %s", revisionOf(o.taskDefinition), by)}
 	}
 	return *mine, nil
@@ -237,10 +237,10 @@ func (o *rolloutOf) judge(svc *ecstypes.Service) (ecstypes.Deployment, error) {
 // deployment, or its "rolling back" event), else failed.
 func (o *rolloutOf) failed(svc *ecstypes.Service, reason string, replaced bool) error {
 	if o.rollback && (replaced || o.event(svc, "rolling back") != "") {
-		return &failure{status: store.StatusRolledBackByECS, code: "DeploymentFailed", message: reason + "; ECS rolled the service back to revision " +
+		return &failure{status: ecsconsole.StatusRolledBackByECS, code: "DeploymentFailed", message: reason + "; ECS rolled the service back to revision " +
 			revisionOf(aws.ToString(svc.TaskDefinition))}
 	}
-	return &failure{status: store.StatusFailed, code: "DeploymentFailed", message: reason}
+	return &failure{status: ecsconsole.StatusFailed, code: "DeploymentFailed", message: reason}
 }
 
 // failureEvent finds the event saying this deployment's rollout failed:
@@ -322,7 +322,7 @@ func unreadReason(err error) string {
 	return "AWS did not answer"
 }
 
-func (s *stepCtx) taskAddresses(ctx context.Context) ([]store.TaskAddress, error) {
+func (s *stepCtx) taskAddresses(ctx context.Context) ([]ecsconsole.TaskAddress, error) {
 	list, err := s.aws.ECS.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(s.spec.Cluster.Name),
 		ServiceName: aws.String(s.spec.Service.Name), DesiredStatus: ecstypes.DesiredStatusRunning})
 	if err != nil || len(list.TaskArns) == 0 {
@@ -332,10 +332,10 @@ func (s *stepCtx) taskAddresses(ctx context.Context) ([]store.TaskAddress, error
 	if err != nil {
 		return nil, err
 	}
-	var addrs []store.TaskAddress
+	var addrs []ecsconsole.TaskAddress
 	eniTask := map[string]int{}
 	for _, t := range tasks.Tasks {
-		a := store.TaskAddress{TaskARN: aws.ToString(t.TaskArn), Images: containerImages(t)}
+		a := ecsconsole.TaskAddress{TaskARN: aws.ToString(t.TaskArn), Images: containerImages(t)}
 		for _, att := range t.Attachments {
 			for _, kv := range att.Details {
 				switch aws.ToString(kv.Name) {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // describeServicesCounter counts the sandbox's DescribeServices calls made
@@ -31,7 +31,7 @@ func (c *describeServicesCounter) wrap(h http.Handler) http.Handler {
 }
 
 // noLoadBalancer leaves the service wait with ECS's calls alone.
-func noLoadBalancer(s *Spec) { s.LoadBalancer = nil }
+func noLoadBalancer(s *ecsconsole.Spec) { s.LoadBalancer = nil }
 
 // A wait continued over many short slices keeps growing its poll interval
 // to the cap (a slice alone never gets there), and its step counts every
@@ -43,7 +43,7 @@ func TestWaitBackoffAndCallsAcrossSlices(t *testing.T) {
 	env := newTestEnv(t, envOptions{speed: 1, stableTimeout: 2 * time.Second, attemptSlice: 100 * time.Millisecond,
 		pollInterval: 20 * time.Millisecond, maxPollInterval: 160 * time.Millisecond, wrap: counter.wrap})
 	env.startWorker("w1")
-	d := env.waitStatus(env.submit(env.spec(noLoadBalancer)).ID, store.StatusInterrupted)
+	d := env.waitStatus(env.submit(env.spec(noLoadBalancer)).ID, ecsconsole.StatusInterrupted)
 	if d.ErrorStep != stepServiceStable || d.ErrorCode != "Timeout" {
 		t.Fatalf("ended at %s with %s: %s", d.ErrorStep, d.ErrorCode, d.ErrorMessage)
 	}
@@ -90,7 +90,7 @@ func TestWaitLimitCountsFromWhenTheWaitBegan(t *testing.T) {
 
 	counter.n.Store(0)
 	env.startWorker("second")
-	d = env.waitStatus(d.ID, store.StatusInterrupted)
+	d = env.waitStatus(d.ID, ecsconsole.StatusInterrupted)
 	if d.ErrorStep != stepServiceStable || d.ErrorCode != "Timeout" {
 		t.Fatalf("ended at %s with %s: %s", d.ErrorStep, d.ErrorCode, d.ErrorMessage)
 	}

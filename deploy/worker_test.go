@@ -7,7 +7,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // TestApplyJobsKeepAnAttemptToRecordTheirEnd: River discards a rescued job
@@ -34,7 +34,7 @@ func TestApplyJobsKeepAnAttemptToRecordTheirEnd(t *testing.T) {
 	}
 	got, err := env.store.Deployment(ctx, d.ID)
 	check(t, err)
-	if got.Status != store.StatusInterrupted || got.ErrorMessage == "" {
+	if got.Status != ecsconsole.StatusInterrupted || got.ErrorMessage == "" {
 		t.Fatalf("deployment is %s (%q), want interrupted with a message", got.Status, got.ErrorMessage)
 	}
 	if _, err := env.engine.Submit(ctx, env.spec(nil), SubmitOptions{Username: "alice", Reason: "after the crash"}); err != nil {

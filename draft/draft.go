@@ -1,6 +1,6 @@
 // Package draft is the deploy wizard's saved form: what a person typed at
 // each step, valid or not, kept in their draft so it can be resumed, and
-// the one mapping between that form and the engine's deploy.Spec
+// the one mapping between that form and the engine's ecsconsole.Spec
 // (spec.go). It lives outside web/ (which only renders it) and handlers/
 // (which only reads forms into it) because it is a stored format with a
 // version of its own, and because both directions of the mapping must

@@ -1,7 +1,7 @@
 package draft
 
 // The one mapping between the wizard's form and the engine's spec: SpecDoc
-// and Spec build a deploy.Spec from a State, FromSpec and
+// and Spec build an ecsconsole.Spec from a State, FromSpec and
 // LoadTaskDefinition build a State from a spec. What the form has no
 // control for is kept aside (TDExtra, Extra, HealthExtra, LogExtra) so
 // that spec → draft → spec is the identity (spec_test.go).
@@ -16,16 +16,17 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/deploy"
 )
 
 // Problems are the wizard's own problems (numbers that are not numbers,
 // and such), found while building a spec, beside the engine's.
-type Problems []deploy.Problem
+type Problems []ecsconsole.Problem
 
 // Add records a problem at a spec path.
 func (ps *Problems) Add(path, format string, args ...any) {
-	*ps = append(*ps, deploy.Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+	*ps = append(*ps, ecsconsole.Problem{Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
 // wholeNumber reads a number field; "" is absent.
@@ -361,7 +362,7 @@ func dropEmpty(m map[string]any) map[string]any {
 
 // FromSpec fills the wizard from a spec; every step counts as saved,
 // so no default overrides what the spec says.
-func FromSpec(spec *deploy.Spec, region string) *State {
+func FromSpec(spec *ecsconsole.Spec, region string) *State {
 	st := New(FirstNonEmpty(spec.Region, region))
 	st.Saved = slices.Clone(Steps)
 	if len(spec.TaskDefinition) > 0 {
@@ -428,20 +429,20 @@ func FromSpec(spec *deploy.Spec, region string) *State {
 // Spec builds and validates the state's spec with the engine's rules
 // (deploy.ParseWithDefaultRegion): the spec, or every problem found (the
 // form's own first, then the engine's that are not about the same place).
-func (st *State) Spec(defaultRegion string, more Problems) (*deploy.Spec, []deploy.Problem) {
+func (st *State) Spec(defaultRegion string, more Problems) (*ecsconsole.Spec, []ecsconsole.Problem) {
 	doc, own := st.SpecDoc()
 	own = append(own, more...)
 	spec, err := deploy.ParseWithDefaultRegion(MarshalJSON(doc), defaultRegion)
-	ps := []deploy.Problem(own)
-	var ve *deploy.ValidationError
+	ps := []ecsconsole.Problem(own)
+	var ve *ecsconsole.ValidationError
 	if errors.As(err, &ve) {
 		for _, p := range ve.Problems {
-			if !slices.ContainsFunc(own, func(o deploy.Problem) bool { return Under(p.Path, o.Path) }) {
+			if !slices.ContainsFunc(own, func(o ecsconsole.Problem) bool { return Under(p.Path, o.Path) }) {
 				ps = append(ps, p)
 			}
 		}
 	} else if err != nil {
-		ps = append(ps, deploy.Problem{Message: err.Error()})
+		ps = append(ps, ecsconsole.Problem{Message: err.Error()})
 	}
 	if len(ps) > 0 {
 		return nil, ps

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
@@ -67,7 +68,7 @@ func (s *Server) userOf(r *http.Request) (*store.User, error) {
 	if !ok {
 		u, err = s.store.UserByID(r.Context(), id)
 	}
-	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled) {
+	if errors.Is(err, ecsconsole.ErrNotFound) || (err == nil && u.Disabled) {
 		return nil, nil
 	}
 	if err != nil {

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ecsconsole/ecsconsole"
+	"github.com/ecsconsole/ecsconsole/catalog"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/handlers"
 	"github.com/ecsconsole/ecsconsole/sandbox"
@@ -77,7 +79,7 @@ func serveConsoleOnAWS(t *testing.T, endpoint string, callTimeout time.Duration,
 			return "arn:aws:iam::000000000000:user/test", "000000000000", nil
 		},
 		Engine:  engine,
-		Catalog: deploy.NewCatalog(deploy.NewCatalogClientFactory(awsOpts)),
+		Catalog: catalog.New(catalog.NewClientFactory(awsOpts)),
 	})
 	ts := httptest.NewServer(srv.Routes())
 	t.Cleanup(ts.Close)
@@ -139,10 +141,10 @@ func TestSilentAWSIsAWSTrouble(t *testing.T) {
 
 	// The Services page: one deployed service, whose live state AWS does
 	// not give. The page answers, with the service and a word about AWS.
-	_, err := c.Store.CreateDeployment(context.Background(), store.NewDeployment{
+	_, err := c.Store.CreateDeployment(context.Background(), ecsconsole.NewDeployment{
 		ServiceKey: "us-east-1/demo/web", Region: "us-east-1", Cluster: "demo", Service: "web",
-		Kind: store.KindDeploy, Spec: json.RawMessage(`{}`), CreatedBy: "dee",
-	}, func(context.Context, pgx.Tx, store.Deployment) error { return nil })
+		Kind: ecsconsole.KindDeploy, Spec: json.RawMessage(`{}`), CreatedBy: "dee",
+	}, func(context.Context, pgx.Tx, ecsconsole.Deployment) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}

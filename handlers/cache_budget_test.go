@@ -11,13 +11,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecsconsole/ecsconsole/deploy"
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/handlers"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/store/storetest"
 )
 
-// maxSpec is the journey spec grown to deploy.MaxSpecBytes by an
+// maxSpec is the journey spec grown to ecsconsole.MaxSpecBytes by an
 // environment value of fill: the largest spec the console stores, with
 // a character that HTML escaping makes five bytes of.
 func maxSpec(t *testing.T, fill string) []byte {
@@ -42,9 +42,9 @@ func maxSpec(t *testing.T, fill string) []byte {
 		}
 		return buf.Bytes()
 	}
-	env["value"] = strings.Repeat(fill, deploy.MaxSpecBytes-len(encode())-1)
+	env["value"] = strings.Repeat(fill, ecsconsole.MaxSpecBytes-len(encode())-1)
 	b := encode()
-	if len(b) > deploy.MaxSpecBytes {
+	if len(b) > ecsconsole.MaxSpecBytes {
 		t.Fatalf("the spec is %d bytes", len(b))
 	}
 	return b

@@ -13,6 +13,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -150,9 +151,9 @@ func (s *Server) changeSubmit(w http.ResponseWriter, r *http.Request) error {
 
 	d, err := s.engine.Submit(r.Context(), v.next, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: edits.reason,
 		InTx: store.RequireLatest(base.ID)})
-	var ae *store.ActiveDeploymentError
+	var ae *ecsconsole.ActiveDeploymentError
 	var se *store.StaleError
-	var ve *deploy.ValidationError
+	var ve *ecsconsole.ValidationError
 	switch {
 	case errors.As(err, &ae):
 		v.Form.Error = fmt.Sprintf("Deployment #%d of %s is %s; deploy again once it finishes.", ae.Active.ID, ae.Active.Service, web.StatusLabel(string(ae.Active.Status)))
@@ -195,20 +196,20 @@ func (s *Server) changePageOf(r *http.Request, v changeResult) templ.Component {
 }
 
 // latestOf is the service's latest deployment, spec included.
-func (s *Server) latestOf(ctx context.Context, serviceKey string) (store.Deployment, error) {
+func (s *Server) latestOf(ctx context.Context, serviceKey string) (ecsconsole.Deployment, error) {
 	list, _, err := s.store.ListDeployments(ctx, store.DeploymentFilter{ServiceKey: serviceKey}, "", 1)
 	if err != nil {
-		return store.Deployment{}, err
+		return ecsconsole.Deployment{}, err
 	}
 	if len(list) == 0 {
-		return store.Deployment{}, errNotFound("The console has no deployment of " + serviceKey + ".")
+		return ecsconsole.Deployment{}, errNotFound("The console has no deployment of " + serviceKey + ".")
 	}
 	return s.deployment(ctx, list[0].ID)
 }
 
 // storedSpec decodes a stored deployment's spec.
-func storedSpec(d store.Deployment) (*deploy.Spec, error) {
-	var spec deploy.Spec
+func storedSpec(d ecsconsole.Deployment) (*ecsconsole.Spec, error) {
+	var spec ecsconsole.Spec
 	if err := json.Unmarshal(d.Spec, &spec); err != nil {
 		return nil, fmt.Errorf("stored spec of deployment %d: %w", d.ID, err)
 	}
@@ -217,7 +218,7 @@ func storedSpec(d store.Deployment) (*deploy.Spec, error) {
 
 // taskDocument decodes a spec's task definition as generic JSON, numbers
 // kept exact, so that editing two members leaves every other untouched.
-func taskDocument(spec *deploy.Spec) (map[string]any, []map[string]any, error) {
+func taskDocument(spec *ecsconsole.Spec) (map[string]any, []map[string]any, error) {
 	var doc map[string]any
 	dec := json.NewDecoder(bytes.NewReader(spec.TaskDefinition))
 	dec.UseNumber()
@@ -235,7 +236,7 @@ func taskDocument(spec *deploy.Spec) (map[string]any, []map[string]any, error) {
 }
 
 // editsFromSpec is the form as a spec fills it.
-func editsFromSpec(spec *deploy.Spec) changeEdits {
+func editsFromSpec(spec *ecsconsole.Spec) changeEdits {
 	var e changeEdits
 	if spec.Service.DesiredCount != nil {
 		e.desiredCount = strconv.Itoa(int(*spec.Service.DesiredCount))
@@ -281,7 +282,7 @@ func editsFromForm(r *http.Request) changeEdits {
 
 // sameContainers reports whether the form's containers are the spec's, in
 // order.
-func sameContainers(e changeEdits, spec *deploy.Spec) bool {
+func sameContainers(e changeEdits, spec *ecsconsole.Spec) bool {
 	fresh := editsFromSpec(spec)
 	return slices.EqualFunc(e.containers, fresh.containers, func(a, b containerEdits) bool { return a.name == b.name })
 }
@@ -300,7 +301,7 @@ func (c containerEdits) kept() []envRow {
 
 // applyEdits is spec with the edits made: a new spec, parsed and validated
 // as the API's would be. Problems come back keyed to the form's fields.
-func (s *Server) applyEdits(spec *deploy.Spec, e changeEdits) (*deploy.Spec, []web.FieldProblem, error) {
+func (s *Server) applyEdits(spec *ecsconsole.Spec, e changeEdits) (*ecsconsole.Spec, []web.FieldProblem, error) {
 	var ps []web.FieldProblem
 	doc, defs, err := taskDocument(spec)
 	if err != nil {
@@ -352,7 +353,7 @@ func (s *Server) applyEdits(spec *deploy.Spec, e changeEdits) (*deploy.Spec, []w
 	// The spec is checked even when the form already has problems, so that
 	// every one is shown at once; a field keeps the form's own message.
 	parsed, err := deploy.ParseWithDefaultRegion(next.JSON(), s.opts.Region)
-	var ve *deploy.ValidationError
+	var ve *ecsconsole.ValidationError
 	if errors.As(err, &ve) {
 		for _, p := range changeProblems(ve.Problems, e) {
 			if !slices.ContainsFunc(ps, func(q web.FieldProblem) bool { return q.Field == p.Field }) {
@@ -370,7 +371,7 @@ func (s *Server) applyEdits(spec *deploy.Spec, e changeEdits) (*deploy.Spec, []w
 // changeProblems keys the spec's problems to the form's fields; a problem
 // with a part of the spec the page does not show keeps its path and is
 // shown at the top of the form.
-func changeProblems(problems []deploy.Problem, e changeEdits) []web.FieldProblem {
+func changeProblems(problems []ecsconsole.Problem, e changeEdits) []web.FieldProblem {
 	out := make([]web.FieldProblem, 0, len(problems))
 	for _, p := range problems {
 		out = append(out, web.FieldProblem{Field: changeField(p.Path, e), Message: p.Message})
@@ -414,7 +415,7 @@ func changeField(path string, e changeEdits) string {
 
 // changeView builds the page: the form as edited, and, when the edits make
 // a valid spec, its diff against base and the engine's plan.
-func (s *Server) changeView(r *http.Request, pageID int64, base store.Deployment, spec *deploy.Spec, e changeEdits) (changeResult, error) {
+func (s *Server) changeView(r *http.Request, pageID int64, base ecsconsole.Deployment, spec *ecsconsole.Spec, e changeEdits) (changeResult, error) {
 	me, _ := userFrom(r.Context())
 	v := web.ChangeView{
 		PageID: pageID, Base: deploymentRow(base), CanDeploy: me.Role.AtLeast(store.RoleDeployer),
@@ -456,13 +457,13 @@ func (s *Server) changeView(r *http.Request, pageID int64, base store.Deployment
 		return res, nil
 	}
 	res.next, res.Valid = next, true
-	changes, err := specDiff(base, store.Deployment{Spec: next.JSON()})
+	changes, err := specDiff(base, ecsconsole.Deployment{Spec: next.JSON()})
 	if err != nil {
 		return changeResult{}, err
 	}
 	res.Sections = explainChanges(changes)
 	plan, err := s.engine.Plan(r.Context(), next)
-	var ve *deploy.ValidationError
+	var ve *ecsconsole.ValidationError
 	switch {
 	case errors.As(err, &ve):
 		// What only AWS knows (a subnet gone, …): shown like the rest.
@@ -482,12 +483,12 @@ func (s *Server) changeView(r *http.Request, pageID int64, base store.Deployment
 // the form has problems).
 type changeResult struct {
 	web.ChangeView
-	next *deploy.Spec
+	next *ecsconsole.Spec
 }
 
 // staleNotice says what the deployment that landed since the page was
 // opened changed.
-func (s *Server) staleNotice(base, latest store.Deployment) (*web.StaleNotice, error) {
+func (s *Server) staleNotice(base, latest ecsconsole.Deployment) (*web.StaleNotice, error) {
 	changes, err := specDiff(base, latest)
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -74,26 +75,26 @@ func (s *Server) deploymentPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // outcome says in words where a deployment stands or how it ended.
-func outcome(dep store.Deployment, serving bool) string {
+func outcome(dep ecsconsole.Deployment, serving bool) string {
 	switch dep.Status {
-	case store.StatusQueued:
+	case ecsconsole.StatusQueued:
 		return "Queued: waiting for a worker to start it."
-	case store.StatusRunning:
+	case ecsconsole.StatusRunning:
 		return "Deploying: the steps below are under way."
-	case store.StatusWaitingForDNS:
+	case ecsconsole.StatusWaitingForDNS:
 		return "Waiting for DNS: the service answers over HTTP; HTTPS follows once the certificate is issued."
-	case store.StatusSucceeded:
+	case ecsconsole.StatusSucceeded:
 		if serving {
 			return "Succeeded: this is what the service runs now."
 		}
 		return "Succeeded; a later deployment has replaced it."
-	case store.StatusFailed:
+	case ecsconsole.StatusFailed:
 		return "Failed: it stopped at the step below, and nothing after it was changed."
-	case store.StatusRolledBackByECS:
+	case ecsconsole.StatusRolledBackByECS:
 		return "Rolled back by ECS: the new tasks did not become healthy, so ECS's circuit breaker restored the previous revision."
-	case store.StatusSuperseded:
+	case ecsconsole.StatusSuperseded:
 		return "Superseded: another deployment took the service over before this one's revision was stable."
-	case store.StatusInterrupted:
+	case ecsconsole.StatusInterrupted:
 		return "Interrupted: it did not finish in time, or was stopped; the service may be between revisions."
 	}
 	return web.StatusLabel(string(dep.Status))
@@ -102,7 +103,7 @@ func outcome(dep store.Deployment, serving bool) string {
 // deploymentDetail gathers what the deployment page shows of dep, for a
 // viewer who may deploy or not; liveOnly leaves out what the polled live
 // part does not show of an unfinished deployment.
-func (s *Server) deploymentDetail(ctx context.Context, dep store.Deployment, canDeploy, liveOnly bool) (web.DeploymentDetail, error) {
+func (s *Server) deploymentDetail(ctx context.Context, dep ecsconsole.Deployment, canDeploy, liveOnly bool) (web.DeploymentDetail, error) {
 	steps, err := s.store.Steps(ctx, dep.ID)
 	if err != nil {
 		return web.DeploymentDetail{}, err
@@ -116,7 +117,7 @@ func (s *Server) deploymentDetail(ctx context.Context, dep store.Deployment, can
 	if dep.ErrorStep != "" {
 		d.ErrorStepTitle = deploy.StepTitle(dep.ErrorStep)
 	}
-	if dep.Status == store.StatusFailed || dep.Status == store.StatusRolledBackByECS || dep.Status == store.StatusInterrupted {
+	if dep.Status == ecsconsole.StatusFailed || dep.Status == ecsconsole.StatusRolledBackByECS || dep.Status == ecsconsole.StatusInterrupted {
 		fix := web.WizardStep(dep.ErrorStep)
 		if dep.ErrorStep == "service-stable" {
 			fix = "taskdef" // tasks that crash or fail their health check are fixed in their containers
@@ -126,7 +127,7 @@ func (s *Server) deploymentDetail(ctx context.Context, dep store.Deployment, can
 	sort.SliceStable(steps, func(i, j int) bool { return stepIndex(steps[i].Name) < stepIndex(steps[j].Name) })
 	for _, st := range steps {
 		title := deploy.StepTitle(st.Name)
-		if st.Status == store.StepRunning {
+		if st.Status == ecsconsole.StepRunning {
 			title = web.RunningStepTitle(st.Name, title)
 		}
 		row := web.StepRow{Name: st.Name, Title: title, Status: string(st.Status),
@@ -163,7 +164,7 @@ func (s *Server) deploymentDetail(ctx context.Context, dep store.Deployment, can
 	}
 	serving, err := s.store.ServingDeployment(ctx, dep.ServiceKey)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, ecsconsole.ErrNotFound):
 	case err != nil:
 		return d, err
 	default:
@@ -174,7 +175,7 @@ func (s *Server) deploymentDetail(ctx context.Context, dep store.Deployment, can
 	if d.Serving && dep.Outputs.URL == "" {
 		d.Addresses = taskURLs(dep.Spec, dep.Outputs.Tasks)
 	}
-	d.MayRollback = d.CanDeploy && dep.Status == store.StatusSucceeded && !d.Serving && !d.SameAsNow
+	d.MayRollback = d.CanDeploy && dep.Status == ecsconsole.StatusSucceeded && !d.Serving && !d.SameAsNow
 	changes, err := s.changesSincePrevious(ctx, dep)
 	if err != nil {
 		return d, err
@@ -192,7 +193,7 @@ func (s *Server) deploymentDetail(ctx context.Context, dep store.Deployment, can
 // alternativeNames are the extra names of the spec's requested
 // certificate (https.alternativeNames), without domain.
 func alternativeNames(rawSpec []byte, domain string) []string {
-	var spec deploy.Spec
+	var spec ecsconsole.Spec
 	if json.Unmarshal(rawSpec, &spec) != nil || spec.LoadBalancer == nil || spec.LoadBalancer.HTTPS == nil {
 		return nil
 	}
@@ -208,7 +209,7 @@ func alternativeNames(rawSpec []byte, domain string) []string {
 // taskURLs is where each task of a service without a load balancer can be
 // reached: http://PUBLIC_IP:PORT, the port the service's container listens
 // on. Tasks without a public IP have no such address.
-func taskURLs(rawSpec []byte, tasks []store.TaskAddress) []string {
+func taskURLs(rawSpec []byte, tasks []ecsconsole.TaskAddress) []string {
 	port := servicePort(rawSpec)
 	if port == 0 {
 		return nil
@@ -226,7 +227,7 @@ func taskURLs(rawSpec []byte, tasks []store.TaskAddress) []string {
 // reached on: the first port mapping its new security group opens, else
 // the first port mapping; 0 if none.
 func servicePort(rawSpec []byte) int32 {
-	var spec deploy.Spec
+	var spec ecsconsole.Spec
 	if json.Unmarshal(rawSpec, &spec) != nil || len(spec.TaskDefinition) == 0 {
 		return 0
 	}
@@ -286,13 +287,13 @@ func indentJSON(raw json.RawMessage) string {
 // changesSincePrevious is what changed against the service's deployment
 // before dep: as stored when dep was created, or, for deployments older
 // than that, compared now.
-func (s *Server) changesSincePrevious(ctx context.Context, dep store.Deployment) (deploy.StoredChanges, error) {
+func (s *Server) changesSincePrevious(ctx context.Context, dep ecsconsole.Deployment) (deploy.StoredChanges, error) {
 	var sc deploy.StoredChanges
 	if dep.SpecChanges != nil && json.Unmarshal(dep.SpecChanges, &sc) == nil {
 		return sc, nil
 	}
 	prev, err := s.store.PreviousDeployment(ctx, dep)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, ecsconsole.ErrNotFound) {
 		return deploy.StoredChanges{}, nil
 	}
 	if err != nil {
@@ -303,7 +304,7 @@ func (s *Server) changesSincePrevious(ctx context.Context, dep store.Deployment)
 }
 
 // diffSections compares two stored deployments in words.
-func diffSections(a, b store.Deployment) ([]web.DiffSection, error) {
+func diffSections(a, b ecsconsole.Deployment) ([]web.DiffSection, error) {
 	changes, err := specDiff(a, b)
 	if err != nil {
 		return nil, err
@@ -314,7 +315,7 @@ func diffSections(a, b store.Deployment) ([]web.DiffSection, error) {
 // explainChanges words changes by section for the pages.
 func explainChanges(changes []deploy.Change) []web.DiffSection {
 	var out []web.DiffSection
-	for _, sec := range deploy.Explain(changes) {
+	for _, sec := range wordChanges(changes) {
 		ws := web.DiffSection{Title: sec.Title}
 		for _, c := range sec.Changes {
 			ws.Changes = append(ws.Changes, web.ChangeRow{Path: c.Path, What: c.What, Kind: string(c.Kind), Old: c.Old, New: c.New, Hidden: c.Hidden})
@@ -325,7 +326,7 @@ func explainChanges(changes []deploy.Change) []web.DiffSection {
 }
 
 // resourceRows lists a deployment's resources in a stable order.
-func resourceRows(dep store.Deployment) []web.KeyValue {
+func resourceRows(dep ecsconsole.Deployment) []web.KeyValue {
 	var rows []web.KeyValue
 	if dep.TaskDefinitionARN != "" {
 		rows = append(rows, web.KeyValue{Key: "task definition", Value: dep.TaskDefinitionARN})

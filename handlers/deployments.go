@@ -12,11 +12,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
 )
 
-func deploymentRow(d store.Deployment) web.DeploymentRow {
+func deploymentRow(d ecsconsole.Deployment) web.DeploymentRow {
 	r := web.DeploymentRow{
 		ID: d.ID, Service: d.ServiceKey, Name: d.Service, Kind: d.Kind, RollbackOf: d.RollbackOf, Status: string(d.Status),
 		CreatedBy: d.CreatedBy, Reason: d.Reason, CreatedAt: d.CreatedAt, Images: d.Images,
@@ -24,7 +25,7 @@ func deploymentRow(d store.Deployment) web.DeploymentRow {
 	}
 	// The URL only while it serves: a failed or rolled-back deployment's
 	// address is not where it can be reached.
-	if d.Status == store.StatusSucceeded || d.Status == store.StatusWaitingForDNS {
+	if d.Status == ecsconsole.StatusSucceeded || d.Status == ecsconsole.StatusWaitingForDNS {
 		r.URL = d.Outputs.URL
 	}
 	if d.FinishedAt != nil {
@@ -138,7 +139,7 @@ type exportRecord struct {
 	Error      string     `json:"error,omitempty"`
 }
 
-func exportOf(d store.Deployment) exportRecord {
+func exportOf(d ecsconsole.Deployment) exportRecord {
 	e := exportRecord{ID: d.ID, Service: d.ServiceKey, Kind: d.Kind, Status: string(d.Status), Revision: d.TaskDefinitionARN,
 		Images: d.Images, CreatedBy: d.CreatedBy, Reason: d.Reason, CreatedAt: d.CreatedAt, FinishedAt: d.FinishedAt}
 	if d.RollbackOf != 0 {
@@ -177,7 +178,7 @@ func (s *Server) exportDeployments(format string) handlerFunc {
 			cw := csv.NewWriter(w)
 			cw.Write([]string{"id", "service", "kind", "rollback_of", "status", "task_definition_arn", "images",
 				"created_by", "reason", "created_at", "finished_at", "error"})
-			err = s.store.EachDeployment(r.Context(), f, func(d store.Deployment) error {
+			err = s.store.EachDeployment(r.Context(), f, func(d ecsconsole.Deployment) error {
 				e := exportOf(d)
 				rollbackOf, finished := "", ""
 				if e.RollbackOf != nil {
@@ -197,7 +198,7 @@ func (s *Server) exportDeployments(format string) handlerFunc {
 			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
 			w.Write([]byte("[\n"))
 			first := true
-			err = s.store.EachDeployment(r.Context(), f, func(d store.Deployment) error {
+			err = s.store.EachDeployment(r.Context(), f, func(d ecsconsole.Deployment) error {
 				b, err := json.Marshal(exportOf(d))
 				if err != nil {
 					return err

@@ -14,13 +14,14 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
 // maxSpecBody bounds an API request body: the largest spec the parser
-// takes (deploy.MaxSpecBytes) and room for the reason and the envelope.
-const maxSpecBody = deploy.MaxSpecBytes + 16<<10
+// takes (ecsconsole.MaxSpecBytes) and room for the reason and the envelope.
+const maxSpecBody = ecsconsole.MaxSpecBytes + 16<<10
 
 // specRequest is the body of POST /api/v1/plan and /api/v1/deployments.
 type specRequest struct {
@@ -45,7 +46,7 @@ func reasonProblem(reason string) string {
 
 // readSpecRequest decodes and validates the request's spec, reporting every
 // problem with its JSON path.
-func (s *Server) readSpecRequest(r *http.Request) (*deploy.Spec, string, error) {
+func (s *Server) readSpecRequest(r *http.Request) (*ecsconsole.Spec, string, error) {
 	var req specRequest
 	if err := readJSON(r, &req, maxSpecBody, false, `a JSON object {"spec": {...}, "reason": "..."}`); err != nil {
 		return nil, "", err
@@ -220,8 +221,8 @@ func (s *Server) apiSubnets(w http.ResponseWriter, r *http.Request) error {
 // specDiff compares two stored deployments' specs. Stored specs are read
 // leniently, not re-validated: a spec accepted long ago must stay
 // comparable even if today's rules would refuse it.
-func specDiff(a, b store.Deployment) ([]deploy.Change, error) {
-	var sa, sb deploy.Spec
+func specDiff(a, b ecsconsole.Deployment) ([]deploy.Change, error) {
+	var sa, sb ecsconsole.Spec
 	if err := json.Unmarshal(a.Spec, &sa); err != nil {
 		return nil, fmt.Errorf("stored spec of deployment %d: %w", a.ID, err)
 	}
@@ -268,13 +269,13 @@ func deploymentFilter(q map[string][]string, region string) (store.DeploymentFil
 		}
 	}
 	if st := get("status"); st != "" {
-		f.Status = store.DeploymentStatus(st)
+		f.Status = ecsconsole.DeploymentStatus(st)
 		if !slices.Contains(deploymentStatuses, f.Status) {
 			return f, 0, errInvalid("Unknown status "+strconv.Quote(st)+".", FieldError{Path: "status", Message: "Use queued, running, waiting_for_dns, succeeded, failed, rolled_back_by_ecs, superseded or interrupted."})
 		}
 	}
 	switch k := get("kind"); k {
-	case "", store.KindDeploy, store.KindRollback:
+	case "", ecsconsole.KindDeploy, ecsconsole.KindRollback:
 		f.Kind = k
 	default:
 		return f, 0, errInvalid("Unknown kind "+strconv.Quote(k)+".", FieldError{Path: "kind", Message: "Use deploy or rollback."})
@@ -317,9 +318,9 @@ func filterTime(v string, end bool) (time.Time, error) {
 }
 
 // deploymentStatuses are the values ?status= accepts.
-var deploymentStatuses = []store.DeploymentStatus{
-	store.StatusQueued, store.StatusRunning, store.StatusWaitingForDNS, store.StatusSucceeded,
-	store.StatusFailed, store.StatusRolledBackByECS, store.StatusSuperseded, store.StatusInterrupted,
+var deploymentStatuses = []ecsconsole.DeploymentStatus{
+	ecsconsole.StatusQueued, ecsconsole.StatusRunning, ecsconsole.StatusWaitingForDNS, ecsconsole.StatusSucceeded,
+	ecsconsole.StatusFailed, ecsconsole.StatusRolledBackByECS, ecsconsole.StatusSuperseded, ecsconsole.StatusInterrupted,
 }
 
 func deploymentID(r *http.Request, param string) (int64, error) {
@@ -331,41 +332,41 @@ func deploymentID(r *http.Request, param string) (int64, error) {
 }
 
 // deploymentParam loads the deployment named by a URL parameter.
-func (s *Server) deploymentParam(r *http.Request, param string) (store.Deployment, error) {
+func (s *Server) deploymentParam(r *http.Request, param string) (ecsconsole.Deployment, error) {
 	id, err := deploymentID(r, param)
 	if err != nil {
-		return store.Deployment{}, err
+		return ecsconsole.Deployment{}, err
 	}
 	return s.deployment(r.Context(), id)
 }
 
 // deployment reads deployment id whole, or answers 404.
-func (s *Server) deployment(ctx context.Context, id int64) (store.Deployment, error) {
+func (s *Server) deployment(ctx context.Context, id int64) (ecsconsole.Deployment, error) {
 	d, err := s.store.Deployment(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Deployment{}, errNotFound(fmt.Sprintf("There is no deployment %d.", id))
+	if errors.Is(err, ecsconsole.ErrNotFound) {
+		return ecsconsole.Deployment{}, errNotFound(fmt.Sprintf("There is no deployment %d.", id))
 	}
 	return d, err
 }
 
 // deploymentBody is the API's view of a deployment.
 type deploymentBody struct {
-	ID                int64             `json:"id"`
-	ServiceKey        string            `json:"service"`
-	Status            string            `json:"status"`
-	Kind              string            `json:"kind"`
-	RollbackOf        *int64            `json:"rollbackOf"`
-	CreatedBy         string            `json:"createdBy"`
-	Reason            string            `json:"reason"`
-	Spec              json.RawMessage   `json:"spec,omitempty"`
-	TaskDefinitionARN string            `json:"taskDefinitionArn"`
-	Error             *deploymentError  `json:"error,omitempty"`
-	Steps             []stepJSON        `json:"steps,omitempty"`
-	Outputs           store.Outputs     `json:"outputs"`
-	DNSValidation     []store.DNSRecord `json:"dnsValidation"`
-	CreatedAt         time.Time         `json:"createdAt"`
-	StartedAt         *time.Time        `json:"startedAt"`
-	FinishedAt        *time.Time        `json:"finishedAt"`
+	ID                int64                  `json:"id"`
+	ServiceKey        string                 `json:"service"`
+	Status            string                 `json:"status"`
+	Kind              string                 `json:"kind"`
+	RollbackOf        *int64                 `json:"rollbackOf"`
+	CreatedBy         string                 `json:"createdBy"`
+	Reason            string                 `json:"reason"`
+	Spec              json.RawMessage        `json:"spec,omitempty"`
+	TaskDefinitionARN string                 `json:"taskDefinitionArn"`
+	Error             *deploymentError       `json:"error,omitempty"`
+	Steps             []stepJSON             `json:"steps,omitempty"`
+	Outputs           ecsconsole.Outputs     `json:"outputs"`
+	DNSValidation     []ecsconsole.DNSRecord `json:"dnsValidation"`
+	CreatedAt         time.Time              `json:"createdAt"`
+	StartedAt         *time.Time             `json:"startedAt"`
+	FinishedAt        *time.Time             `json:"finishedAt"`
 }
 
 type deploymentError struct {
@@ -392,7 +393,7 @@ type stepJSON struct {
 	FinishedAt *time.Time `json:"finishedAt"`
 }
 
-func deploymentJSON(d store.Deployment) deploymentBody {
+func deploymentJSON(d ecsconsole.Deployment) deploymentBody {
 	b := deploymentBody{
 		ID: d.ID, ServiceKey: d.ServiceKey, Status: string(d.Status), Kind: d.Kind, CreatedBy: d.CreatedBy,
 		Reason: d.Reason, Spec: d.Spec, TaskDefinitionARN: d.TaskDefinitionARN, Outputs: d.Outputs,
@@ -405,7 +406,7 @@ func deploymentJSON(d store.Deployment) deploymentBody {
 		b.Error = &deploymentError{Step: d.ErrorStep, Code: d.ErrorCode, Message: d.ErrorMessage}
 	}
 	if b.DNSValidation == nil {
-		b.DNSValidation = []store.DNSRecord{}
+		b.DNSValidation = []ecsconsole.DNSRecord{}
 	}
 	return b
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/aws/smithy-go"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -93,7 +94,7 @@ func errInvalid(msg string, fields ...FieldError) *Error { return kindInvalid.er
 // errors as they are; it never maps them itself.
 var errorTable = []func(err error) *Error{
 	func(err error) *Error {
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, ecsconsole.ErrNotFound) {
 			return kindNotFound.err("There is nothing here.")
 		}
 		return nil
@@ -110,7 +111,7 @@ var errorTable = []func(err error) *Error{
 		return e
 	},
 	func(err error) *Error {
-		var ve *deploy.ValidationError
+		var ve *ecsconsole.ValidationError
 		if !errors.As(err, &ve) {
 			return nil
 		}
@@ -121,7 +122,7 @@ var errorTable = []func(err error) *Error{
 		return e
 	},
 	func(err error) *Error {
-		var ae *store.ActiveDeploymentError
+		var ae *ecsconsole.ActiveDeploymentError
 		if !errors.As(err, &ae) {
 			return nil
 		}
@@ -137,7 +138,7 @@ var errorTable = []func(err error) *Error{
 			fe.Freeze.ServiceKey, fe.Freeze.Reason, fe.Freeze.FrozenBy, fe.Freeze.FrozenAt.UTC().Format("2006-01-02 15:04 UTC")))
 	},
 	func(err error) *Error {
-		if errors.Is(err, store.ErrConflict) {
+		if errors.Is(err, ecsconsole.ErrConflict) {
 			return kindConflict.err("That was changed at the same time by someone else, or already exists; reload and try again.")
 		}
 		return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/smithy-go"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
 )
@@ -23,7 +24,7 @@ import (
 func TestErrorTable(t *testing.T) {
 	var logs bytes.Buffer
 	s := &Server{logger: slog.New(slog.NewTextHandler(&logs, nil))}
-	active := &store.ActiveDeploymentError{Active: store.Deployment{ID: 7, ServiceKey: "us-east-1/demo/php-app", Status: store.StatusWaitingForDNS}}
+	active := &ecsconsole.ActiveDeploymentError{Active: ecsconsole.Deployment{ID: 7, ServiceKey: "us-east-1/demo/php-app", Status: ecsconsole.StatusWaitingForDNS}}
 	cases := []struct {
 		name   string
 		err    error
@@ -31,11 +32,11 @@ func TestErrorTable(t *testing.T) {
 		code   string
 		words  string
 	}{
-		{"not found", fmt.Errorf("deployment 9: %w", store.ErrNotFound), 404, "not_found", "There is nothing here."},
+		{"not found", fmt.Errorf("deployment 9: %w", ecsconsole.ErrNotFound), 404, "not_found", "There is nothing here."},
 		{"field errors", &store.FieldErrors{Fields: map[string]string{"name": "required"}}, 422, "invalid", "Some fields need attention."}, // well-formed input refused, as every form answers
-		{"spec problems", &deploy.ValidationError{Problems: []deploy.Problem{{Path: "service.subnets[0]", Message: "does not exist"}}}, 422, "invalid_spec", "The spec has 1 problem(s)."},
+		{"spec problems", &ecsconsole.ValidationError{Problems: []ecsconsole.Problem{{Path: "service.subnets[0]", Message: "does not exist"}}}, 422, "invalid_spec", "The spec has 1 problem(s)."},
 		{"service busy", fmt.Errorf("submitting: %w", active), 409, "deployment_in_progress", "Deployment #7 of us-east-1/demo/php-app is waiting for DNS; try again once it finishes."},
-		{"other conflict", fmt.Errorf("token name taken: %w", store.ErrConflict), 409, "conflict", "reload and try again"},
+		{"other conflict", fmt.Errorf("token name taken: %w", ecsconsole.ErrConflict), 409, "conflict", "reload and try again"},
 		{"not rollbackable", fmt.Errorf("rolling back: %w", &deploy.NotRollbackableError{ID: 3, Why: "cluster demo no longer exists"}), 422, "not_rollbackable", "Deployment #3 cannot be restored: cluster demo no longer exists"},
 		{"AWS refused", fmt.Errorf("planning: %w", &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not allowed"}), 502, "aws_error", "AWS refused: AccessDeniedException: not allowed"},
 		{"internal", errors.New("pgx: secret-internal-detail"), 500, "internal", "Something went wrong."},

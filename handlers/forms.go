@@ -9,7 +9,7 @@ import (
 
 	"github.com/a-h/templ"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/web"
 )
 
@@ -69,7 +69,7 @@ func formRefusal(f web.Form, e *Error, err error) web.Form {
 	if len(f.Problems) == len(f.Unplaced()) {
 		f.Error = e.Message
 	}
-	var ae *store.ActiveDeploymentError
+	var ae *ecsconsole.ActiveDeploymentError
 	if errors.As(err, &ae) {
 		f.Link = &web.Link{
 			Href:  deploymentPath(ae.Active.ID),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
 )
@@ -15,7 +16,7 @@ import (
 // TestBusyServiceRefusalLinksToTheDeployment: a form refused because the
 // service already has a deployment running links to that deployment.
 func TestBusyServiceRefusalLinksToTheDeployment(t *testing.T) {
-	busy := &store.ActiveDeploymentError{Active: store.Deployment{ID: 42, ServiceKey: "us-east-1/demo/web", Status: store.StatusRunning}}
+	busy := &ecsconsole.ActiveDeploymentError{Active: ecsconsole.Deployment{ID: 42, ServiceKey: "us-east-1/demo/web", Status: ecsconsole.StatusRunning}}
 	err := refuse(busy, web.RollbackForm(), nil)
 	e := testServer().asError(httptest.NewRequest("GET", "/", nil), err)
 	if e.Status != 409 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -55,7 +56,7 @@ func (s *Server) renderFreeze(w http.ResponseWriter, r *http.Request, status int
 	switch fr, err := s.store.ServiceFreeze(r.Context(), key); {
 	case err == nil:
 		v.Frozen = freezeNote(fr)
-	case !errors.Is(err, store.ErrNotFound):
+	case !errors.Is(err, ecsconsole.ErrNotFound):
 		return err
 	}
 	s.render(w, r, status, web.FreezePage(s.page(r, "Freeze "+name, "services"), v))
@@ -114,7 +115,7 @@ func (s *Server) apiFreeze(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f, err := s.store.ServiceFreeze(r.Context(), key)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, ecsconsole.ErrNotFound) {
 		writeJSON(w, http.StatusOK, freezeBody(key, nil))
 		return nil
 	}
@@ -165,7 +166,7 @@ func (s *Server) freeze(r *http.Request, reason string) (store.Freeze, error) {
 	me, _ := userFrom(r.Context())
 	f, err := s.store.FreezeService(r.Context(), store.FreezeRequest{ServiceKey: key, Reason: reason,
 		UserID: me.ID, Username: me.Username, IP: clientIP(r)})
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, ecsconsole.ErrNotFound) {
 		return store.Freeze{}, errNotFound(fmt.Sprintf("The console has no deployments of %s to freeze.", key))
 	}
 	return f, err

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ecsconsole/ecsconsole/catalog"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/handlers"
 	"github.com/ecsconsole/ecsconsole/sandbox"
@@ -71,7 +72,7 @@ func serveConsoleWith(t testing.TB, st *store.Store, opts handlers.Options) *tes
 			return "arn:aws:iam::000000000000:user/test", "000000000000", nil
 		},
 		Engine:  engine,
-		Catalog: deploy.NewCatalog(deploy.NewCatalogClientFactory(awsOpts)),
+		Catalog: catalog.New(catalog.NewClientFactory(awsOpts)),
 	})
 	ts := httptest.NewServer(srv.Routes())
 	t.Cleanup(ts.Close)

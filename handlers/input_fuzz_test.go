@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
@@ -80,12 +81,12 @@ func seedDeployment(tb testing.TB, st *store.Store) int64 {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	d, err := st.CreateDeployment(context.Background(), store.NewDeployment{ServiceKey: "us-east-1/demo/php-app", Region: "us-east-1",
-		Cluster: "demo", Service: "php-app", Kind: store.KindDeploy, Spec: spec, CreatedBy: "alice"}, func(context.Context, pgx.Tx, store.Deployment) error { return nil })
+	d, err := st.CreateDeployment(context.Background(), ecsconsole.NewDeployment{ServiceKey: "us-east-1/demo/php-app", Region: "us-east-1",
+		Cluster: "demo", Service: "php-app", Kind: ecsconsole.KindDeploy, Spec: spec, CreatedBy: "alice"}, func(context.Context, pgx.Tx, ecsconsole.Deployment) error { return nil })
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := st.FinishDeployment(context.Background(), d.ID, store.DeploymentResult{Status: store.StatusSucceeded}); err != nil {
+	if err := st.FinishDeployment(context.Background(), d.ID, ecsconsole.DeploymentResult{Status: ecsconsole.StatusSucceeded}); err != nil {
 		tb.Fatal(err)
 	}
 	return d.ID

@@ -9,8 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecsconsole/ecsconsole"
+	"github.com/ecsconsole/ecsconsole/catalog"
 	"github.com/ecsconsole/ecsconsole/deploy"
-	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
 )
 
@@ -64,7 +65,7 @@ func (s *Server) rollbackConfirmPage(id int64) formPage {
 // target: what changes, the digests that will run, what was checked and
 // what cannot be, and the form, bound (its "after" token) to the service's
 // newest deployment as it is now.
-func (s *Server) renderRollbackConfirm(w http.ResponseWriter, r *http.Request, target store.Deployment, status int, f web.Form) error {
+func (s *Server) renderRollbackConfirm(w http.ResponseWriter, r *http.Request, target ecsconsole.Deployment, status int, f web.Form) error {
 	ctx := r.Context()
 	c := web.RollbackConfirm{Target: deploymentRow(target), Form: f}
 	ok, how, err := s.engine.CheckRollback(ctx, target.ID)
@@ -86,8 +87,8 @@ func (s *Server) renderRollbackConfirm(w http.ResponseWriter, r *http.Request, t
 	}
 	current, err := s.store.ServingDeployment(ctx, target.ServiceKey)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		c.Sections, err = diffSections(store.Deployment{Spec: []byte("{}")}, target)
+	case errors.Is(err, ecsconsole.ErrNotFound):
+		c.Sections, err = diffSections(ecsconsole.Deployment{Spec: []byte("{}")}, target)
 	case err != nil:
 		return err
 	default:
@@ -117,7 +118,7 @@ func (s *Server) renderRollbackConfirm(w http.ResponseWriter, r *http.Request, t
 // images where an API can tell (its IAM roles still exist), records on c
 // what was checked and what cannot be (secrets), and returns why the
 // rollback cannot work ("" when nothing found says so).
-func (s *Server) checkRollbackNeeds(r *http.Request, target store.Deployment, c *web.RollbackConfirm) string {
+func (s *Server) checkRollbackNeeds(r *http.Request, target ecsconsole.Deployment, c *web.RollbackConfirm) string {
 	roles, secrets := deploy.RollbackNeeds(target)
 	why := ""
 	if len(roles) > 0 {
@@ -132,7 +133,7 @@ func (s *Server) checkRollbackNeeds(r *http.Request, target store.Deployment, c 
 			if err != nil {
 				break
 			}
-			if slices.ContainsFunc(listed, func(role deploy.Role) bool { return role.ARN == arn }) {
+			if slices.ContainsFunc(listed, func(role catalog.Role) bool { return role.ARN == arn }) {
 				c.Checked = append(c.Checked, fmt.Sprintf("IAM role %s still exists.", arn))
 				continue
 			}
@@ -152,7 +153,7 @@ func (s *Server) checkRollbackNeeds(r *http.Request, target store.Deployment, c 
 // made before the service's newest deployment: one already used, linking
 // to the rollback it made, or one outdated by a deployment made since it
 // was shown. It reports whether it answered.
-func (s *Server) spentConfirmation(w http.ResponseWriter, r *http.Request, target store.Deployment, after int64, form web.Form) (bool, error) {
+func (s *Server) spentConfirmation(w http.ResponseWriter, r *http.Request, target ecsconsole.Deployment, after int64, form web.Form) (bool, error) {
 	ctx := r.Context()
 	latest, err := s.store.LatestDeploymentID(ctx, target.ServiceKey)
 	if err != nil || latest == after {
@@ -219,7 +220,7 @@ func (s *Server) rollbackForm(w http.ResponseWriter, r *http.Request) error {
 			return refuse(&deploy.NotRollbackableError{ID: id, Why: why}, form, s.rollbackConfirmPage(id))
 		}
 		if active, err := s.store.ActiveDeployment(ctx, target.ServiceKey); err == nil {
-			return refuse(&store.ActiveDeploymentError{Active: active}, form, s.rollbackConfirmPage(id))
+			return refuse(&ecsconsole.ActiveDeploymentError{Active: active}, form, s.rollbackConfirmPage(id))
 		}
 		return s.renderRollbackConfirm(w, r, target, http.StatusOK, form)
 	}

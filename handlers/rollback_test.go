@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
@@ -97,7 +98,7 @@ func TestEngineCodesAndStepProgress(t *testing.T) {
 	okOrFatal(t, c.Store.StartStep(ctx, 1, "service-stable"))
 	okOrFatal(t, c.Store.SetStepProgress(ctx, 1, "service-stable", "1 of 2 tasks running, 2 deployments"))
 	okOrFatal(t, c.Store.StartStep(ctx, 1, "target-group"))
-	okOrFatal(t, c.Store.FinishStep(ctx, 1, "target-group", store.StepResult{Status: store.StepFailed, ErrorCode: "AccessDeniedException", ErrorMessage: "not allowed"}))
+	okOrFatal(t, c.Store.FinishStep(ctx, 1, "target-group", ecsconsole.StepResult{Status: ecsconsole.StepFailed, ErrorCode: "AccessDeniedException", ErrorMessage: "not allowed"}))
 
 	token := c.token("api", store.RoleDeployer)
 	_, out := c.apiCall(http.MethodGet, "/api/v1/deployments/1", token, "")
@@ -110,8 +111,8 @@ func TestEngineCodesAndStepProgress(t *testing.T) {
 		t.Errorf("the API's steps carry progress %v", progress)
 	}
 
-	okOrFatal(t, c.Store.FinishStep(ctx, 1, "service-stable", store.StepResult{Status: store.StepFailed, ErrorCode: "Timeout", ErrorMessage: "not done after 30m0s: 1 of 2 tasks running"}))
-	okOrFatal(t, c.Store.FinishDeployment(ctx, 1, store.DeploymentResult{Status: store.StatusInterrupted, ErrorStep: "service-stable", ErrorCode: "Timeout", ErrorMessage: "not done after 30m0s: 1 of 2 tasks running"}))
+	okOrFatal(t, c.Store.FinishStep(ctx, 1, "service-stable", ecsconsole.StepResult{Status: ecsconsole.StepFailed, ErrorCode: "Timeout", ErrorMessage: "not done after 30m0s: 1 of 2 tasks running"}))
+	okOrFatal(t, c.Store.FinishDeployment(ctx, 1, ecsconsole.DeploymentResult{Status: ecsconsole.StatusInterrupted, ErrorStep: "service-stable", ErrorCode: "Timeout", ErrorMessage: "not done after 30m0s: 1 of 2 tasks running"}))
 	b := c.browser()
 	wantStatus(t, b.login("ada", testPassword), http.StatusSeeOther)
 	page := doc(t, b.get("/deployments/1")).Find("main").Text()

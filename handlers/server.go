@@ -13,6 +13,7 @@ import (
 
 	"github.com/ecsconsole/ecsconsole/cache"
 	"github.com/ecsconsole/ecsconsole/deploy"
+	"github.com/ecsconsole/ecsconsole/livestate"
 	"github.com/ecsconsole/ecsconsole/static"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -79,6 +80,9 @@ type Server struct {
 	opts     Options
 	identity *identityCache
 	engine   *deploy.Engine
+	// services reads services' live state from AWS (the Services page,
+	// the deployment page's events).
+	services *livestate.Reader
 	catalog  Catalog
 	oidc     *oidcClient     // nil without single sign-on
 	requests RequestObserver // nil: requests are not counted
@@ -89,7 +93,7 @@ type Server struct {
 	// liveTTL, failures too, so that a page of services refreshed by
 	// several people costs one set of AWS reads per service per TTL, and a
 	// failing AWS is not asked again on every refresh.
-	live     *cache.Cache[string, deploy.LiveService]
+	live     *cache.Cache[string, livestate.Service]
 	clusters *cache.Cache[string, []string]
 
 	// schemaCurrent is set once /readyz saw the schema up to date; a running
@@ -141,13 +145,14 @@ func New(opts Options, deps Deps) *Server {
 		opts:     opts,
 		identity: newIdentityCache(deps.Identity, time.Minute, opts.budget("identity")),
 		engine:   deps.Engine,
+		services: livestate.NewReader(deps.Engine.Clients()),
 		catalog:  deps.Catalog,
 		requests: deps.Requests,
 		lookups:  newLookups(deps.Catalog, lookupTTL),
 		views:    newViews(deps.Store, opts),
 		// A layout follows from its key alone: kept while it is used.
 		layouts: cache.New(cache.Options[layoutKey, *layout]{Budget: opts.budget("layouts"), TTL: time.Hour}),
-		live: cache.New(cache.Options[string, deploy.LiveService]{
+		live: cache.New(cache.Options[string, livestate.Service]{
 			Budget: opts.budget("live"), TTL: liveTTL, ErrorTTL: liveTTL}),
 		clusters: cache.New(cache.Options[string, []string]{
 			Budget: opts.budget("clusters"), TTL: liveTTL, ErrorTTL: liveTTL}),

@@ -11,7 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ecsconsole/ecsconsole/deploy"
+	"github.com/ecsconsole/ecsconsole"
+	"github.com/ecsconsole/ecsconsole/livestate"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
 )
@@ -29,9 +30,9 @@ const servicesAWSBudget = 10 * time.Second
 // names what the console last did to the service (its latest deployment
 // and that deployment's status), so a deployment that finishes is never
 // shown against AWS's state from before it.
-func (s *Server) liveService(ctx context.Context, region, cluster, service, version string) (deploy.LiveService, error) {
-	return s.live.Get(ctx, region+"/"+cluster+"/"+service+"@"+version, func(ctx context.Context) (deploy.LiveService, error) {
-		return s.engine.ReadService(ctx, region, cluster, service)
+func (s *Server) liveService(ctx context.Context, region, cluster, service, version string) (livestate.Service, error) {
+	return s.live.Get(ctx, region+"/"+cluster+"/"+service+"@"+version, func(ctx context.Context) (livestate.Service, error) {
+		return s.services.ReadService(ctx, region, cluster, service)
 	})
 }
 
@@ -126,7 +127,7 @@ func (s *Server) serviceRow(ctx context.Context, sv store.ServiceSummary, specs 
 		Service: l.ServiceKey, Name: l.Service, LatestID: l.ID, LatestStatus: string(l.Status),
 		LatestWhen: l.CreatedAt.UTC().Format("2006-01-02 15:04"), CanDeploy: canDeploy, Images: l.Images,
 	}
-	var serving *store.Deployment
+	var serving *ecsconsole.Deployment
 	if sv.LastSucceeded != nil {
 		serving = sv.LastSucceeded
 		row.ServingID, row.URL, row.Images = serving.ID, serving.Outputs.URL, serving.Images
@@ -186,7 +187,7 @@ func (s *Server) serviceRow(ctx context.Context, sv store.ServiceSummary, specs 
 // driftSetBy names the console's own later deployment that set the
 // revision the service runs, when one did: the drift is then the
 // console's, not someone's outside it.
-func (s *Server) driftSetBy(ctx context.Context, row *web.ServiceRow, serving store.Deployment, live deploy.LiveService) {
+func (s *Server) driftSetBy(ctx context.Context, row *web.ServiceRow, serving ecsconsole.Deployment, live livestate.Service) {
 	if len(row.Drift) == 0 || live.TaskDefinitionARN == serving.TaskDefinitionARN {
 		return
 	}
@@ -204,12 +205,12 @@ func (s *Server) driftSetBy(ctx context.Context, row *web.ServiceRow, serving st
 // drift lists how the live service differs from the last deployment the
 // console recorded for it: task definition, desired count, load balancer
 // wiring.
-func drift(d store.Deployment, rawSpec []byte, live deploy.LiveService) []web.KeyValue {
+func drift(d ecsconsole.Deployment, rawSpec []byte, live livestate.Service) []web.KeyValue {
 	var out []web.KeyValue
 	if d.TaskDefinitionARN != "" && live.TaskDefinitionARN != d.TaskDefinitionARN && live.Deployments <= 1 {
 		out = append(out, web.KeyValue{Key: "task definition", Value: fmt.Sprintf("deployed %s, running %s", revisionName(d.TaskDefinitionARN), revisionName(live.TaskDefinitionARN))})
 	}
-	var spec deploy.Spec
+	var spec ecsconsole.Spec
 	if json.Unmarshal(rawSpec, &spec) != nil {
 		return out
 	}
@@ -253,7 +254,7 @@ func (s *Server) unmanagedServices(ctx, awsCtx context.Context, list []store.Ser
 	for _, k := range keys {
 		rc := clusters[k]
 		names, err := s.clusters.Get(awsCtx, k, func(ctx context.Context) ([]string, error) {
-			return s.engine.ClusterServices(ctx, rc[0], rc[1])
+			return s.services.ClusterServices(ctx, rc[0], rc[1])
 		})
 		if err != nil {
 			s.logger.Warn("listing a cluster's services", "request_id", requestID(ctx), "cluster", k, "error", err.Error())

@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
 )
@@ -79,7 +80,7 @@ func (s *Server) revokeToken(o tokenOwner) handlerFunc {
 			return errNotFound("There is no such token.")
 		}
 		t, err := s.store.TokenByID(r.Context(), id)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && t.UserID != u.ID) {
+		if errors.Is(err, ecsconsole.ErrNotFound) || (err == nil && t.UserID != u.ID) {
 			return errNotFound("There is no such token.")
 		}
 		if err != nil {

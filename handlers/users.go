@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
 )
@@ -57,7 +58,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	form.Keep(postForm(r), "username", "role") // never the password
 	username := strings.ToLower(strings.TrimSpace(r.PostFormValue("username")))
 	u, err := s.store.CreateUser(r.Context(), username, store.Role(r.PostFormValue("role")), r.PostFormValue("password"))
-	if errors.Is(err, store.ErrConflict) {
+	if errors.Is(err, ecsconsole.ErrConflict) {
 		err = errUsernameTaken
 	}
 	if err != nil {
@@ -76,7 +77,7 @@ func (s *Server) userParam(r *http.Request) (store.User, error) {
 		return store.User{}, errNotFound("There is no such user.")
 	}
 	u, err := s.store.UserByID(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, ecsconsole.ErrNotFound) {
 		return store.User{}, errNotFound("There is no such user.")
 	}
 	return u, err

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +16,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/ecsconsole/ecsconsole"
+	"github.com/ecsconsole/ecsconsole/catalog"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/draft"
 	"github.com/ecsconsole/ecsconsole/store"
@@ -181,13 +182,13 @@ func (s *Server) executionRole(r *http.Request) string {
 // draftFromDeployment makes a draft holding deployment id's spec.
 func (s *Server) draftFromDeployment(r *http.Request, me store.User, id int64) (store.Draft, error) {
 	dep, err := s.store.Deployment(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, ecsconsole.ErrNotFound) {
 		return store.Draft{}, errNotFound(fmt.Sprintf("There is no deployment #%d.", id))
 	}
 	if err != nil {
 		return store.Draft{}, err
 	}
-	var spec deploy.Spec
+	var spec ecsconsole.Spec
 	if err := json.Unmarshal(dep.Spec, &spec); err != nil {
 		return store.Draft{}, fmt.Errorf("stored spec of deployment %d: %w", id, err)
 	}
@@ -204,7 +205,7 @@ func (s *Server) loadDraft(r *http.Request) (store.Draft, *wizardState, error) {
 		return store.Draft{}, nil, errNotFound("There is no such draft.")
 	}
 	d, err := s.store.Draft(r.Context(), me.ID, id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, ecsconsole.ErrNotFound) {
 		return store.Draft{}, nil, errNotFound("There is no such draft: it was discarded, or it is someone else's.")
 	}
 	if err != nil {
@@ -272,7 +273,7 @@ func (s *Server) wizardSave(w http.ResponseWriter, r *http.Request) error {
 		return s.renderStep(w, r, http.StatusConflict, d, st, step, nil, "")
 	}
 	if field := badBytesField(r); field != "" {
-		ps := []deploy.Problem{{Path: "form." + field, Message: "holds bytes that are not text (NUL or invalid UTF-8); retype it"}}
+		ps := []ecsconsole.Problem{{Path: "form." + field, Message: "holds bytes that are not text (NUL or invalid UTF-8); retype it"}}
 		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, step, ps, field)
 	}
 	op := r.PostFormValue("op")
@@ -285,7 +286,7 @@ func (s *Server) wizardSave(w http.ResponseWriter, r *http.Request) error {
 	if step == "review" {
 		return s.wizardDeploy(w, r, d, st)
 	}
-	var ps []deploy.Problem
+	var ps []ecsconsole.Problem
 	switch step {
 	case "taskdef":
 		ps = readTaskDefForm(r, st, op)
@@ -379,14 +380,14 @@ func badBytesField(r *http.Request) string {
 
 // checkState validates the whole spec the state makes, with the engine's
 // rules (deploy.Parse) and the wizard's own.
-func (s *Server) checkState(r *http.Request, st *wizardState) []deploy.Problem {
+func (s *Server) checkState(r *http.Request, st *wizardState) []ecsconsole.Problem {
 	ps, _ := s.specOf(r, st)
 	return ps
 }
 
 // specOf builds and validates the state's spec (draft.State.Spec, the
 // one mapping) with the wizard's own checks: its problems, or the spec.
-func (s *Server) specOf(r *http.Request, st *wizardState) ([]deploy.Problem, *deploy.Spec) {
+func (s *Server) specOf(r *http.Request, st *wizardState) ([]ecsconsole.Problem, *ecsconsole.Spec) {
 	spec, ps := st.Spec(s.opts.Region, s.wizardChecks(r, st))
 	return ps, spec
 }
@@ -424,7 +425,7 @@ func (s *Server) wizardChecks(r *http.Request, st *wizardState) draft.Problems {
 	}
 	if st.HTTPSEnabled && st.LBEnabled && st.HTTPSMode == "existing" && strings.TrimSpace(st.CertARN) != "" {
 		if certs, err := s.lookups.certificates(r.Context(), me.ID, st.Region); err == nil {
-			i := slices.IndexFunc(certs, func(c deploy.Certificate) bool { return c.ARN == strings.TrimSpace(st.CertARN) })
+			i := slices.IndexFunc(certs, func(c catalog.Certificate) bool { return c.ARN == strings.TrimSpace(st.CertARN) })
 			switch {
 			case i < 0:
 			case certs[i].Status != "ISSUED":
@@ -437,7 +438,7 @@ func (s *Server) wizardChecks(r *http.Request, st *wizardState) draft.Problems {
 	return ps
 }
 
-func readTaskDefForm(r *http.Request, st *wizardState, op string) []deploy.Problem {
+func readTaskDefForm(r *http.Request, st *wizardState, op string) []ecsconsole.Problem {
 	f := r.PostForm
 	if op == "json" {
 		return applyTaskDefJSON(r, st)
@@ -452,7 +453,7 @@ func readTaskDefForm(r *http.Request, st *wizardState, op string) []deploy.Probl
 // JSON was edited, it replaces the form; when both were, nothing typed is dropped: the form's edits are
 // saved, the JSON view keeps its text, and the problem says which edits a
 // second Apply would replace.
-func applyTaskDefJSON(r *http.Request, st *wizardState) []deploy.Problem {
+func applyTaskDefJSON(r *http.Request, st *wizardState) []ecsconsole.Problem {
 	f := r.PostForm
 	text := f.Get("tdjson")
 	readTaskDefFields(f, st, "")
@@ -464,86 +465,29 @@ func applyTaskDefJSON(r *http.Request, st *wizardState) []deploy.Problem {
 	}
 	if path, problem := jsonTextProblem([]byte(text)); problem != "" {
 		st.TDJSON = text
-		return []deploy.Problem{{Path: "taskDefinition", Message: "taskDefinition." + path + " " + problem + "; remove it"}}
+		return []ecsconsole.Problem{{Path: "taskDefinition", Message: "taskDefinition." + path + " " + problem + "; remove it"}}
 	}
 	doc, err := deploy.TaskDefinitionDocument([]byte(text))
-	var ve *deploy.ValidationError
+	var ve *ecsconsole.ValidationError
 	if errors.As(err, &ve) {
 		st.TDJSON = text
-		var ps []deploy.Problem
+		var ps []ecsconsole.Problem
 		for _, p := range ve.Problems {
-			ps = append(ps, deploy.Problem{Path: "taskDefinition", Message: strings.TrimPrefix(p.String(), ": ")})
+			ps = append(ps, ecsconsole.Problem{Path: "taskDefinition", Message: strings.TrimPrefix(p.String(), ": ")})
 		}
 		return ps
 	}
 	if err != nil {
 		st.TDJSON = text
-		return []deploy.Problem{{Path: "taskDefinition", Message: "could not be read"}}
+		return []ecsconsole.Problem{{Path: "taskDefinition", Message: "could not be read"}}
 	}
 	if hasBase && strings.TrimSpace(typed) != strings.TrimSpace(base[0]) && strings.TrimSpace(typed) != strings.TrimSpace(text) {
 		st.TDJSON = text
-		return []deploy.Problem{{Path: "taskDefinition", Message: "The form and the JSON view were both edited, so the JSON was not applied: your form edits are saved and the JSON view keeps your text. Press Apply JSON again to replace the form with the JSON (the form's edits would be lost), or discard the JSON edit by closing the view and pressing Next."}}
+		return []ecsconsole.Problem{{Path: "taskDefinition", Message: "The form and the JSON view were both edited, so the JSON was not applied: your form edits are saved and the JSON view keeps your text. Press Apply JSON again to replace the form with the JSON (the form's edits would be lost), or discard the JSON edit by closing the view and pressing Next."}}
 	}
 	st.TDJSON = ""
 	st.LoadTaskDefinition(doc)
 	return nil
-}
-
-// readTaskDefFields reads the task definition step's fields and runs its
-// in-step action (add, remove or move a container).
-func readTaskDefFields(f url.Values, st *wizardState, op string) {
-	st.TDJSON = ""
-	st.Family = f.Get("family")
-	if cpu, mem, ok := strings.Cut(f.Get("size"), "/"); ok {
-		st.CPU, st.Memory = cpu, mem
-	}
-	st.ExecRole, st.TaskRole = f.Get("execRole"), f.Get("taskRole")
-	n, _ := strconv.Atoi(f.Get("containers"))
-	n = min(max(n, 0), 20)
-	old := st.Containers
-	st.Containers = make([]draft.Container, n)
-	for i := range n {
-		var c draft.Container
-		if i < len(old) {
-			c = old[i] // keeps what the form does not show
-		}
-		p := "c" + strconv.Itoa(i) + "."
-		c.Name, c.Image = f.Get(p+"name"), f.Get(p+"image")
-		c.Essential = f.Get(p+"essential") != ""
-		c.Ports, c.Command, c.Health, c.LogGroup = f.Get(p+"ports"), f.Get(p+"command"), f.Get(p+"health"), f.Get(p+"logGroup")
-		c.Env = readItems(f[p+"env.name"], f[p+"env.value"])
-		c.Secrets = readItems(f[p+"secret.name"], f[p+"secret.valueFrom"])
-		st.Containers[i] = c
-	}
-	kind, arg, _ := strings.Cut(op, ":")
-	i, _ := strconv.Atoi(arg)
-	valid := i >= 0 && i < len(st.Containers)
-	switch {
-	case kind == "add" && len(st.Containers) < 10:
-		st.Containers = append(st.Containers, draft.Container{Essential: len(st.Containers) == 0, LogGroup: st.LogGroup()})
-	case kind == "redis" && len(st.Containers) < 10 && !st.HasRedis():
-		st.Containers = append(st.Containers, draft.RedisSidecar(st.LogGroup()))
-	case kind == "remove" && valid:
-		st.Containers = slices.Delete(st.Containers, i, i+1)
-	case kind == "up" && valid && i > 0:
-		st.Containers[i-1], st.Containers[i] = st.Containers[i], st.Containers[i-1]
-	case kind == "down" && valid && i+1 < len(st.Containers):
-		st.Containers[i+1], st.Containers[i] = st.Containers[i], st.Containers[i+1]
-	}
-}
-
-func readItems(names, values []string) []draft.NameValue {
-	var out []draft.NameValue
-	for i, n := range names {
-		v := ""
-		if i < len(values) {
-			v = values[i]
-		}
-		if strings.TrimSpace(n) != "" || strings.TrimSpace(v) != "" {
-			out = append(out, draft.NameValue{Name: n, Value: v})
-		}
-	}
-	return out
 }
 
 func readClusterForm(r *http.Request, st *wizardState) {
@@ -630,7 +574,7 @@ func (s *Server) wizardDeploy(w http.ResponseWriter, r *http.Request, d store.Dr
 	}
 	st.Reason = strings.TrimSpace(r.PostFormValue("reason"))
 	if p := reasonProblem(st.Reason); p != "" {
-		ps := []deploy.Problem{{Path: "reason", Message: p}}
+		ps := []ecsconsole.Problem{{Path: "reason", Message: p}}
 		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, "review", ps, "")
 	}
 	version, err := s.store.SaveDraftAt(r.Context(), me.ID, d.ID, d.Version, st.Title(), "review", st.Encode())
@@ -649,8 +593,8 @@ func (s *Server) wizardDeploy(w http.ResponseWriter, r *http.Request, d store.Dr
 	}
 	dep, err := s.engine.Submit(r.Context(), spec, deploy.SubmitOptions{UserID: me.ID, Username: me.Username, Reason: st.Reason,
 		InTx: store.MarkDraftDeployed(me.ID, d.ID)})
-	var ae *store.ActiveDeploymentError
-	var ve *deploy.ValidationError
+	var ae *ecsconsole.ActiveDeploymentError
+	var ve *ecsconsole.ValidationError
 	switch {
 	case errors.As(err, &ae):
 		msg := fmt.Sprintf("Deployment #%d of %s is %s; deploy again once it finishes.", ae.Active.ID, ae.Active.ServiceKey, web.StatusLabel(string(ae.Active.Status)))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/ecsconsole/ecsconsole/catalog"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/handlers"
 	"github.com/ecsconsole/ecsconsole/sandbox"
@@ -40,7 +41,7 @@ func BenchmarkWizardStep(b *testing.B) {
 	}
 	srv := handlers.New(handlers.Options{Region: "us-east-1"}, handlers.Deps{
 		Store: st, Assets: assets, Logger: slog.New(slog.DiscardHandler),
-		Engine: engine, Catalog: deploy.NewCatalog(deploy.NewCatalogClientFactory(awsOpts)),
+		Engine: engine, Catalog: catalog.New(catalog.NewClientFactory(awsOpts)),
 	}).Routes()
 	if _, err := st.CreateUser(context.Background(), "dee", store.RoleDeployer, testPassword); err != nil {
 		b.Fatal(err)

@@ -1,9 +1,14 @@
 package handlers
 
-// Which wizard step owns a spec problem, and which form field it belongs
-// next to.
+// The wizard's form fields: which step owns a spec problem and which field
+// it belongs next to, a state's values by field (formValues), and the task
+// definition step's fields read into the state (readTaskDefFields). A new
+// container field is added here (both directions and its label), in
+// web/wizard.templ, in draft (the Container and its spec mapping) and, for
+// a rule of its own, in deploy/validate_container.go.
 
 import (
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -11,7 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/ecsconsole/ecsconsole/deploy"
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/draft"
 	"github.com/ecsconsole/ecsconsole/web"
 )
@@ -169,7 +174,7 @@ func sentence(label, msg string) string {
 // spec's document order, the wizard's own first), and places each next to
 // its field: the first message per field is shown there, all are listed
 // at the top, each a sentence naming the field by its label.
-func stepProblems(step string, all []deploy.Problem) (web.WizardErrors, []web.Problem) {
+func stepProblems(step string, all []ecsconsole.Problem) (web.WizardErrors, []web.Problem) {
 	errs := web.WizardErrors{}
 	var list []web.Problem
 	for _, p := range all {
@@ -262,4 +267,61 @@ func formValues(st *wizardState) orderedValues {
 	o.set("redirect", onOff(st.Redirect))
 	o.set("reason", st.Reason)
 	return o
+}
+
+// readTaskDefFields reads the task definition step's fields and runs its
+// in-step action (add, remove or move a container).
+func readTaskDefFields(f url.Values, st *wizardState, op string) {
+	st.TDJSON = ""
+	st.Family = f.Get("family")
+	if cpu, mem, ok := strings.Cut(f.Get("size"), "/"); ok {
+		st.CPU, st.Memory = cpu, mem
+	}
+	st.ExecRole, st.TaskRole = f.Get("execRole"), f.Get("taskRole")
+	n, _ := strconv.Atoi(f.Get("containers"))
+	n = min(max(n, 0), 20)
+	old := st.Containers
+	st.Containers = make([]draft.Container, n)
+	for i := range n {
+		var c draft.Container
+		if i < len(old) {
+			c = old[i] // keeps what the form does not show
+		}
+		p := "c" + strconv.Itoa(i) + "."
+		c.Name, c.Image = f.Get(p+"name"), f.Get(p+"image")
+		c.Essential = f.Get(p+"essential") != ""
+		c.Ports, c.Command, c.Health, c.LogGroup = f.Get(p+"ports"), f.Get(p+"command"), f.Get(p+"health"), f.Get(p+"logGroup")
+		c.Env = readItems(f[p+"env.name"], f[p+"env.value"])
+		c.Secrets = readItems(f[p+"secret.name"], f[p+"secret.valueFrom"])
+		st.Containers[i] = c
+	}
+	kind, arg, _ := strings.Cut(op, ":")
+	i, _ := strconv.Atoi(arg)
+	valid := i >= 0 && i < len(st.Containers)
+	switch {
+	case kind == "add" && len(st.Containers) < 10:
+		st.Containers = append(st.Containers, draft.Container{Essential: len(st.Containers) == 0, LogGroup: st.LogGroup()})
+	case kind == "redis" && len(st.Containers) < 10 && !st.HasRedis():
+		st.Containers = append(st.Containers, draft.RedisSidecar(st.LogGroup()))
+	case kind == "remove" && valid:
+		st.Containers = slices.Delete(st.Containers, i, i+1)
+	case kind == "up" && valid && i > 0:
+		st.Containers[i-1], st.Containers[i] = st.Containers[i], st.Containers[i-1]
+	case kind == "down" && valid && i+1 < len(st.Containers):
+		st.Containers[i+1], st.Containers[i] = st.Containers[i], st.Containers[i+1]
+	}
+}
+
+func readItems(names, values []string) []draft.NameValue {
+	var out []draft.NameValue
+	for i, n := range names {
+		v := ""
+		if i < len(values) {
+			v = values[i]
+		}
+		if strings.TrimSpace(n) != "" || strings.TrimSpace(v) != "" {
+			out = append(out, draft.NameValue{Name: n, Value: v})
+		}
+	}
+	return out
 }

@@ -6,20 +6,21 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecsconsole/ecsconsole/catalog"
 	"github.com/ecsconsole/ecsconsole/deploy"
 )
 
 // Catalog is what the wizard reads from AWS for its pickers
-// (deploy.Catalog): list and describe calls only.
+// (catalog.Catalog): list and describe calls only.
 type Catalog interface {
-	VPCs(ctx context.Context, region string) ([]deploy.VPC, error)
+	VPCs(ctx context.Context, region string) ([]catalog.VPC, error)
 	Subnets(ctx context.Context, region string) ([]deploy.CatalogSubnet, error)
-	SecurityGroups(ctx context.Context, region string) ([]deploy.SecurityGroup, error)
-	Clusters(ctx context.Context, region string) ([]deploy.ClusterSummary, error)
+	SecurityGroups(ctx context.Context, region string) ([]catalog.SecurityGroup, error)
+	Clusters(ctx context.Context, region string) ([]catalog.ClusterSummary, error)
 	Families(ctx context.Context, region string) ([]string, error)
 	LatestTaskDefinition(ctx context.Context, region, family string) (json.RawMessage, error)
-	Certificates(ctx context.Context, region string) ([]deploy.Certificate, error)
-	Roles(ctx context.Context, region string) ([]deploy.Role, error)
+	Certificates(ctx context.Context, region string) ([]catalog.Certificate, error)
+	Roles(ctx context.Context, region string) ([]catalog.Role, error)
 }
 
 // lookupTTL is how long a list read from AWS is reused for one user and
@@ -102,22 +103,22 @@ func cached[T any](ctx context.Context, l *lookups, user int64, region, list str
 	return v, nil
 }
 
-func (l *lookups) vpcs(ctx context.Context, user int64, region string) ([]deploy.VPC, error) {
-	return cached(ctx, l, user, region, "vpcs", func(ctx context.Context) ([]deploy.VPC, error) { return l.catalog.VPCs(ctx, region) })
+func (l *lookups) vpcs(ctx context.Context, user int64, region string) ([]catalog.VPC, error) {
+	return cached(ctx, l, user, region, "vpcs", func(ctx context.Context) ([]catalog.VPC, error) { return l.catalog.VPCs(ctx, region) })
 }
 
 func (l *lookups) subnets(ctx context.Context, user int64, region string) ([]deploy.CatalogSubnet, error) {
 	return cached(ctx, l, user, region, "subnets", func(ctx context.Context) ([]deploy.CatalogSubnet, error) { return l.catalog.Subnets(ctx, region) })
 }
 
-func (l *lookups) securityGroups(ctx context.Context, user int64, region string) ([]deploy.SecurityGroup, error) {
-	return cached(ctx, l, user, region, "sgs", func(ctx context.Context) ([]deploy.SecurityGroup, error) {
+func (l *lookups) securityGroups(ctx context.Context, user int64, region string) ([]catalog.SecurityGroup, error) {
+	return cached(ctx, l, user, region, "sgs", func(ctx context.Context) ([]catalog.SecurityGroup, error) {
 		return l.catalog.SecurityGroups(ctx, region)
 	})
 }
 
-func (l *lookups) clusters(ctx context.Context, user int64, region string) ([]deploy.ClusterSummary, error) {
-	return cached(ctx, l, user, region, "clusters", func(ctx context.Context) ([]deploy.ClusterSummary, error) {
+func (l *lookups) clusters(ctx context.Context, user int64, region string) ([]catalog.ClusterSummary, error) {
+	return cached(ctx, l, user, region, "clusters", func(ctx context.Context) ([]catalog.ClusterSummary, error) {
 		return l.catalog.Clusters(ctx, region)
 	})
 }
@@ -126,12 +127,12 @@ func (l *lookups) families(ctx context.Context, user int64, region string) ([]st
 	return cached(ctx, l, user, region, "families", func(ctx context.Context) ([]string, error) { return l.catalog.Families(ctx, region) })
 }
 
-func (l *lookups) certificates(ctx context.Context, user int64, region string) ([]deploy.Certificate, error) {
-	return cached(ctx, l, user, region, "certs", func(ctx context.Context) ([]deploy.Certificate, error) {
+func (l *lookups) certificates(ctx context.Context, user int64, region string) ([]catalog.Certificate, error) {
+	return cached(ctx, l, user, region, "certs", func(ctx context.Context) ([]catalog.Certificate, error) {
 		return l.catalog.Certificates(ctx, region)
 	})
 }
 
-func (l *lookups) roles(ctx context.Context, user int64, region string) ([]deploy.Role, error) {
-	return cached(ctx, l, user, region, "roles", func(ctx context.Context) ([]deploy.Role, error) { return l.catalog.Roles(ctx, region) })
+func (l *lookups) roles(ctx context.Context, user int64, region string) ([]catalog.Role, error) {
+	return cached(ctx, l, user, region, "roles", func(ctx context.Context) ([]catalog.Role, error) { return l.catalog.Roles(ctx, region) })
 }

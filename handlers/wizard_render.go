@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ecsconsole/ecsconsole"
+	"github.com/ecsconsole/ecsconsole/catalog"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/web"
@@ -29,7 +31,7 @@ var fargateSizes = func() []web.Option {
 }()
 
 // renderStep renders step of draft d with the problems the step owns.
-func (s *Server) renderStep(w http.ResponseWriter, r *http.Request, status int, d store.Draft, st *wizardState, step string, ps []deploy.Problem, badField string) error {
+func (s *Server) renderStep(w http.ResponseWriter, r *http.Request, status int, d store.Draft, st *wizardState, step string, ps []ecsconsole.Problem, badField string) error {
 	v := s.wizardView(r, d, st, step)
 	v.Errors, v.Problems = stepProblems(step, ps)
 	if badField != "" {
@@ -127,7 +129,7 @@ func (s *Server) wizardView(r *http.Request, d store.Draft, st *wizardState, ste
 			v.Clusters = append(v.Clusters, web.ClusterOption{Name: c.Name, Status: c.Status, Services: int(c.ActiveServices), Running: int(c.RunningTasks), Pending: int(c.PendingTasks)})
 		}
 		exists := func(name string) bool {
-			return slices.ContainsFunc(clusters, func(c deploy.ClusterSummary) bool { return c.Name == name })
+			return slices.ContainsFunc(clusters, func(c catalog.ClusterSummary) bool { return c.Name == name })
 		}
 		switch {
 		case st.ClusterChoice != "new" && !exists(st.ClusterChoice) && err == nil:
@@ -245,7 +247,7 @@ func (s *Server) reviewView(r *http.Request, d store.Draft, st *wizardState, v *
 		return
 	}
 	plan, err := s.engine.Plan(r.Context(), spec)
-	var ve *deploy.ValidationError
+	var ve *ecsconsole.ValidationError
 	switch {
 	case errors.As(err, &ve):
 		_, v.Pending = stepProblems("review", ve.Problems) // e.g. a subnet AWS does not know
@@ -265,7 +267,7 @@ func (s *Server) reviewView(r *http.Request, d store.Draft, st *wizardState, v *
 	if err != nil {
 		return
 	}
-	changes, err := specDiff(last, store.Deployment{Spec: spec.JSON()})
+	changes, err := specDiff(last, ecsconsole.Deployment{Spec: spec.JSON()})
 	if err != nil {
 		return
 	}

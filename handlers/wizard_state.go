@@ -1,7 +1,7 @@
 package handlers
 
 // The wizard's steps and their names; the draft's content and its mapping
-// to a deploy.Spec live in package draft.
+// to an ecsconsole.Spec live in package draft.
 
 import (
 	"bytes"

@@ -20,7 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/ecsconsole/ecsconsole/store"
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // strategyRolling is the only strategy the engine runs so far; the label
@@ -94,13 +94,13 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 // DeploymentCreated counts a submitted deployment (store.Observer).
-func (m *Metrics) DeploymentCreated(d store.Deployment) {
+func (m *Metrics) DeploymentCreated(d ecsconsole.Deployment) {
 	m.deploymentsStarted.WithLabelValues(d.Kind, strategyRolling).Inc()
 }
 
 // DeploymentFinished counts a deployment's outcome and how long it took
 // from its start (store.Observer).
-func (m *Metrics) DeploymentFinished(d store.Deployment) {
+func (m *Metrics) DeploymentFinished(d ecsconsole.Deployment) {
 	m.deploymentsFinished.WithLabelValues(string(d.Status), strategyRolling).Inc()
 	if d.StartedAt != nil && d.FinishedAt != nil {
 		m.applyDuration.WithLabelValues(string(d.Status)).Observe(d.FinishedAt.Sub(*d.StartedAt).Seconds())
@@ -108,7 +108,7 @@ func (m *Metrics) DeploymentFinished(d store.Deployment) {
 }
 
 // StepFinished counts a step's outcome (store.Observer).
-func (m *Metrics) StepFinished(status store.StepStatus) {
+func (m *Metrics) StepFinished(status ecsconsole.StepStatus) {
 	m.steps.WithLabelValues(string(status)).Inc()
 }
 

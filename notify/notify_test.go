@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/notify"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/store/storetest"
@@ -92,7 +93,7 @@ func rig(t *testing.T) *store.Store {
 	return st
 }
 
-func noJob(context.Context, pgx.Tx, store.Deployment) error { return nil }
+func noJob(context.Context, pgx.Tx, ecsconsole.Deployment) error { return nil }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -126,7 +127,7 @@ func TestDeploymentEventsReachWebhooksSigned(t *testing.T) {
 	mk(plain, store.FormatJSON, []string{"web"}, []string{store.EventWaitingForDNS, store.EventSucceeded})
 	mk(other, store.FormatJSON, []string{"us-east-1/demo/api"}, store.WebhookEvents)
 
-	d, err := st.CreateDeployment(ctx, store.NewDeployment{ServiceKey: "us-east-1/demo/web", Region: "us-east-1", Cluster: "demo",
+	d, err := st.CreateDeployment(ctx, ecsconsole.NewDeployment{ServiceKey: "us-east-1/demo/web", Region: "us-east-1", Cluster: "demo",
 		Service: "web", Spec: json.RawMessage(`{}`), CreatedBy: "ada", Reason: "<b>new</b> image"}, noJob)
 	if err != nil {
 		t.Fatal(err)
@@ -135,14 +136,14 @@ func TestDeploymentEventsReachWebhooksSigned(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 { // the engine sets it again after each DNS recheck
-		if err := st.SetDeploymentStatus(ctx, d.ID, store.StatusWaitingForDNS); err != nil {
+		if err := st.SetDeploymentStatus(ctx, d.ID, ecsconsole.StatusWaitingForDNS); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := st.FinishDeployment(ctx, d.ID, store.DeploymentResult{Status: store.StatusSucceeded}); err != nil {
+	if err := st.FinishDeployment(ctx, d.ID, ecsconsole.DeploymentResult{Status: ecsconsole.StatusSucceeded}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.FinishDeployment(ctx, d.ID, store.DeploymentResult{Status: store.StatusFailed}); err != nil { // a no-op
+	if err := st.FinishDeployment(ctx, d.ID, ecsconsole.DeploymentResult{Status: ecsconsole.StatusFailed}); err != nil { // a no-op
 		t.Fatal(err)
 	}
 	waitFor(t, "3 slack and 2 plain deliveries", func() bool { return len(slack.requests()) >= 3 && len(plain.requests()) >= 2 })

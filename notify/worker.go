@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
@@ -134,7 +135,7 @@ const responseLimit = 4 << 10
 // backoff, the last one recorded as failed.
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	d, hook, secret, err := w.n.store.DeliveryToSend(ctx, job.Args.DeliveryID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, ecsconsole.ErrNotFound) {
 		return nil // the webhook was deleted
 	}
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/store/storetest"
 )
@@ -207,8 +208,8 @@ func TestOwnWritesCountAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dep, err := st.CreateDeployment(ctx, store.NewDeployment{ServiceKey: "us-east-1/demo/web", Region: "us-east-1",
-		Cluster: "demo", Service: "web", Spec: []byte(`{}`), CreatedBy: "ada"}, func(context.Context, pgx.Tx, store.Deployment) error { return nil })
+	dep, err := st.CreateDeployment(ctx, ecsconsole.NewDeployment{ServiceKey: "us-east-1/demo/web", Region: "us-east-1",
+		Cluster: "demo", Service: "web", Spec: []byte(`{}`), CreatedBy: "ada"}, func(context.Context, pgx.Tx, ecsconsole.Deployment) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,27 +231,27 @@ func TestOwnWritesCountAtOnce(t *testing.T) {
 		{"session delete", store.Sessions, func() error { return sessions.DeleteCtx(ctx, "tok") }},
 		{"Audit", store.AuditEvents, func() error { return st.Audit(ctx, store.AuditEvent{Actor: "ada", Action: "test"}) }},
 		{"CreateDeployment", store.Deployments, func() error {
-			_, err := st.CreateDeployment(ctx, store.NewDeployment{ServiceKey: "us-east-1/demo/api", Region: "us-east-1",
-				Cluster: "demo", Service: "api", Spec: []byte(`{}`), CreatedBy: "ada"}, func(context.Context, pgx.Tx, store.Deployment) error { return nil })
+			_, err := st.CreateDeployment(ctx, ecsconsole.NewDeployment{ServiceKey: "us-east-1/demo/api", Region: "us-east-1",
+				Cluster: "demo", Service: "api", Spec: []byte(`{}`), CreatedBy: "ada"}, func(context.Context, pgx.Tx, ecsconsole.Deployment) error { return nil })
 			return err
 		}},
 		{"CreateDeployment (services)", store.Services, func() error {
-			_, err := st.CreateDeployment(ctx, store.NewDeployment{ServiceKey: "us-east-1/demo/jobs", Region: "us-east-1",
-				Cluster: "demo", Service: "jobs", Spec: []byte(`{}`), CreatedBy: "ada"}, func(context.Context, pgx.Tx, store.Deployment) error { return nil })
+			_, err := st.CreateDeployment(ctx, ecsconsole.NewDeployment{ServiceKey: "us-east-1/demo/jobs", Region: "us-east-1",
+				Cluster: "demo", Service: "jobs", Spec: []byte(`{}`), CreatedBy: "ada"}, func(context.Context, pgx.Tx, ecsconsole.Deployment) error { return nil })
 			return err
 		}},
 		{"StartDeployment", store.Deployments, func() error { _, err := st.StartDeployment(ctx, dep.ID); return err }},
-		{"SetDeploymentOutputs", store.Deployments, func() error { return st.SetDeploymentOutputs(ctx, dep.ID, store.Outputs{URL: "https://x"}) }},
+		{"SetDeploymentOutputs", store.Deployments, func() error { return st.SetDeploymentOutputs(ctx, dep.ID, ecsconsole.Outputs{URL: "https://x"}) }},
 		{"StartStep", store.DeploymentSteps, func() error { return st.StartStep(ctx, dep.ID, "cluster") }},
 		{"SetStepProgress", store.DeploymentSteps, func() error { return st.SetStepProgress(ctx, dep.ID, "cluster", "1 of 2") }},
 		{"FinishStep", store.DeploymentSteps, func() error {
-			return st.FinishStep(ctx, dep.ID, "cluster", store.StepResult{Status: store.StepSucceeded})
+			return st.FinishStep(ctx, dep.ID, "cluster", ecsconsole.StepResult{Status: ecsconsole.StepSucceeded})
 		}},
 		{"FinishDeployment", store.Deployments, func() error {
-			return st.FinishDeployment(ctx, dep.ID, store.DeploymentResult{Status: store.StatusSucceeded})
+			return st.FinishDeployment(ctx, dep.ID, ecsconsole.DeploymentResult{Status: ecsconsole.StatusSucceeded})
 		}},
 		{"FinishDeployment (services)", store.Services, func() error {
-			return st.FinishDeployment(ctx, dep.ID, store.DeploymentResult{Status: store.StatusSucceeded})
+			return st.FinishDeployment(ctx, dep.ID, ecsconsole.DeploymentResult{Status: ecsconsole.StatusSucceeded})
 		}},
 	} {
 		cache := store.NewReadCache(st, store.ReadCacheOptions[string, int64]{Budget: 1 << 20, Reads: store.Of(w.table)})

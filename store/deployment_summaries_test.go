@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/store/storetest"
 )
@@ -18,14 +19,14 @@ func TestDeploymentSummariesCarryTheURL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetDeploymentOutputs(ctx, d.ID, store.Outputs{URL: "https://" + name + ".example.com",
+		if err := s.SetDeploymentOutputs(ctx, d.ID, ecsconsole.Outputs{URL: "https://" + name + ".example.com",
 			ARNs: map[string]string{"cluster": "arn:aws:ecs:us-east-1:1:cluster/demo"}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetDNSValidation(ctx, d.ID, []store.DNSRecord{{Name: "_x." + name}}); err != nil {
+		if err := s.SetDNSValidation(ctx, d.ID, []ecsconsole.DNSRecord{{Name: "_x." + name}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.FinishDeployment(ctx, d.ID, store.DeploymentResult{Status: store.StatusSucceeded}); err != nil {
+		if err := s.FinishDeployment(ctx, d.ID, ecsconsole.DeploymentResult{Status: ecsconsole.StatusSucceeded}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -10,160 +10,15 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ecsconsole/ecsconsole"
 )
-
-// DeploymentStatus is where a deployment stands. Queued, running and
-// waiting_for_dns are unfinished; the rest are outcomes.
-type DeploymentStatus string
-
-// Deployment statuses (the deployments.status check constraint).
-const (
-	StatusQueued          DeploymentStatus = "queued"
-	StatusRunning         DeploymentStatus = "running"
-	StatusWaitingForDNS   DeploymentStatus = "waiting_for_dns"
-	StatusSucceeded       DeploymentStatus = "succeeded"
-	StatusFailed          DeploymentStatus = "failed"
-	StatusRolledBackByECS DeploymentStatus = "rolled_back_by_ecs"
-	// StatusSuperseded: another deployment (of ECS, by someone else) took
-	// the service over before this one's revision was stable.
-	StatusSuperseded  DeploymentStatus = "superseded"
-	StatusInterrupted DeploymentStatus = "interrupted"
-)
-
-// Finished reports whether the status is an outcome: nothing more happens.
-func (s DeploymentStatus) Finished() bool {
-	switch s {
-	case StatusQueued, StatusRunning, StatusWaitingForDNS:
-		return false
-	}
-	return true
-}
-
-// Deployment kinds.
-const (
-	KindDeploy   = "deploy"
-	KindRollback = "rollback"
-)
-
-// Deployment is one application of a spec, stored whole and never deleted.
-type Deployment struct {
-	ID         int64
-	ServiceKey string // region/cluster/service
-	Region     string
-	Cluster    string
-	Service    string
-	Kind       string // KindDeploy or KindRollback
-	RollbackOf int64  // the deployment whose spec this rollback restored; 0 for deploys
-	Spec       json.RawMessage
-	// TaskDefinition is the RegisterTaskDefinition input exactly as
-	// registered (nil until apply has registered or reused one).
-	TaskDefinition    json.RawMessage
-	TaskDefinitionARN string
-	Status            DeploymentStatus
-	CreatedByID       int64 // 0 when the creator is not a console user
-	CreatedBy         string
-	Reason            string
-	// ErrorStep, ErrorCode and ErrorMessage explain a failed or interrupted
-	// deployment: the step, AWS's error code and its message.
-	ErrorStep     string
-	ErrorCode     string
-	ErrorMessage  string
-	Outputs       Outputs
-	DNSValidation []DNSRecord
-	// Images are the containers' images as the spec names them, in order.
-	Images []string
-	// SpecChanges is what NewDeployment.Changes made of the spec against
-	// the service's previous one when the deployment was created; nil for
-	// deployments stored before it was kept, and in lists.
-	SpecChanges json.RawMessage
-	CreatedAt   time.Time
-	StartedAt   *time.Time
-	FinishedAt  *time.Time
-	UpdatedAt   time.Time
-}
-
-// Outputs is what a deployment made reachable: where to find the service and
-// every resource it used.
-type Outputs struct {
-	URL             string        `json:"url,omitempty"`
-	LoadBalancerDNS string        `json:"loadBalancerDns,omitempty"`
-	Tasks           []TaskAddress `json:"tasks,omitempty"`
-	// ARNs maps a resource role (cluster, service, taskDefinition,
-	// loadBalancer, targetGroup, httpListener, httpsListener, certificate,
-	// taskSecurityGroup, loadBalancerSecurityGroup) to its ARN or ID.
-	ARNs map[string]string `json:"arns,omitempty"`
-}
-
-// TaskAddress is where one running task can be reached.
-type TaskAddress struct {
-	TaskARN   string `json:"taskArn"`
-	PrivateIP string `json:"privateIp,omitempty"`
-	PublicIP  string `json:"publicIp,omitempty"`
-	// Images are the task's containers' images with the digest ECS
-	// resolved each to, so a rollback can restore exactly them.
-	Images []ContainerImage `json:"images,omitempty"`
-}
-
-// ContainerImage is the image one container of a running task runs.
-type ContainerImage struct {
-	Container string `json:"container"`
-	Image     string `json:"image"`
-	Digest    string `json:"digest,omitempty"` // sha256:…, as DescribeTasks reports it
-}
-
-// DNSRecord is a CNAME the user must add at their DNS provider for ACM to
-// validate a requested certificate.
-type DNSRecord struct {
-	DomainName string `json:"domainName"`
-	Name       string `json:"name"`
-	Type       string `json:"type"`
-	Value      string `json:"value"`
-	Status     string `json:"status"` // ACM's validation status, e.g. PENDING_VALIDATION
-}
-
-// NewDeployment is what CreateDeployment needs.
-type NewDeployment struct {
-	ServiceKey, Region, Cluster, Service string
-	Kind                                 string // KindDeploy when empty
-	RollbackOf                           int64
-	Spec                                 json.RawMessage
-	// TaskDefinition and TaskDefinitionARN are preset for a rollback: the
-	// revision to reuse, or the JSON to register again.
-	TaskDefinition    json.RawMessage
-	TaskDefinitionARN string
-	CreatedByID       int64
-	CreatedBy         string
-	Reason            string
-	// Changes, when set, describes the spec's changes against the spec of
-	// the service's latest deployment so far (nil when it has none); its
-	// result is stored as the deployment's SpecChanges, so that they are
-	// computed once rather than on every view.
-	Changes func(previousID int64, previousSpec json.RawMessage) (json.RawMessage, error)
-}
-
-// ActiveDeploymentError is returned (wrapping ErrConflict) when a service
-// already has an unfinished deployment.
-type ActiveDeploymentError struct {
-	Active Deployment
-}
-
-// Error names the deployment in the way.
-func (e *ActiveDeploymentError) Error() string {
-	return fmt.Sprintf("deployment %d of %s is %s; wait for it to finish", e.Active.ID, e.Active.ServiceKey, e.Active.Status)
-}
-
-// Unwrap makes the error match ErrConflict.
-func (e *ActiveDeploymentError) Unwrap() error { return ErrConflict }
-
-// EnqueueFunc runs inside CreateDeployment's transaction, after the row is
-// written, so that the job that applies it commits (or not) with it.
-type EnqueueFunc func(ctx context.Context, tx pgx.Tx, d Deployment) error
 
 // CreateDeployment stores a queued deployment and calls enqueue in the same
 // transaction, so a deployment never exists without its job. A service with
 // an unfinished deployment yields an *ActiveDeploymentError.
-func (s *Store) CreateDeployment(ctx context.Context, nd NewDeployment, enqueue EnqueueFunc) (Deployment, error) {
-	var d Deployment
+func (s *Store) CreateDeployment(ctx context.Context, nd ecsconsole.NewDeployment, enqueue ecsconsole.EnqueueFunc) (ecsconsole.Deployment, error) {
+	var d ecsconsole.Deployment
 	defer s.changes.wrote(Deployments, Services, AuditEvents)
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		// A frozen service refuses deploys here, where the deployment is
@@ -182,7 +37,7 @@ func (s *Store) CreateDeployment(ctx context.Context, nd NewDeployment, enqueue 
 		}
 		// Webhooks hear of it in the same transaction (webhooks.go).
 		event := EventStarted
-		if d.Kind == KindRollback {
+		if d.Kind == ecsconsole.KindRollback {
 			event = EventRolledBack
 		}
 		if err := s.deploymentEvent(ctx, tx, d, event); err != nil {
@@ -195,21 +50,21 @@ func (s *Store) CreateDeployment(ctx context.Context, nd NewDeployment, enqueue 
 		if aerr != nil {
 			// It finished between the insert and this read: still a conflict
 			// at the time of the request.
-			return Deployment{}, fmt.Errorf("%s already has a deployment in progress: %w", nd.ServiceKey, ErrConflict)
+			return ecsconsole.Deployment{}, fmt.Errorf("%s already has a deployment in progress: %w", nd.ServiceKey, ecsconsole.ErrConflict)
 		}
-		return Deployment{}, &ActiveDeploymentError{Active: active}
+		return ecsconsole.Deployment{}, &ecsconsole.ActiveDeploymentError{Active: active}
 	}
 	if err != nil {
-		return Deployment{}, fmt.Errorf("creating deployment of %s: %w", nd.ServiceKey, err)
+		return ecsconsole.Deployment{}, fmt.Errorf("creating deployment of %s: %w", nd.ServiceKey, err)
 	}
 	s.observer.DeploymentCreated(d) // metrics (observer.go)
 	return d, nil
 }
 
-func insertDeployment(ctx context.Context, tx pgx.Tx, nd NewDeployment) (Deployment, error) {
+func insertDeployment(ctx context.Context, tx pgx.Tx, nd ecsconsole.NewDeployment) (ecsconsole.Deployment, error) {
 	kind := nd.Kind
 	if kind == "" {
-		kind = KindDeploy
+		kind = ecsconsole.KindDeploy
 	}
 	var changes json.RawMessage
 	if nd.Changes != nil {
@@ -221,10 +76,10 @@ func insertDeployment(ctx context.Context, tx pgx.Tx, nd NewDeployment) (Deploym
 		err := tx.QueryRow(ctx, `SELECT id, spec FROM deployments WHERE service_key = $1 ORDER BY id DESC LIMIT 1`,
 			nd.ServiceKey).Scan(&prevID, &prevSpec)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return Deployment{}, fmt.Errorf("reading the previous deployment: %w", err)
+			return ecsconsole.Deployment{}, fmt.Errorf("reading the previous deployment: %w", err)
 		}
 		if changes, err = nd.Changes(prevID, prevSpec); err != nil {
-			return Deployment{}, err
+			return ecsconsole.Deployment{}, err
 		}
 	}
 	rows, err := tx.Query(ctx, `INSERT INTO deployments
@@ -235,7 +90,7 @@ func insertDeployment(ctx context.Context, tx pgx.Tx, nd NewDeployment) (Deploym
 		nd.ServiceKey, nd.Region, nd.Cluster, nd.Service, kind, nd.RollbackOf, nd.Spec, nullJSON(nd.TaskDefinition),
 		nd.TaskDefinitionARN, nd.CreatedByID, nd.CreatedBy, nd.Reason, nullJSON(changes))
 	if err != nil {
-		return Deployment{}, err
+		return ecsconsole.Deployment{}, err
 	}
 	return pgx.CollectExactlyOneRow(rows, scanDeployment)
 }
@@ -250,8 +105,8 @@ const deploymentListColumns = `id, service_key, region, cluster, service, kind, 
 	NULL::jsonb, task_definition_arn, status, COALESCE(created_by_id, 0), created_by_name, reason,
 	error_step, error_code, error_message, outputs, dns_validation, NULL::jsonb, created_at, started_at, finished_at, updated_at, images`
 
-func scanDeployment(row pgx.CollectableRow) (Deployment, error) {
-	var d Deployment
+func scanDeployment(row pgx.CollectableRow) (ecsconsole.Deployment, error) {
+	var d ecsconsole.Deployment
 	var td, changes []byte
 	err := row.Scan(&d.ID, &d.ServiceKey, &d.Region, &d.Cluster, &d.Service, &d.Kind, &d.RollbackOf, &d.Spec,
 		&td, &d.TaskDefinitionARN, &d.Status, &d.CreatedByID, &d.CreatedBy, &d.Reason,
@@ -280,31 +135,31 @@ func nullJSON(b json.RawMessage) any {
 const DeploymentReads = Reads(1 << Deployments)
 
 // Deployment returns the deployment with id.
-func (s *Store) Deployment(ctx context.Context, id int64) (Deployment, error) {
+func (s *Store) Deployment(ctx context.Context, id int64) (ecsconsole.Deployment, error) {
 	return s.queryDeployment(ctx, `SELECT `+deploymentColumns+` FROM deployments WHERE id = $1`, id)
 }
 
 // ActiveDeployment returns the unfinished deployment of serviceKey.
-func (s *Store) ActiveDeployment(ctx context.Context, serviceKey string) (Deployment, error) {
+func (s *Store) ActiveDeployment(ctx context.Context, serviceKey string) (ecsconsole.Deployment, error) {
 	d, err := s.queryDeployment(ctx, `SELECT `+deploymentColumns+` FROM deployments
 		WHERE service_key = $1 AND status IN ('queued', 'running', 'waiting_for_dns')`, serviceKey)
-	if errors.Is(err, ErrNotFound) {
-		return Deployment{}, notFound("active deployment of %s", serviceKey)
+	if errors.Is(err, ecsconsole.ErrNotFound) {
+		return ecsconsole.Deployment{}, notFound("active deployment of %s", serviceKey)
 	}
 	return d, err
 }
 
-func (s *Store) queryDeployment(ctx context.Context, sql string, arg any) (Deployment, error) {
+func (s *Store) queryDeployment(ctx context.Context, sql string, arg any) (ecsconsole.Deployment, error) {
 	rows, err := s.pool.Query(ctx, sql, arg)
 	if err != nil {
-		return Deployment{}, fmt.Errorf("reading deployment: %w", err)
+		return ecsconsole.Deployment{}, fmt.Errorf("reading deployment: %w", err)
 	}
 	d, err := pgx.CollectExactlyOneRow(rows, scanDeployment)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Deployment{}, notFound("deployment %v", arg)
+		return ecsconsole.Deployment{}, notFound("deployment %v", arg)
 	}
 	if err != nil {
-		return Deployment{}, fmt.Errorf("reading deployment: %w", err)
+		return ecsconsole.Deployment{}, fmt.Errorf("reading deployment: %w", err)
 	}
 	return d, nil
 }
@@ -313,7 +168,7 @@ func (s *Store) queryDeployment(ctx context.Context, sql string, arg any) (Deplo
 type DeploymentFilter struct {
 	ServiceKey string // region/cluster/service, exactly
 	Service    string // the service's name, in any cluster and region
-	Status     DeploymentStatus
+	Status     ecsconsole.DeploymentStatus
 	Kind       string // KindDeploy or KindRollback
 	CreatedBy  string // the creator's username
 	// Since and Until bound created_at: Since <= created_at < Until.
@@ -368,7 +223,7 @@ const MaxDeploymentPage = 200
 // page ("" when there is none). Pagination is by keyset on id, so every page
 // costs the same however long the history is. Listed deployments leave out
 // Spec and TaskDefinition (nil); Deployment(id) has them.
-func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter, cursor string, limit int) ([]Deployment, string, error) {
+func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter, cursor string, limit int) ([]ecsconsole.Deployment, string, error) {
 	return s.listDeployments(ctx, deploymentListColumns, scanDeployment, f, cursor, limit)
 }
 
@@ -379,8 +234,8 @@ const deploymentSummaryColumns = `id, service_key, region, cluster, service, kin
 	task_definition_arn, status, COALESCE(created_by_id, 0), created_by_name, reason,
 	error_step, error_code, error_message, COALESCE(outputs->>'url', ''), created_at, started_at, finished_at, updated_at, images`
 
-func scanDeploymentSummary(row pgx.CollectableRow) (Deployment, error) {
-	var d Deployment
+func scanDeploymentSummary(row pgx.CollectableRow) (ecsconsole.Deployment, error) {
+	var d ecsconsole.Deployment
 	err := row.Scan(&d.ID, &d.ServiceKey, &d.Region, &d.Cluster, &d.Service, &d.Kind, &d.RollbackOf,
 		&d.TaskDefinitionARN, &d.Status, &d.CreatedByID, &d.CreatedBy, &d.Reason,
 		&d.ErrorStep, &d.ErrorCode, &d.ErrorMessage, &d.Outputs.URL,
@@ -390,12 +245,12 @@ func scanDeploymentSummary(row pgx.CollectableRow) (Deployment, error) {
 
 // ListDeploymentSummaries is ListDeployments for pages: of each
 // deployment's outputs only Outputs.URL is filled, and DNSValidation is nil.
-func (s *Store) ListDeploymentSummaries(ctx context.Context, f DeploymentFilter, cursor string, limit int) ([]Deployment, string, error) {
+func (s *Store) ListDeploymentSummaries(ctx context.Context, f DeploymentFilter, cursor string, limit int) ([]ecsconsole.Deployment, string, error) {
 	return s.listDeployments(ctx, deploymentSummaryColumns, scanDeploymentSummary, f, cursor, limit)
 }
 
-func (s *Store) listDeployments(ctx context.Context, columns string, scan pgx.RowToFunc[Deployment],
-	f DeploymentFilter, cursor string, limit int) ([]Deployment, string, error) {
+func (s *Store) listDeployments(ctx context.Context, columns string, scan pgx.RowToFunc[ecsconsole.Deployment],
+	f DeploymentFilter, cursor string, limit int) ([]ecsconsole.Deployment, string, error) {
 	before, err := parseCursor(cursor)
 	if err != nil {
 		return nil, "", err
@@ -435,7 +290,7 @@ const exportBatch = MaxDeploymentPage
 // never keeps a connection from other requests, and memory stays at one
 // batch however long the history is. Deployments are summaries, as in
 // ListDeploymentSummaries. An error from fn stops the scan.
-func (s *Store) EachDeployment(ctx context.Context, f DeploymentFilter, fn func(Deployment) error) error {
+func (s *Store) EachDeployment(ctx context.Context, f DeploymentFilter, fn func(ecsconsole.Deployment) error) error {
 	cursor := ""
 	for {
 		batch, next, err := s.listDeployments(ctx, deploymentSummaryColumns, scanDeploymentSummary, f, cursor, exportBatch)
@@ -485,7 +340,7 @@ func parseCursor(cursor string) (int64, error) {
 // StartDeployment marks a queued deployment running (a resumed one keeps its
 // status and first start time) and returns it. A finished deployment is
 // returned unchanged.
-func (s *Store) StartDeployment(ctx context.Context, id int64) (Deployment, error) {
+func (s *Store) StartDeployment(ctx context.Context, id int64) (ecsconsole.Deployment, error) {
 	defer s.changes.wrote(Deployments, Services)
 	return s.queryDeployment(ctx, `UPDATE deployments SET
 		status = CASE WHEN status = 'queued' THEN 'running' ELSE status END,
@@ -496,13 +351,13 @@ func (s *Store) StartDeployment(ctx context.Context, id int64) (Deployment, erro
 // SetDeploymentStatus moves an unfinished deployment to another unfinished
 // status (running ↔ waiting_for_dns). Webhooks hear of a change (not of
 // the same status set again after each DNS recheck) in its transaction.
-func (s *Store) SetDeploymentStatus(ctx context.Context, id int64, status DeploymentStatus) error {
+func (s *Store) SetDeploymentStatus(ctx context.Context, id int64, status ecsconsole.DeploymentStatus) error {
 	if status.Finished() {
 		return fmt.Errorf("setting status %s: use FinishDeployment", status)
 	}
 	defer s.changes.wrote(Deployments, Services)
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		var prev DeploymentStatus
+		var prev ecsconsole.DeploymentStatus
 		err := tx.QueryRow(ctx, `SELECT status FROM deployments WHERE id = $1
 			AND status IN ('queued', 'running', 'waiting_for_dns') FOR UPDATE`, id).Scan(&prev)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -527,21 +382,15 @@ func (s *Store) SetDeploymentStatus(ctx context.Context, id int64, status Deploy
 	})
 }
 
-// DeploymentResult is a deployment's outcome.
-type DeploymentResult struct {
-	Status                             DeploymentStatus
-	ErrorStep, ErrorCode, ErrorMessage string
-}
-
 // FinishDeployment records the outcome of an unfinished deployment. Finishing
 // an already finished one is a no-op, so that a job run twice cannot rewrite
 // history.
-func (s *Store) FinishDeployment(ctx context.Context, id int64, r DeploymentResult) error {
+func (s *Store) FinishDeployment(ctx context.Context, id int64, r ecsconsole.DeploymentResult) error {
 	if !r.Status.Finished() {
 		return fmt.Errorf("finishing deployment %d with unfinished status %s", id, r.Status)
 	}
 	defer s.changes.wrote(Deployments, Services)
-	var finished *Deployment
+	var finished *ecsconsole.Deployment
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `UPDATE deployments SET status = $2, error_step = $3, error_code = $4,
 			error_message = $5, finished_at = now(), updated_at = now()
@@ -579,14 +428,14 @@ func (s *Store) SetDeploymentTaskDefinition(ctx context.Context, id int64, td js
 }
 
 // SetDeploymentOutputs records where the deployed service can be found.
-func (s *Store) SetDeploymentOutputs(ctx context.Context, id int64, o Outputs) error {
+func (s *Store) SetDeploymentOutputs(ctx context.Context, id int64, o ecsconsole.Outputs) error {
 	return s.execDeployment(ctx, id, `UPDATE deployments SET outputs = $2, updated_at = now() WHERE id = $1`, o)
 }
 
 // SetDNSValidation records the CNAME records a requested certificate waits for.
-func (s *Store) SetDNSValidation(ctx context.Context, id int64, records []DNSRecord) error {
+func (s *Store) SetDNSValidation(ctx context.Context, id int64, records []ecsconsole.DNSRecord) error {
 	if records == nil {
-		records = []DNSRecord{}
+		records = []ecsconsole.DNSRecord{}
 	}
 	return s.execDeployment(ctx, id, `UPDATE deployments SET dns_validation = $2, updated_at = now() WHERE id = $1`, records)
 }
@@ -601,49 +450,6 @@ func (s *Store) execDeployment(ctx context.Context, id int64, sql string, args .
 		return notFound("unfinished deployment %d", id)
 	}
 	return nil
-}
-
-// StepStatus is where one step of a deployment stands.
-type StepStatus string
-
-// Step statuses (the deployment_steps.status check constraint).
-const (
-	StepPending   StepStatus = "pending"
-	StepRunning   StepStatus = "running"
-	StepSucceeded StepStatus = "succeeded"
-	StepFailed    StepStatus = "failed"
-	StepSkipped   StepStatus = "skipped"
-)
-
-// Step actions: what a step did to its resource.
-const (
-	ActionCreate = "create"
-	ActionReuse  = "reuse"
-	ActionUpdate = "update"
-	ActionRefuse = "refuse" // a same-named resource the console may not take over
-	ActionWait   = "wait"
-)
-
-// DeploymentStep is one AWS mutation or wait of a deployment.
-type DeploymentStep struct {
-	DeploymentID int64
-	Name         string
-	Status       StepStatus
-	Action       string // ActionCreate, ActionReuse, ActionUpdate, ActionWait, or "" before it is known
-	ResourceARN  string
-	AWSRequestID string // of the step's last AWS call
-	ErrorCode    string
-	ErrorMessage string
-	Runs         int // times the step was started: more than one after a resume
-	Calls        int // AWS operations made
-	Retries      int // extra attempts by the SDK's retryer, e.g. after throttling
-	// Detail is the step's result as the engine records it, so that a
-	// resumed apply can continue from it without calling AWS again.
-	Detail json.RawMessage
-	// Progress is a wait's latest observation, e.g. "1 of 2 tasks running".
-	Progress   string
-	StartedAt  *time.Time
-	FinishedAt *time.Time
 }
 
 // StartStep records that a step is about to call AWS. It is written before
@@ -672,23 +478,9 @@ func (s *Store) SetStepProgress(ctx context.Context, deploymentID int64, name, p
 	return nil
 }
 
-// StepResult is what FinishStep records. Calls and Retries are added to the
-// step's totals; the other fields replace the stored ones.
-type StepResult struct {
-	Status       StepStatus
-	Action       string
-	ResourceARN  string
-	AWSRequestID string
-	ErrorCode    string
-	ErrorMessage string
-	Calls        int
-	Retries      int
-	Detail       json.RawMessage
-}
-
 // FinishStep records a step's outcome after its AWS call, creating the row
 // for steps that never started (skipped ones).
-func (s *Store) FinishStep(ctx context.Context, deploymentID int64, name string, r StepResult) error {
+func (s *Store) FinishStep(ctx context.Context, deploymentID int64, name string, r ecsconsole.StepResult) error {
 	detail := r.Detail
 	if len(detail) == 0 {
 		detail = json.RawMessage("{}")
@@ -716,7 +508,7 @@ const StepReads = Reads(1 << DeploymentSteps)
 
 // Steps returns a deployment's steps in the order they started (never-started
 // ones last).
-func (s *Store) Steps(ctx context.Context, deploymentID int64) ([]DeploymentStep, error) {
+func (s *Store) Steps(ctx context.Context, deploymentID int64) ([]ecsconsole.DeploymentStep, error) {
 	rows, err := s.pool.Query(ctx, `SELECT deployment_id, name, status, action, resource_arn, aws_request_id,
 		error_code, error_message, runs, calls, retries, detail, progress, started_at, finished_at
 		FROM deployment_steps WHERE deployment_id = $1
@@ -724,8 +516,8 @@ func (s *Store) Steps(ctx context.Context, deploymentID int64) ([]DeploymentStep
 	if err != nil {
 		return nil, fmt.Errorf("reading steps of deployment %d: %w", deploymentID, err)
 	}
-	steps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DeploymentStep, error) {
-		var st DeploymentStep
+	steps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ecsconsole.DeploymentStep, error) {
+		var st ecsconsole.DeploymentStep
 		err := r.Scan(&st.DeploymentID, &st.Name, &st.Status, &st.Action, &st.ResourceARN, &st.AWSRequestID,
 			&st.ErrorCode, &st.ErrorMessage, &st.Runs, &st.Calls, &st.Retries, &st.Detail, &st.Progress, &st.StartedAt, &st.FinishedAt)
 		return st, err

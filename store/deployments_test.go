@@ -11,24 +11,25 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/store/storetest"
 )
 
-func newDeployment(service string) store.NewDeployment {
-	return store.NewDeployment{
+func newDeployment(service string) ecsconsole.NewDeployment {
+	return ecsconsole.NewDeployment{
 		ServiceKey: "us-east-1/demo/" + service, Region: "us-east-1", Cluster: "demo", Service: service,
 		Spec: json.RawMessage(`{"service":{"name":"` + service + `"}}`), CreatedBy: "alice", Reason: "test",
 	}
 }
 
-func noEnqueue(context.Context, pgx.Tx, store.Deployment) error { return nil }
+func noEnqueue(context.Context, pgx.Tx, ecsconsole.Deployment) error { return nil }
 
 func TestCreateDeploymentStoresItAndEnqueuesInItsTransaction(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.NewStore(t)
 	var enqueued int64
-	d, err := s.CreateDeployment(ctx, newDeployment("web"), func(ctx context.Context, tx pgx.Tx, d store.Deployment) error {
+	d, err := s.CreateDeployment(ctx, newDeployment("web"), func(ctx context.Context, tx pgx.Tx, d ecsconsole.Deployment) error {
 		// The row is visible inside the transaction the job is inserted in.
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM deployments WHERE id = $1`, d.ID).Scan(&n); err != nil || n != 1 {
@@ -40,7 +41,7 @@ func TestCreateDeploymentStoresItAndEnqueuesInItsTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if enqueued != d.ID || d.Status != store.StatusQueued || d.Kind != store.KindDeploy {
+	if enqueued != d.ID || d.Status != ecsconsole.StatusQueued || d.Kind != ecsconsole.KindDeploy {
 		t.Fatalf("got %+v, enqueued %d", d, enqueued)
 	}
 	got, err := s.Deployment(ctx, d.ID)
@@ -50,7 +51,7 @@ func TestCreateDeploymentStoresItAndEnqueuesInItsTransaction(t *testing.T) {
 	if got.CreatedBy != "alice" || got.ServiceKey != "us-east-1/demo/web" || string(got.Spec) != `{"service": {"name": "web"}}` {
 		t.Fatalf("stored %+v", got)
 	}
-	if _, err := s.Deployment(ctx, d.ID+100); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Deployment(ctx, d.ID+100); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Fatalf("missing deployment: got %v, want ErrNotFound", err)
 	}
 }
@@ -59,7 +60,7 @@ func TestCreateDeploymentRollsBackWhenEnqueueFails(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.NewStore(t)
 	boom := errors.New("queue down")
-	_, err := s.CreateDeployment(ctx, newDeployment("web"), func(context.Context, pgx.Tx, store.Deployment) error { return boom })
+	_, err := s.CreateDeployment(ctx, newDeployment("web"), func(context.Context, pgx.Tx, ecsconsole.Deployment) error { return boom })
 	if !errors.Is(err, boom) {
 		t.Fatalf("got %v, want the enqueue error", err)
 	}
@@ -81,11 +82,11 @@ func TestConcurrentCreatesOfOneServiceConflictOnce(t *testing.T) {
 	wg.Wait()
 	var ok, conflicts int
 	for _, err := range errs {
-		var active *store.ActiveDeploymentError
+		var active *ecsconsole.ActiveDeploymentError
 		switch {
 		case err == nil:
 			ok++
-		case errors.Is(err, store.ErrConflict) && errors.As(err, &active):
+		case errors.Is(err, ecsconsole.ErrConflict) && errors.As(err, &active):
 			conflicts++
 			if active.Active.ServiceKey != "us-east-1/demo/web" || active.Active.ID == 0 {
 				t.Errorf("conflict names %+v", active.Active)
@@ -105,7 +106,7 @@ func TestConcurrentCreatesOfOneServiceConflictOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.FinishDeployment(ctx, active.ID, store.DeploymentResult{Status: store.StatusSucceeded}); err != nil {
+	if err := s.FinishDeployment(ctx, active.ID, ecsconsole.DeploymentResult{Status: ecsconsole.StatusSucceeded}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.CreateDeployment(ctx, newDeployment("web"), noEnqueue); err != nil {
@@ -121,25 +122,25 @@ func TestDeploymentLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	started, err := s.StartDeployment(ctx, d.ID)
-	if err != nil || started.Status != store.StatusRunning || started.StartedAt == nil {
+	if err != nil || started.Status != ecsconsole.StatusRunning || started.StartedAt == nil {
 		t.Fatalf("start: %+v, %v", started, err)
 	}
 	td := json.RawMessage(`{"family":"web"}`)
 	must(t, s.SetDeploymentTaskDefinition(ctx, d.ID, td, "arn:td:1"))
-	must(t, s.SetDNSValidation(ctx, d.ID, []store.DNSRecord{{DomainName: "app.example.com", Name: "_x.app.example.com.", Type: "CNAME", Value: "_y.acm.", Status: "PENDING_VALIDATION"}}))
-	must(t, s.SetDeploymentStatus(ctx, d.ID, store.StatusWaitingForDNS))
-	must(t, s.SetDeploymentOutputs(ctx, d.ID, store.Outputs{URL: "https://app.example.com", ARNs: map[string]string{"cluster": "arn:c"}}))
-	must(t, s.FinishDeployment(ctx, d.ID, store.DeploymentResult{Status: store.StatusFailed, ErrorStep: "service", ErrorCode: "InvalidParameterException", ErrorMessage: "bad"}))
+	must(t, s.SetDNSValidation(ctx, d.ID, []ecsconsole.DNSRecord{{DomainName: "app.example.com", Name: "_x.app.example.com.", Type: "CNAME", Value: "_y.acm.", Status: "PENDING_VALIDATION"}}))
+	must(t, s.SetDeploymentStatus(ctx, d.ID, ecsconsole.StatusWaitingForDNS))
+	must(t, s.SetDeploymentOutputs(ctx, d.ID, ecsconsole.Outputs{URL: "https://app.example.com", ARNs: map[string]string{"cluster": "arn:c"}}))
+	must(t, s.FinishDeployment(ctx, d.ID, ecsconsole.DeploymentResult{Status: ecsconsole.StatusFailed, ErrorStep: "service", ErrorCode: "InvalidParameterException", ErrorMessage: "bad"}))
 	// A second finish (a job run twice) does not rewrite the outcome.
-	must(t, s.FinishDeployment(ctx, d.ID, store.DeploymentResult{Status: store.StatusSucceeded}))
-	if err := s.SetDeploymentStatus(ctx, d.ID, store.StatusRunning); !errors.Is(err, store.ErrNotFound) {
+	must(t, s.FinishDeployment(ctx, d.ID, ecsconsole.DeploymentResult{Status: ecsconsole.StatusSucceeded}))
+	if err := s.SetDeploymentStatus(ctx, d.ID, ecsconsole.StatusRunning); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Fatalf("reopening a finished deployment: got %v, want ErrNotFound", err)
 	}
 	got, err := s.Deployment(ctx, d.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != store.StatusFailed || got.ErrorStep != "service" || got.FinishedAt == nil ||
+	if got.Status != ecsconsole.StatusFailed || got.ErrorStep != "service" || got.FinishedAt == nil ||
 		got.TaskDefinitionARN != "arn:td:1" || got.Outputs.ARNs["cluster"] != "arn:c" ||
 		len(got.DNSValidation) != 1 || got.DNSValidation[0].Value != "_y.acm." {
 		t.Fatalf("stored %+v", got)
@@ -156,11 +157,11 @@ func TestListDeploymentsPagesNewestFirst(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			status := store.StatusSucceeded
+			status := ecsconsole.StatusSucceeded
 			if i%2 == 1 {
-				status = store.StatusFailed
+				status = ecsconsole.StatusFailed
 			}
-			must(t, s.FinishDeployment(ctx, d.ID, store.DeploymentResult{Status: status}))
+			must(t, s.FinishDeployment(ctx, d.ID, ecsconsole.DeploymentResult{Status: status}))
 			if svc == "web" {
 				ids = append([]int64{d.ID}, ids...)
 			}
@@ -173,13 +174,13 @@ func TestListDeploymentsPagesNewestFirst(t *testing.T) {
 	}{
 		{"all", store.DeploymentFilter{}, 10},
 		{"one service", store.DeploymentFilter{ServiceKey: "us-east-1/demo/web"}, 5},
-		{"one status", store.DeploymentFilter{Status: store.StatusFailed}, 4},
-		{"service and status", store.DeploymentFilter{ServiceKey: "us-east-1/demo/web", Status: store.StatusSucceeded}, 3},
+		{"one status", store.DeploymentFilter{Status: ecsconsole.StatusFailed}, 4},
+		{"service and status", store.DeploymentFilter{ServiceKey: "us-east-1/demo/web", Status: ecsconsole.StatusSucceeded}, 3},
 		{"unknown service", store.DeploymentFilter{ServiceKey: "us-east-1/demo/nope"}, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var got []store.Deployment
+			var got []ecsconsole.Deployment
 			cursor, pages := "", 0
 			for {
 				page, next, err := s.ListDeployments(ctx, tc.filter, cursor, 2)
@@ -220,15 +221,15 @@ func TestStepsRecordRunsCallsAndResults(t *testing.T) {
 	}
 	must(t, s.StartStep(ctx, d.ID, "cluster"))
 	must(t, s.SetStepProgress(ctx, d.ID, "cluster", "still provisioning"))
-	if steps, err := s.Steps(ctx, d.ID); err != nil || steps[0].Progress != "still provisioning" || steps[0].Status != store.StepRunning {
+	if steps, err := s.Steps(ctx, d.ID); err != nil || steps[0].Progress != "still provisioning" || steps[0].Status != ecsconsole.StepRunning {
 		t.Fatalf("running step %+v, %v", steps, err)
 	}
-	must(t, s.FinishStep(ctx, d.ID, "cluster", store.StepResult{Status: store.StepFailed, ErrorCode: "ServerException", ErrorMessage: "boom", Calls: 2, Retries: 1}))
+	must(t, s.FinishStep(ctx, d.ID, "cluster", ecsconsole.StepResult{Status: ecsconsole.StepFailed, ErrorCode: "ServerException", ErrorMessage: "boom", Calls: 2, Retries: 1}))
 	// A resumed run starts it again and succeeds; counters accumulate.
 	must(t, s.StartStep(ctx, d.ID, "cluster"))
-	must(t, s.FinishStep(ctx, d.ID, "cluster", store.StepResult{Status: store.StepSucceeded, Action: store.ActionCreate,
+	must(t, s.FinishStep(ctx, d.ID, "cluster", ecsconsole.StepResult{Status: ecsconsole.StepSucceeded, Action: ecsconsole.ActionCreate,
 		ResourceARN: "arn:cluster", AWSRequestID: "req-1", Calls: 1, Detail: json.RawMessage(`{"arn":"arn:cluster"}`)}))
-	must(t, s.FinishStep(ctx, d.ID, "https-listener", store.StepResult{Status: store.StepSkipped}))
+	must(t, s.FinishStep(ctx, d.ID, "https-listener", ecsconsole.StepResult{Status: ecsconsole.StepSkipped}))
 	steps, err := s.Steps(ctx, d.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -237,11 +238,11 @@ func TestStepsRecordRunsCallsAndResults(t *testing.T) {
 		t.Fatalf("got %d steps, want 2", len(steps))
 	}
 	c := steps[0]
-	if c.Name != "cluster" || c.Status != store.StepSucceeded || c.Runs != 2 || c.Calls != 3 || c.Retries != 1 ||
+	if c.Name != "cluster" || c.Status != ecsconsole.StepSucceeded || c.Runs != 2 || c.Calls != 3 || c.Retries != 1 ||
 		c.ErrorCode != "" || c.ResourceARN != "arn:cluster" || c.AWSRequestID != "req-1" || c.FinishedAt == nil {
 		t.Fatalf("cluster step %+v", c)
 	}
-	if steps[1].Name != "https-listener" || steps[1].Status != store.StepSkipped {
+	if steps[1].Name != "https-listener" || steps[1].Status != ecsconsole.StepSkipped {
 		t.Fatalf("skipped step %+v", steps[1])
 	}
 }
@@ -278,8 +279,8 @@ func BenchmarkListDeployments(b *testing.B) {
 		{"all/deep", store.DeploymentFilter{}, "500000"},
 		{"service/first", store.DeploymentFilter{ServiceKey: "us-east-1/demo/svc7"}, ""},
 		{"service/deep", store.DeploymentFilter{ServiceKey: "us-east-1/demo/svc7"}, "500000"},
-		{"status/first", store.DeploymentFilter{Status: store.StatusFailed}, ""},
-		{"service+status/deep", store.DeploymentFilter{ServiceKey: "us-east-1/demo/svc10", Status: store.StatusFailed}, "500000"},
+		{"status/first", store.DeploymentFilter{Status: ecsconsole.StatusFailed}, ""},
+		{"service+status/deep", store.DeploymentFilter{ServiceKey: "us-east-1/demo/svc10", Status: ecsconsole.StatusFailed}, "500000"},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
@@ -350,7 +351,7 @@ func TestListDeploymentsFilters(t *testing.T) {
 
 	// The export streams the same rows, newest first, without a limit.
 	var exported []int64
-	if err := s.EachDeployment(ctx, store.DeploymentFilter{Service: "php-app"}, func(d store.Deployment) error {
+	if err := s.EachDeployment(ctx, store.DeploymentFilter{Service: "php-app"}, func(d ecsconsole.Deployment) error {
 		exported = append(exported, d.ID)
 		return nil
 	}); err != nil {
@@ -360,7 +361,7 @@ func TestListDeploymentsFilters(t *testing.T) {
 		t.Errorf("exported %v", exported)
 	}
 	stop := errors.New("stop")
-	if err := s.EachDeployment(ctx, store.DeploymentFilter{}, func(store.Deployment) error { return stop }); !errors.Is(err, stop) {
+	if err := s.EachDeployment(ctx, store.DeploymentFilter{}, func(ecsconsole.Deployment) error { return stop }); !errors.Is(err, stop) {
 		t.Errorf("EachDeployment did not return fn's error: %v", err)
 	}
 	if got, err := s.RestoredBy(ctx, a1); err != nil || fmt.Sprint(got) != fmt.Sprint([]int64{r1}) {

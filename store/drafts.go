@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // Draft is a deployment being put together in the wizard by one user: the
@@ -35,11 +37,11 @@ func (d Draft) Deployed() bool { return d.DeploymentID != 0 }
 
 // ErrDraftDeployed is returned (wrapping ErrConflict) when a draft that was
 // already deployed is saved or deployed again.
-var ErrDraftDeployed = fmt.Errorf("the draft was already deployed: %w", ErrConflict)
+var ErrDraftDeployed = fmt.Errorf("the draft was already deployed: %w", ecsconsole.ErrConflict)
 
 // ErrDraftStale is returned (wrapping ErrConflict) when a save names a
 // version of the draft that a later save replaced.
-var ErrDraftStale = fmt.Errorf("the draft was saved since this form was shown: %w", ErrConflict)
+var ErrDraftStale = fmt.Errorf("the draft was saved since this form was shown: %w", ecsconsole.ErrConflict)
 
 // MaxDraftState bounds a draft's state; the wizard's forms are far smaller.
 const MaxDraftState = 512 << 10
@@ -159,8 +161,8 @@ func (s *Store) DeleteDraft(ctx context.Context, userID, id int64) error {
 // concurrent submits of one draft the second finds it deployed and its
 // whole transaction (deployment and job included) rolls back with
 // ErrDraftDeployed.
-func MarkDraftDeployed(userID, id int64) EnqueueFunc {
-	return func(ctx context.Context, tx pgx.Tx, d Deployment) error {
+func MarkDraftDeployed(userID, id int64) ecsconsole.EnqueueFunc {
+	return func(ctx context.Context, tx pgx.Tx, d ecsconsole.Deployment) error {
 		tag, err := tx.Exec(ctx, `UPDATE drafts SET deployment_id = $3, step = 'review', updated_at = now()
 			WHERE id = $1 AND user_id = $2 AND deployment_id IS NULL`, id, userID, d.ID)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/store/storetest"
 )
@@ -38,7 +39,7 @@ func TestDraftsArePerUserAndResumable(t *testing.T) {
 	if got.Version != d.Version+1 {
 		t.Errorf("version after one save = %d, want %d", got.Version, d.Version+1)
 	}
-	if _, err := s.SaveDraftAt(ctx, alice.ID, d.ID, d.Version, "stale", "taskdef", json.RawMessage(`{"a":3}`)); !errors.Is(err, store.ErrDraftStale) || !errors.Is(err, store.ErrConflict) {
+	if _, err := s.SaveDraftAt(ctx, alice.ID, d.ID, d.Version, "stale", "taskdef", json.RawMessage(`{"a":3}`)); !errors.Is(err, store.ErrDraftStale) || !errors.Is(err, ecsconsole.ErrConflict) {
 		t.Errorf("stale save: %v, want ErrDraftStale", err)
 	}
 	if again, _ := s.Draft(ctx, alice.ID, d.ID); string(again.State) != `{"a": 2}` || again.Version != got.Version {
@@ -53,13 +54,13 @@ func TestDraftsArePerUserAndResumable(t *testing.T) {
 	if again, _ := s.Draft(ctx, alice.ID, d.ID); again.Step != "https" || again.Version != got.Version+1 {
 		t.Errorf("after SetDraftStep: step %q version %d", again.Step, again.Version)
 	}
-	if _, err := s.Draft(ctx, bob.ID, d.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Draft(ctx, bob.ID, d.ID); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Errorf("bob reading alice's draft: %v, want ErrNotFound", err)
 	}
-	if _, err := s.SaveDraft(ctx, bob.ID, d.ID, "x", "taskdef", json.RawMessage(`{}`)); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.SaveDraft(ctx, bob.ID, d.ID, "x", "taskdef", json.RawMessage(`{}`)); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Errorf("bob saving alice's draft: %v, want ErrNotFound", err)
 	}
-	if err := s.DeleteDraft(ctx, bob.ID, d.ID); !errors.Is(err, store.ErrNotFound) {
+	if err := s.DeleteDraft(ctx, bob.ID, d.ID); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Errorf("bob discarding alice's draft: %v, want ErrNotFound", err)
 	}
 	list, err := s.ListDrafts(ctx, alice.ID)
@@ -72,7 +73,7 @@ func TestDraftsArePerUserAndResumable(t *testing.T) {
 	if err := s.DeleteDraft(ctx, alice.ID, d.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Draft(ctx, alice.ID, d.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Draft(ctx, alice.ID, d.ID); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Errorf("discarded draft: %v", err)
 	}
 }
@@ -104,7 +105,7 @@ func TestDraftDeploysOnce(t *testing.T) {
 		switch {
 		case err == nil:
 			ok++
-		case errors.Is(err, store.ErrDraftDeployed) && errors.Is(err, store.ErrConflict):
+		case errors.Is(err, store.ErrDraftDeployed) && errors.Is(err, ecsconsole.ErrConflict):
 			refused++
 		default:
 			t.Errorf("submit: %v", err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/store/storetest"
 )
@@ -46,7 +47,7 @@ func TestEachDeploymentHoldsNoConnectionBetweenBatches(t *testing.T) {
 	defer cancel()
 	var last int64
 	count := 0
-	err = s.EachDeployment(ctx, store.DeploymentFilter{}, func(d store.Deployment) error {
+	err = s.EachDeployment(ctx, store.DeploymentFilter{}, func(d ecsconsole.Deployment) error {
 		if last != 0 && d.ID >= last {
 			t.Fatalf("row %d after %d: not newest first, or twice", d.ID, last)
 		}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // Freeze says that a service refuses deploys, and why: after a bad
@@ -185,7 +187,7 @@ func lockServiceFreeze(ctx context.Context, tx pgx.Tx, serviceKey string) error 
 // frozen service is refused with a *FrozenError; a rollback goes on, and
 // with freezeAfterRollback, a rollback by a console user freezes the
 // service (audited in the same transaction).
-func (s *Store) checkFreeze(ctx context.Context, tx pgx.Tx, nd NewDeployment) error {
+func (s *Store) checkFreeze(ctx context.Context, tx pgx.Tx, nd ecsconsole.NewDeployment) error {
 	if err := lockServiceFreeze(ctx, tx, nd.ServiceKey); err != nil {
 		return err
 	}
@@ -195,7 +197,7 @@ func (s *Store) checkFreeze(ctx context.Context, tx pgx.Tx, nd NewDeployment) er
 	}
 	f, err := pgx.CollectExactlyOneRow(rows, scanFreeze)
 	switch {
-	case err == nil && nd.Kind != KindRollback:
+	case err == nil && nd.Kind != ecsconsole.KindRollback:
 		return &FrozenError{Freeze: f}
 	case err != nil && !errors.Is(err, pgx.ErrNoRows):
 		return fmt.Errorf("reading freeze of %s: %w", nd.ServiceKey, err)
@@ -206,8 +208,8 @@ func (s *Store) checkFreeze(ctx context.Context, tx pgx.Tx, nd NewDeployment) er
 // freezeAfter freezes the service of rollback d when SetFreezeAfterRollback
 // is on and a console user asked for it; a service already frozen keeps
 // its freeze and reason.
-func (s *Store) freezeAfter(ctx context.Context, tx pgx.Tx, d Deployment) error {
-	if !s.freezeAfterRollback || d.Kind != KindRollback || d.CreatedByID == 0 {
+func (s *Store) freezeAfter(ctx context.Context, tx pgx.Tx, d ecsconsole.Deployment) error {
+	if !s.freezeAfterRollback || d.Kind != ecsconsole.KindRollback || d.CreatedByID == 0 {
 		return nil
 	}
 	reason := fmt.Sprintf("Frozen automatically after %s rolled back to deployment #%d (rollback #%d).", d.CreatedBy, d.RollbackOf, d.ID)

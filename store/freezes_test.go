@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/store/storetest"
 )
@@ -21,27 +22,27 @@ func TestFreezeRefusesDeploysNotRollbacks(t *testing.T) {
 	ctx := context.Background()
 	const key = "us-east-1/demo/web"
 	var firstID int64
-	nd := func(kind string, userID int64) store.NewDeployment {
-		d := store.NewDeployment{ServiceKey: key, Region: "us-east-1", Cluster: "demo", Service: "web", Kind: kind,
+	nd := func(kind string, userID int64) ecsconsole.NewDeployment {
+		d := ecsconsole.NewDeployment{ServiceKey: key, Region: "us-east-1", Cluster: "demo", Service: "web", Kind: kind,
 			Spec: json.RawMessage(`{}`), CreatedByID: userID, CreatedBy: "ada"}
-		if kind == store.KindRollback {
+		if kind == ecsconsole.KindRollback {
 			d.RollbackOf = firstID
 		}
 		return d
 	}
-	finish := func(d store.Deployment) {
+	finish := func(d ecsconsole.Deployment) {
 		t.Helper()
-		if err := st.FinishDeployment(ctx, d.ID, store.DeploymentResult{Status: store.StatusSucceeded}); err != nil {
+		if err := st.FinishDeployment(ctx, d.ID, ecsconsole.DeploymentResult{Status: ecsconsole.StatusSucceeded}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	enqueued := 0
-	job := func(context.Context, pgx.Tx, store.Deployment) error { enqueued++; return nil }
+	job := func(context.Context, pgx.Tx, ecsconsole.Deployment) error { enqueued++; return nil }
 
-	if _, err := st.FreezeService(ctx, store.FreezeRequest{ServiceKey: key, Reason: "x", Username: "ada"}); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.FreezeService(ctx, store.FreezeRequest{ServiceKey: key, Reason: "x", Username: "ada"}); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Errorf("freezing a service never deployed: %v, want not found", err)
 	}
-	first, err := st.CreateDeployment(ctx, nd(store.KindDeploy, 0), job)
+	first, err := st.CreateDeployment(ctx, nd(ecsconsole.KindDeploy, 0), job)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,12 +56,12 @@ func TestFreezeRefusesDeploysNotRollbacks(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := enqueued
-	_, err = st.CreateDeployment(ctx, nd(store.KindDeploy, 0), job)
+	_, err = st.CreateDeployment(ctx, nd(ecsconsole.KindDeploy, 0), job)
 	var frozen *store.FrozenError
 	if !errors.As(err, &frozen) || frozen.Freeze.Reason != "incident" || frozen.Freeze.FrozenBy != "ada" || enqueued != before {
 		t.Fatalf("deploy of a frozen service: %v (enqueued %d)", err, enqueued-before)
 	}
-	rb, err := st.CreateDeployment(ctx, nd(store.KindRollback, 0), job)
+	rb, err := st.CreateDeployment(ctx, nd(ecsconsole.KindRollback, 0), job)
 	if err != nil {
 		t.Fatalf("rollback of a frozen service: %v", err)
 	}
@@ -73,19 +74,19 @@ func TestFreezeRefusesDeploysNotRollbacks(t *testing.T) {
 	if was, err := st.UnfreezeService(ctx, key, 0, "ada", ""); err != nil || was {
 		t.Fatalf("second unfreeze: %v %v, want nothing to do", was, err)
 	}
-	rb, err = st.CreateDeployment(ctx, nd(store.KindRollback, 0), job) // no console user: not "a person"
+	rb, err = st.CreateDeployment(ctx, nd(ecsconsole.KindRollback, 0), job) // no console user: not "a person"
 	if err != nil {
 		t.Fatal(err)
 	}
 	finish(rb)
-	if _, err := st.ServiceFreeze(ctx, key); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.ServiceFreeze(ctx, key); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Errorf("a rollback by no user froze the service: %v", err)
 	}
 	u, err := st.CreateUser(ctx, "ada", store.RoleDeployer, "a long test password")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb, err = st.CreateDeployment(ctx, nd(store.KindRollback, u.ID), job)
+	rb, err = st.CreateDeployment(ctx, nd(ecsconsole.KindRollback, u.ID), job)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,16 +1,18 @@
 package store
 
+import "github.com/ecsconsole/ecsconsole"
+
 // Observer hears what the store did, for metrics (metrics.Metrics). Its
 // methods are called after the change committed; they must be quick and
 // safe for concurrent use.
 type Observer interface {
 	// DeploymentCreated: a deployment was submitted.
-	DeploymentCreated(d Deployment)
+	DeploymentCreated(d ecsconsole.Deployment)
 	// DeploymentFinished: a deployment reached its outcome (d has its
 	// status and times).
-	DeploymentFinished(d Deployment)
+	DeploymentFinished(d ecsconsole.Deployment)
 	// StepFinished: a step of a deployment ended with status.
-	StepFinished(status StepStatus)
+	StepFinished(status ecsconsole.StepStatus)
 	// CacheLookup: a ReadCache found a current value (hit) or loaded one.
 	CacheLookup(hit bool)
 }
@@ -24,7 +26,7 @@ func (s *Store) SetObserver(o Observer) {
 // nopObserver is the observer of a store nobody observes.
 type nopObserver struct{}
 
-func (nopObserver) DeploymentCreated(Deployment)  {}
-func (nopObserver) DeploymentFinished(Deployment) {}
-func (nopObserver) StepFinished(StepStatus)       {}
-func (nopObserver) CacheLookup(bool)              {}
+func (nopObserver) DeploymentCreated(ecsconsole.Deployment)  {}
+func (nopObserver) DeploymentFinished(ecsconsole.Deployment) {}
+func (nopObserver) StepFinished(ecsconsole.StepStatus)       {}
+func (nopObserver) CacheLookup(bool)                         {}

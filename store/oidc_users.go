@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // OIDCIdentity is who an OpenID Connect provider says signed in, after the
@@ -79,7 +81,7 @@ func (s *Store) SignInOIDC(ctx context.Context, id OIDCIdentity) (OIDCSignIn, er
 			out = OIDCSignIn{User: u, Created: true, Renamed: i > 0}
 			return nil
 		}
-		return fmt.Errorf("usernames %q and %q are both taken: %w", name, suffixed(name, id), ErrConflict)
+		return fmt.Errorf("usernames %q and %q are both taken: %w", name, suffixed(name, id), ecsconsole.ErrConflict)
 	})
 	if err != nil {
 		return OIDCSignIn{}, fmt.Errorf("signing in %q from %s: %w", id.Subject, id.Issuer, err)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // A rollback's confirmation page is bound to the service's deployment
@@ -41,9 +43,9 @@ func (s *Store) RollbackSince(ctx context.Context, serviceKey string, target, af
 // deployment of serviceKey after afterID that recorded task definition
 // revision arn (id 0 when none): which of the console's own deployments
 // set a revision the service runs.
-func (s *Store) DeploymentWithRevision(ctx context.Context, serviceKey, arn string, afterID int64) (int64, DeploymentStatus, error) {
+func (s *Store) DeploymentWithRevision(ctx context.Context, serviceKey, arn string, afterID int64) (int64, ecsconsole.DeploymentStatus, error) {
 	var id int64
-	var status DeploymentStatus
+	var status ecsconsole.DeploymentStatus
 	err := s.pool.QueryRow(ctx, `SELECT id, status FROM deployments
 		WHERE service_key = $1 AND id > $3 AND task_definition_arn = $2 ORDER BY id DESC LIMIT 1`, serviceKey, arn, afterID).Scan(&id, &status)
 	if errors.Is(err, pgx.ErrNoRows) {

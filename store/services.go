@@ -6,13 +6,15 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // ServiceSummary is one deployed service: its latest deployment, and the
 // latest that succeeded (what is serving now), if any.
 type ServiceSummary struct {
-	Latest        Deployment
-	LastSucceeded *Deployment
+	Latest        ecsconsole.Deployment
+	LastSucceeded *ecsconsole.Deployment
 }
 
 // MaxServices bounds ListServices' limit.
@@ -76,18 +78,18 @@ func (s *Store) ListServices(ctx context.Context, cursor string, limit int) ([]S
 // ServingDeployment returns the latest successful deployment of
 // serviceKey, with its documents: what the service runs now, as far as
 // the console knows.
-func (s *Store) ServingDeployment(ctx context.Context, serviceKey string) (Deployment, error) {
+func (s *Store) ServingDeployment(ctx context.Context, serviceKey string) (ecsconsole.Deployment, error) {
 	d, err := s.queryDeployment(ctx, `SELECT `+deploymentColumns+` FROM deployments
 		WHERE id = (SELECT serving_deployment_id FROM services WHERE service_key = $1)`, serviceKey)
-	if errors.Is(err, ErrNotFound) {
-		return Deployment{}, notFound("serving deployment of %s", serviceKey)
+	if errors.Is(err, ecsconsole.ErrNotFound) {
+		return ecsconsole.Deployment{}, notFound("serving deployment of %s", serviceKey)
 	}
 	return d, err
 }
 
 // deploymentsByID loads several deployments in one query, without their
 // spec and task definition documents.
-func (s *Store) deploymentsByID(ctx context.Context, ids []int64) (map[int64]Deployment, error) {
+func (s *Store) deploymentsByID(ctx context.Context, ids []int64) (map[int64]ecsconsole.Deployment, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+deploymentListColumns+` FROM deployments WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return nil, err
@@ -96,7 +98,7 @@ func (s *Store) deploymentsByID(ctx context.Context, ids []int64) (map[int64]Dep
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[int64]Deployment, len(list))
+	byID := make(map[int64]ecsconsole.Deployment, len(list))
 	for _, d := range list {
 		byID[d.ID] = d
 	}
@@ -105,15 +107,15 @@ func (s *Store) deploymentsByID(ctx context.Context, ids []int64) (map[int64]Dep
 
 // PreviousDeployment returns the deployment of the same service made just
 // before d, for "what changed".
-func (s *Store) PreviousDeployment(ctx context.Context, d Deployment) (Deployment, error) {
+func (s *Store) PreviousDeployment(ctx context.Context, d ecsconsole.Deployment) (ecsconsole.Deployment, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+deploymentColumns+` FROM deployments
 		WHERE service_key = $1 AND id < $2 ORDER BY id DESC LIMIT 1`, d.ServiceKey, d.ID)
 	if err != nil {
-		return Deployment{}, err
+		return ecsconsole.Deployment{}, err
 	}
 	prev, err := pgx.CollectExactlyOneRow(rows, scanDeployment)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Deployment{}, notFound("deployment before %d of %s", d.ID, d.ServiceKey)
+		return ecsconsole.Deployment{}, notFound("deployment before %d of %s", d.ID, d.ServiceKey)
 	}
 	return prev, err
 }

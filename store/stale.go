@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // StaleError is returned (wrapping ErrConflict) when a change was prepared
@@ -22,15 +24,15 @@ func (e *StaleError) Error() string {
 }
 
 // Unwrap makes the error match ErrConflict.
-func (e *StaleError) Unwrap() error { return ErrConflict }
+func (e *StaleError) Unwrap() error { return ecsconsole.ErrConflict }
 
 // RequireLatest refuses, inside CreateDeployment's transaction, a new
 // deployment whose service got another deployment after base: the check
 // runs where the row is written, so two tabs cannot both pass it (the
 // second one's insert either conflicts with the first's active deployment
 // or sees it here).
-func RequireLatest(base int64) EnqueueFunc {
-	return func(ctx context.Context, tx pgx.Tx, d Deployment) error {
+func RequireLatest(base int64) ecsconsole.EnqueueFunc {
+	return func(ctx context.Context, tx pgx.Tx, d ecsconsole.Deployment) error {
 		var latest int64
 		err := tx.QueryRow(ctx, `SELECT COALESCE(max(id), 0) FROM deployments WHERE service_key = $1 AND id <> $2`,
 			d.ServiceKey, d.ID).Scan(&latest)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/store/storetest"
 )
@@ -16,7 +17,7 @@ func TestRequireLatestRefusesAChangeFromAnOlderDeployment(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the first deployment of a service has no latest to be stale against: %v", err)
 	}
-	if err := s.FinishDeployment(ctx, first.ID, store.DeploymentResult{Status: store.StatusSucceeded}); err != nil {
+	if err := s.FinishDeployment(ctx, first.ID, ecsconsole.DeploymentResult{Status: ecsconsole.StatusSucceeded}); err != nil {
 		t.Fatal(err)
 	}
 	// Another service's deployments do not count.
@@ -27,7 +28,7 @@ func TestRequireLatestRefusesAChangeFromAnOlderDeployment(t *testing.T) {
 	// Prepared before the first existed: refused, and nothing is stored.
 	_, err = s.CreateDeployment(ctx, newDeployment("web"), store.RequireLatest(0))
 	var se *store.StaleError
-	if !errors.As(err, &se) || se.Latest != first.ID || !errors.Is(err, store.ErrConflict) {
+	if !errors.As(err, &se) || se.Latest != first.ID || !errors.Is(err, ecsconsole.ErrConflict) {
 		t.Fatalf("stale change: err = %v, want a StaleError naming %d", err, first.ID)
 	}
 	list, _, err := s.ListDeployments(ctx, store.DeploymentFilter{ServiceKey: "us-east-1/demo/web"}, "", 10)

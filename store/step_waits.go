@@ -4,26 +4,20 @@ import (
 	"context"
 	"fmt"
 	"time"
-)
 
-// StepWait is what a step's wait keeps across work slices and crashes:
-// when it began (its limit counts from then) and the poll interval it had
-// grown to.
-type StepWait struct {
-	StartedAt    time.Time
-	PollInterval time.Duration // 0 before the first sleep
-}
+	"github.com/ecsconsole/ecsconsole"
+)
 
 // BeginWait returns step name's stored wait, recording now as its start
 // the first time the wait begins. A resumed step (after a slice ended or a
 // console died) gets the start and interval it had.
-func (s *Store) BeginWait(ctx context.Context, deploymentID int64, name string) (StepWait, error) {
-	var w StepWait
+func (s *Store) BeginWait(ctx context.Context, deploymentID int64, name string) (ecsconsole.StepWait, error) {
+	var w ecsconsole.StepWait
 	var ms int64
 	err := s.pool.QueryRow(ctx, `UPDATE deployment_steps SET wait_started_at = COALESCE(wait_started_at, now())
 		WHERE deployment_id = $1 AND name = $2 RETURNING wait_started_at, poll_interval_ms`, deploymentID, name).Scan(&w.StartedAt, &ms)
 	if err != nil {
-		return StepWait{}, fmt.Errorf("beginning the wait of step %s of deployment %d: %w", name, deploymentID, err)
+		return ecsconsole.StepWait{}, fmt.Errorf("beginning the wait of step %s of deployment %d: %w", name, deploymentID, err)
 	}
 	w.PollInterval = time.Duration(ms) * time.Millisecond
 	return w, nil

@@ -11,14 +11,9 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/cache"
 )
-
-// ErrNotFound is wrapped by every "no such row" error.
-var ErrNotFound = errors.New("not found")
-
-// ErrConflict is wrapped when a write breaks a uniqueness rule.
-var ErrConflict = errors.New("conflict")
 
 // Store wraps the connection pools: pool serves requests and the engine's
 // steps; system is the job queue's, the health check's and the change
@@ -88,5 +83,5 @@ func isUniqueViolation(err error, constraint string) bool {
 
 // notFound wraps ErrNotFound with what was looked for.
 func notFound(format string, args ...any) error {
-	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrNotFound)
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ecsconsole.ErrNotFound)
 }

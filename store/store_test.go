@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 	"github.com/ecsconsole/ecsconsole/store/storetest"
 )
@@ -23,7 +24,7 @@ func TestUsers(t *testing.T) {
 	}
 
 	_, err = s.CreateUser(ctx, "alice", store.RoleViewer, "another long password")
-	if !errors.Is(err, store.ErrConflict) {
+	if !errors.Is(err, ecsconsole.ErrConflict) {
 		t.Errorf("duplicate username: got %v, want ErrConflict", err)
 	}
 
@@ -56,10 +57,10 @@ func TestUsers(t *testing.T) {
 	if _, err := s.Authenticate(ctx, "alice", "correct horse battery"); !errors.Is(err, store.ErrInvalidCredentials) {
 		t.Errorf("disabled user authenticated: %v", err)
 	}
-	if err := s.SetRole(ctx, 999999, store.RoleViewer); !errors.Is(err, store.ErrNotFound) {
+	if err := s.SetRole(ctx, 999999, store.RoleViewer); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Errorf("SetRole unknown user: got %v, want ErrNotFound", err)
 	}
-	if _, err := s.UserByID(ctx, 999999); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.UserByID(ctx, 999999); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Errorf("UserByID unknown: got %v, want ErrNotFound", err)
 	}
 }
@@ -109,7 +110,7 @@ func TestTokens(t *testing.T) {
 	if _, err := s.UserByToken(ctx, secret); !errors.Is(err, store.ErrInvalidCredentials) {
 		t.Errorf("revoked token accepted: %v", err)
 	}
-	if _, _, err := s.CreateToken(ctx, 424242, "x"); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := s.CreateToken(ctx, 424242, "x"); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Errorf("token for unknown user: %v", err)
 	}
 }
@@ -240,7 +241,7 @@ func TestListServicesPagesByKey(t *testing.T) {
 	if err != nil || fmt.Sprint(deployed) != "map[us-east-1/c/a:true us-east-1/c/e:true]" {
 		t.Errorf("DeployedServices = %v, %v", deployed, err)
 	}
-	if _, err := s.ServingDeployment(ctx, "us-east-1/c/zz"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.ServingDeployment(ctx, "us-east-1/c/zz"); !errors.Is(err, ecsconsole.ErrNotFound) {
 		t.Errorf("unknown service: %v", err)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 func TestIsUnavailable(t *testing.T) {
@@ -30,7 +32,7 @@ func TestIsUnavailable(t *testing.T) {
 		{"bad encoding", &pgconn.PgError{Code: "22021"}, false},
 		{"lost mid-query", fmt.Errorf("reading: %w", io.ErrUnexpectedEOF), true},
 		{"closed connection", fmt.Errorf("x: %w", pgconn.ErrConnClosed), true},
-		{"not found", ErrNotFound, false},
+		{"not found", ecsconsole.ErrNotFound, false},
 		{"cancelled by the client", context.Canceled, false},
 		{"plain error", errors.New("boom"), false},
 		{"postgres unreachable", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, true},

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // Role is what a user may do. Roles are ordered: each includes the ones before it.
@@ -106,7 +108,7 @@ func (s *Store) CreateUser(ctx context.Context, username string, role Role, pass
 		`INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3) RETURNING `+userColumns,
 		username, hash, role))
 	if isUniqueViolation(err, "users_username_key") {
-		return User{}, fmt.Errorf("username %q is taken: %w", username, ErrConflict)
+		return User{}, fmt.Errorf("username %q is taken: %w", username, ecsconsole.ErrConflict)
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("creating user: %w", err)

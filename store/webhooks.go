@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ecsconsole/ecsconsole"
 )
 
 // Webhook events: what a webhook can be told about a deployment.
@@ -106,7 +108,7 @@ type EventSnapshot struct {
 	ErrorText  string `json:"errorMessage,omitempty"`
 }
 
-func snapshotOf(d Deployment) EventSnapshot {
+func snapshotOf(d ecsconsole.Deployment) EventSnapshot {
 	return EventSnapshot{ID: d.ID, Service: d.ServiceKey, Region: d.Region, Cluster: d.Cluster, Name: d.Service,
 		Kind: d.Kind, Status: string(d.Status), CreatedBy: d.CreatedBy, Reason: d.Reason, RollbackOf: d.RollbackOf,
 		URL: d.Outputs.URL, ErrorStep: d.ErrorStep, ErrorCode: d.ErrorCode, ErrorText: d.ErrorMessage}
@@ -123,15 +125,15 @@ type EnqueueDeliveries func(ctx context.Context, tx pgx.Tx, ids []int64) error
 func (s *Store) SetDeliveryEnqueuer(fn EnqueueDeliveries) { s.enqueueDeliveries = fn }
 
 // eventOf is the webhook event of a deployment reaching status, "" for none.
-func eventOf(status DeploymentStatus) string {
+func eventOf(status ecsconsole.DeploymentStatus) string {
 	switch status {
-	case StatusWaitingForDNS:
+	case ecsconsole.StatusWaitingForDNS:
 		return EventWaitingForDNS
-	case StatusSucceeded:
+	case ecsconsole.StatusSucceeded:
 		return EventSucceeded
-	case StatusRolledBackByECS:
+	case ecsconsole.StatusRolledBackByECS:
 		return EventRolledBackByECS
-	case StatusFailed, StatusInterrupted, StatusSuperseded:
+	case ecsconsole.StatusFailed, ecsconsole.StatusInterrupted, ecsconsole.StatusSuperseded:
 		return EventFailed
 	}
 	return ""
@@ -139,7 +141,7 @@ func eventOf(status DeploymentStatus) string {
 
 // deploymentEvent writes, in the transaction that changed d, a delivery
 // of event for every webhook that wants it, and enqueues their jobs.
-func (s *Store) deploymentEvent(ctx context.Context, tx pgx.Tx, d Deployment, event string) error {
+func (s *Store) deploymentEvent(ctx context.Context, tx pgx.Tx, d ecsconsole.Deployment, event string) error {
 	if s.enqueueDeliveries == nil || event == "" {
 		return nil
 	}

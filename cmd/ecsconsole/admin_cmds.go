@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/ecsconsole/ecsconsole"
 	"github.com/ecsconsole/ecsconsole/store"
 )
 
@@ -301,7 +302,7 @@ func describeStoreError(err error) error {
 			parts = append(parts, field+": "+fe.Fields[field])
 		}
 		return usagef("%s", strings.Join(parts, "; "))
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict):
+	case errors.Is(err, ecsconsole.ErrNotFound), errors.Is(err, ecsconsole.ErrConflict):
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	return err

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/ecsconsole/ecsconsole/catalog"
 	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/handlers"
 	"github.com/ecsconsole/ecsconsole/static"
@@ -214,7 +215,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Logger:   logger,
 		Identity: stsIdentity(awsEnv.Config, cfg.AWSCallTimeout),
 		Engine:   engine,
-		Catalog:  deploy.NewCatalog(deploy.NewCatalogClientFactory(awsEnv.Engine)),
+		Catalog:  catalog.New(catalog.NewClientFactory(awsEnv.Engine)),
 		Requests: requestObserver(met),
 	})
 

@@ -1,4 +1,7 @@
-package deploy
+// Package catalog lists what already exists in an account and region, for
+// people putting a spec together (the wizard's pickers). It makes describe
+// and list calls only; the engine (deploy) never uses it.
+package catalog
 
 // The catalog: read-only lists of what already exists in an account and
 // region, for people putting a spec together (the wizard's pickers). It
@@ -18,74 +21,75 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/ecsconsole/ecsconsole/deploy"
 )
 
-// CatalogECS is the part of ECS the catalog reads.
-type CatalogECS interface {
+// ECS is the part of ECS the catalog reads.
+type ECS interface {
 	ListClusters(context.Context, *ecs.ListClustersInput, ...func(*ecs.Options)) (*ecs.ListClustersOutput, error)
 	DescribeClusters(context.Context, *ecs.DescribeClustersInput, ...func(*ecs.Options)) (*ecs.DescribeClustersOutput, error)
 	ListTaskDefinitionFamilies(context.Context, *ecs.ListTaskDefinitionFamiliesInput, ...func(*ecs.Options)) (*ecs.ListTaskDefinitionFamiliesOutput, error)
 	DescribeTaskDefinition(context.Context, *ecs.DescribeTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
 }
 
-// CatalogEC2 is the part of EC2 the catalog reads.
-type CatalogEC2 interface {
+// EC2 is the part of EC2 the catalog reads.
+type EC2 interface {
 	DescribeVpcs(context.Context, *ec2.DescribeVpcsInput, ...func(*ec2.Options)) (*ec2.DescribeVpcsOutput, error)
 	DescribeSubnets(context.Context, *ec2.DescribeSubnetsInput, ...func(*ec2.Options)) (*ec2.DescribeSubnetsOutput, error)
 	DescribeSecurityGroups(context.Context, *ec2.DescribeSecurityGroupsInput, ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error)
 }
 
-// CatalogACM is the part of Certificate Manager the catalog reads.
-type CatalogACM interface {
+// ACM is the part of Certificate Manager the catalog reads.
+type ACM interface {
 	ListCertificates(context.Context, *acm.ListCertificatesInput, ...func(*acm.Options)) (*acm.ListCertificatesOutput, error)
 }
 
-// CatalogIAM is the part of IAM the catalog reads.
-type CatalogIAM interface {
+// IAM is the part of IAM the catalog reads.
+type IAM interface {
 	ListRoles(context.Context, *iam.ListRolesInput, ...func(*iam.Options)) (*iam.ListRolesOutput, error)
 }
 
-// CatalogClients are the read-only clients for one region.
-type CatalogClients struct {
-	ECS CatalogECS
-	EC2 CatalogEC2
-	ACM CatalogACM
-	IAM CatalogIAM
+// Clients are the read-only clients for one region.
+type Clients struct {
+	ECS ECS
+	EC2 EC2
+	ACM ACM
+	IAM IAM
 }
 
-// CatalogClientFactory returns the catalog's clients for a region.
-type CatalogClientFactory func(ctx context.Context, region string) (CatalogClients, error)
+// ClientFactory returns the catalog's clients for a region.
+type ClientFactory func(ctx context.Context, region string) (Clients, error)
 
-// NewCatalogClientFactory builds real SDK clients like NewClientFactory;
+// NewClientFactory builds real SDK clients like deploy.NewClientFactory;
 // the catalog serves pages only, so its calls are always bounded as a
 // request's are (ForRequest). IAM is global: its client is always signed
 // for us-east-1.
-func NewCatalogClientFactory(opts AWSOptions) CatalogClientFactory {
-	configs := newConfigCache(opts)
-	return func(ctx context.Context, region string) (CatalogClients, error) {
-		cfg, err := configs.get(ctx, region, true)
+func NewClientFactory(opts deploy.AWSOptions) ClientFactory {
+	configs := deploy.RequestConfigs(opts)
+	return func(ctx context.Context, region string) (Clients, error) {
+		cfg, err := configs(ctx, region)
 		if err != nil {
-			return CatalogClients{}, err
+			return Clients{}, err
 		}
-		iamCfg, err := configs.get(ctx, "us-east-1", true)
+		iamCfg, err := configs(ctx, "us-east-1")
 		if err != nil {
-			return CatalogClients{}, err
+			return Clients{}, err
 		}
-		return CatalogClients{ECS: ecs.NewFromConfig(cfg), EC2: ec2.NewFromConfig(cfg), ACM: acm.NewFromConfig(cfg), IAM: iam.NewFromConfig(iamCfg)}, nil
+		return Clients{ECS: ecs.NewFromConfig(cfg), EC2: ec2.NewFromConfig(cfg), ACM: acm.NewFromConfig(cfg), IAM: iam.NewFromConfig(iamCfg)}, nil
 	}
 }
 
 // Catalog lists what exists, for pickers.
 type Catalog struct {
-	clients CatalogClientFactory
+	clients ClientFactory
 }
 
-// NewCatalog returns a catalog reading through clients.
-func NewCatalog(clients CatalogClientFactory) *Catalog { return &Catalog{clients: clients} }
+// New returns a catalog reading through clients.
+func New(clients ClientFactory) *Catalog { return &Catalog{clients: clients} }
 
 // VPC is a VPC subnets can be picked from.
 type VPC struct {
@@ -93,14 +97,6 @@ type VPC struct {
 	CIDR      string
 	IsDefault bool
 	Name      string // its Name tag
-}
-
-// CatalogSubnet is a subnet with what a person picking it needs to know.
-type CatalogSubnet struct {
-	Subnet
-	// Public is true when the subnet gives instances public IPs on launch
-	// (MapPublicIpOnLaunch), the sign of a subnet routed to an internet gateway.
-	Public bool
 }
 
 // SecurityGroup is an existing security group.
@@ -152,7 +148,7 @@ type Role struct {
 	ForTasks bool
 }
 
-func (c *Catalog) clientsFor(ctx context.Context, region string) (CatalogClients, error) {
+func (c *Catalog) clientsFor(ctx context.Context, region string) (Clients, error) {
 	return c.clients(ctx, region)
 }
 
@@ -170,7 +166,7 @@ func (c *Catalog) VPCs(ctx context.Context, region string) ([]VPC, error) {
 			return nil, fmt.Errorf("listing VPCs in %s: %w", region, err)
 		}
 		for _, v := range out.Vpcs {
-			vpcs = append(vpcs, VPC{ID: aws.ToString(v.VpcId), CIDR: aws.ToString(v.CidrBlock), IsDefault: aws.ToBool(v.IsDefault), Name: nameTag(v.Tags)})
+			vpcs = append(vpcs, VPC{ID: aws.ToString(v.VpcId), CIDR: aws.ToString(v.CidrBlock), IsDefault: aws.ToBool(v.IsDefault), Name: deploy.NameTag(v.Tags)})
 		}
 		if token = out.NextToken; token == nil {
 			break
@@ -181,12 +177,12 @@ func (c *Catalog) VPCs(ctx context.Context, region string) ([]VPC, error) {
 }
 
 // Subnets lists the region's subnets by VPC, then AZ.
-func (c *Catalog) Subnets(ctx context.Context, region string) ([]CatalogSubnet, error) {
+func (c *Catalog) Subnets(ctx context.Context, region string) ([]deploy.CatalogSubnet, error) {
 	cl, err := c.clientsFor(ctx, region)
 	if err != nil {
 		return nil, err
 	}
-	subnets, err := describeSubnets(ctx, cl.EC2, region)
+	subnets, err := deploy.DescribeSubnets(ctx, cl.EC2, region)
 	if err != nil {
 		return nil, err
 	}
@@ -305,15 +301,10 @@ func (c *Catalog) LatestTaskDefinition(ctx context.Context, region, family strin
 	if doc == nil {
 		doc = map[string]any{}
 	}
-	for k := range doc {
-		if isReadOnlyMember(k) {
-			delete(doc, k)
-		}
-	}
 	if tags := awsMembers(reflect.ValueOf(out.Tags)); tags != nil {
 		doc["tags"] = tags
 	}
-	b, err := marshalCanonical(doc)
+	b, err := deploy.RegisterInputJSON(doc)
 	if err != nil {
 		return nil, fmt.Errorf("encoding task definition %s: %w", family, err)
 	}
@@ -454,13 +445,4 @@ func trustsECSTasks(doc string) bool {
 		doc = d
 	}
 	return strings.Contains(doc, "ecs-tasks.amazonaws.com")
-}
-
-func nameTag(tags []ec2types.Tag) string {
-	for _, t := range tags {
-		if aws.ToString(t.Key) == "Name" {
-			return aws.ToString(t.Value)
-		}
-	}
-	return ""
 }

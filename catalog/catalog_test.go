@@ -1,4 +1,4 @@
-package deploy
+package catalog
 
 import (
 	"encoding/json"
@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
+	"github.com/ecsconsole/ecsconsole/deploy"
 	"github.com/ecsconsole/ecsconsole/sandbox"
 )
 
@@ -19,11 +20,11 @@ func TestCatalogListsWhatExists(t *testing.T) {
 	srv := sandbox.New(sandbox.Options{AccountID: "123456789012"})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	opts := AWSOptions{Endpoint: hs.URL, Credentials: credentials.NewStaticCredentialsProvider("AKIDSANDBOXTEST", "secret", "")}
-	cat := NewCatalog(NewCatalogClientFactory(opts))
+	opts := deploy.AWSOptions{Endpoint: hs.URL, Credentials: credentials.NewStaticCredentialsProvider("AKIDSANDBOXTEST", "secret", "")}
+	cat := New(NewClientFactory(opts))
 	ctx := t.Context()
 
-	raw, err := NewCatalogClientFactory(opts)(ctx, "us-east-1")
+	raw, err := NewClientFactory(opts)(ctx, "us-east-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,11 +32,11 @@ func TestCatalogListsWhatExists(t *testing.T) {
 	if _, err := ecsClient.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("demo")}); err != nil {
 		t.Fatal(err)
 	}
-	spec, err := Parse(mustRead(t, "testdata/spec-journey.json"))
+	spec, err := deploy.Parse(mustRead(t, "../deploy/testdata/spec-journey.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := spec.TaskDefinitionInput()
+	in, err := deploy.TaskDefinitionInput(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,11 +89,11 @@ func TestCatalogListsWhatExists(t *testing.T) {
 	json.Unmarshal(spec.JSON(), &doc)
 	doc["taskDefinition"] = td
 	b, _ := json.Marshal(doc)
-	again, err := Parse(b)
+	again, err := deploy.Parse(b)
 	if err != nil {
 		t.Fatalf("the described task definition is not a valid spec part: %v\n%s", err, td)
 	}
-	for _, c := range Diff(spec, again) {
+	for _, c := range deploy.Diff(spec, again) {
 		// AWS echoes hostPort (= containerPort with awsvpc); nothing else may differ.
 		if !strings.HasSuffix(c.Path, ".hostPort") {
 			t.Errorf("described task definition differs from the registered one at %s: %s → %s", c.Path, c.Old, c.New)
