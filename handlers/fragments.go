@@ -35,11 +35,28 @@ type fragment struct {
 
 // newFragment renders c once.
 func newFragment(ctx context.Context, c templ.Component) (*fragment, error) {
-	var buf bytes.Buffer
-	if err := c.Render(ctx, &buf); err != nil {
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer putRenderBuffer(buf)
+	if err := c.Render(ctx, buf); err != nil {
 		return nil, err
 	}
-	return fragmentOf(buf.Bytes()), nil
+	// One exact copy: the pooled buffer is not grown from nothing again
+	// (its doublings and their zeroing were 4% of a cold history page).
+	return fragmentOf(bytes.Clone(buf.Bytes())), nil
+}
+
+// renderBuffers are reused buffers to render fragments into.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledRender is the largest buffer renderBuffers keeps: a rare huge
+// page (a 3.5 MiB deployment page) is not held on to.
+const maxPooledRender = 1 << 20
+
+func putRenderBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledRender {
+		renderBuffers.Put(buf)
+	}
 }
 
 // fragmentOf makes html a fragment, trimming the slack a growing buffer
