@@ -506,7 +506,10 @@ func FromSpec(spec *ecsconsole.Spec, region string) *State {
 func (st *State) Spec(defaultRegion string, more Problems) (*ecsconsole.Spec, []ecsconsole.Problem) {
 	doc, own := st.SpecDoc()
 	own = append(own, more...)
-	spec, err := deploy.ParseWithDefaultRegion(MarshalJSON(doc), defaultRegion)
+	// Handed over as values, not text: no encode, scan and decode again.
+	// A deep copy, because the engine's shape check removes what it
+	// refuses and the document shares the state's kept-aside members.
+	spec, err := deploy.ParseDocument(cloneJSON(doc).(map[string]any), defaultRegion)
 	ps := []ecsconsole.Problem(own)
 	var ve *ecsconsole.ValidationError
 	if errors.As(err, &ve) {
@@ -522,6 +525,25 @@ func (st *State) Spec(defaultRegion string, more Problems) (*ecsconsole.Spec, []
 		return nil, ps
 	}
 	return spec, nil
+}
+
+// cloneJSON is a deep copy of generic JSON values.
+func cloneJSON(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = cloneJSON(e)
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = cloneJSON(e)
+		}
+		return l
+	}
+	return v
 }
 
 // Under reports whether path is prefix or inside it.
