@@ -58,12 +58,6 @@ var labels = map[string]string{
 	"redirect": "Redirect HTTP to HTTPS", "reason": "Reason",
 }
 
-// containerLabels name a container's fields after "Container N".
-var containerLabels = map[string]string{
-	"name": "name", "image": "image", "essential": "essential box", "ports": "ports", "env": "environment variables",
-	"secrets": "secrets", "command": "command", "health": "health check", "logGroup": "log group",
-}
-
 // ContainerField is the input name of a container's field: c0.image.
 func ContainerField(i int, member string) string {
 	if member == "" {
@@ -82,8 +76,10 @@ func Label(field string) string {
 		num, member, _ := strings.Cut(c, ".")
 		if i, err := strconv.Atoi(num); err == nil {
 			label := "Container " + strconv.Itoa(i+1)
-			if m, ok := containerLabels[member]; ok {
-				label += " " + m
+			for _, f := range ContainerFields {
+				if f.Name == member {
+					label += " " + f.Label
+				}
 			}
 			return label
 		}

@@ -4,7 +4,9 @@ package draft
 // and Spec build an ecsconsole.Spec from a State, FromSpec and
 // LoadTaskDefinition build a State from a spec. What the form has no
 // control for is kept aside (TDExtra, Extra, HealthExtra, LogExtra) so
-// that spec → draft → spec is the identity (spec_test.go).
+// that spec → draft → spec is the identity (spec_test.go). A container's
+// fields map through their rows in container.go; fields.go holds the index
+// of which field wrote which path.
 
 import (
 	"bytes"
@@ -32,6 +34,7 @@ func (ps *Problems) Add(path, format string, args ...any) {
 // builder is what building a spec from the form gathers besides the
 // document: the form's own problems and which field wrote each path.
 type builder struct {
+	region string // the spec's, for the awslogs options
 	ps     Problems
 	fields Index
 }
@@ -58,7 +61,7 @@ func wholeNumber(ps *Problems, path, s string) (any, bool) {
 
 // TaskDefinitionDoc builds the task definition's JSON members from the form.
 func (st *State) TaskDefinitionDoc(ps *Problems) map[string]any {
-	b := builder{}
+	b := builder{region: st.Region}
 	td := st.taskDefinitionDoc(&b)
 	*ps = append(*ps, b.ps...)
 	return td
@@ -80,7 +83,7 @@ func (st *State) taskDefinitionDoc(b *builder) map[string]any {
 	b.setOrDelete(td, "taskRoleArn", strings.TrimSpace(st.TaskRole), path+"taskRoleArn", "taskRole")
 	defs := make([]any, 0, len(st.Containers))
 	for i, c := range st.Containers {
-		defs = append(defs, containerDoc(c, b, i, st.Region))
+		defs = append(defs, containerDoc(c, b, i))
 	}
 	b.set(td, "containerDefinitions", defs, path+"containerDefinitions", "containers")
 	return td
@@ -95,79 +98,6 @@ func (b *builder) setOrDelete(m map[string]any, k, v, path, field string) {
 	} else {
 		m[k] = v
 	}
-}
-
-func containerDoc(c Container, b *builder, i int, region string) map[string]any {
-	path := fmt.Sprintf("taskDefinition.containerDefinitions[%d]", i)
-	field := func(member string) string { return ContainerField(i, member) }
-	m := maps.Clone(c.Extra)
-	if m == nil {
-		m = map[string]any{}
-	}
-	b.fields.put(path, field("")) // members the form has no control for
-	b.set(m, "name", strings.TrimSpace(c.Name), path+".name", field("name"))
-	b.set(m, "image", strings.TrimSpace(c.Image), path+".image", field("image"))
-	b.set(m, "essential", c.Essential, path+".essential", field("essential"))
-	delete(m, "portMappings")
-	b.fields.put(path+".portMappings", field("ports"))
-	var pms []any
-	for _, p := range SplitList(c.Ports) {
-		port, proto, _ := strings.Cut(p, "/")
-		n, err := strconv.ParseInt(port, 10, 32)
-		if err != nil {
-			b.ps.Add(path+".portMappings", "%q is not a port; list port numbers such as 8080, or 53/udp", p)
-			continue
-		}
-		pm := map[string]any{"containerPort": json.Number(strconv.FormatInt(n, 10)), "protocol": strings.ToLower(FirstNonEmpty(proto, "tcp"))}
-		pms = append(pms, pm)
-	}
-	if len(pms) > 0 {
-		m["portMappings"] = pms
-	}
-	delete(m, "environment")
-	b.fields.put(path+".environment", field("env"))
-	if env := itemsDoc(c.Env, "value"); len(env) > 0 {
-		m["environment"] = env
-	}
-	delete(m, "secrets")
-	b.fields.put(path+".secrets", field("secrets"))
-	if sec := itemsDoc(c.Secrets, "valueFrom"); len(sec) > 0 {
-		m["secrets"] = sec
-	}
-	delete(m, "command")
-	b.fields.put(path+".command", field("command"))
-	if cmd := lines(c.Command); len(cmd) > 0 {
-		m["command"] = stringsDoc(cmd)
-	}
-	delete(m, "healthCheck")
-	b.fields.put(path+".healthCheck", field("health"))
-	if hc := lines(c.Health); len(hc) > 0 {
-		h := maps.Clone(c.HealthExtra)
-		if h == nil {
-			h = map[string]any{}
-		}
-		if hc[0] != "CMD" && hc[0] != "CMD-SHELL" {
-			hc = []string{"CMD-SHELL", strings.Join(hc, " ")}
-		}
-		h["command"] = stringsDoc(hc)
-		m["healthCheck"] = h
-	}
-	if g := strings.TrimSpace(c.LogGroup); g != "" {
-		opts := maps.Clone(c.LogExtra)
-		if opts == nil {
-			opts = map[string]any{}
-		}
-		opts["awslogs-group"] = g
-		opts["awslogs-region"] = region
-		opts["awslogs-stream-prefix"] = FirstNonEmpty(c.LogPrefix, c.Name, "ecs")
-		if _, ok := opts["awslogs-create-group"]; !ok {
-			opts["awslogs-create-group"] = "true"
-		}
-		b.set(m, "logConfiguration", map[string]any{"logDriver": "awslogs", "options": opts}, path+".logConfiguration", field("logGroup"))
-	} else if lc, ok := m["logConfiguration"].(map[string]any); ok && lc["logDriver"] == "awslogs" {
-		delete(m, "logConfiguration") // the log group was cleared: no logs
-	}
-	return m
 }
 
 func itemsDoc(items []NameValue, valueKey string) []any {
@@ -202,7 +132,7 @@ func (b *builder) number(m map[string]any, key, s, path, field string) {
 // SpecDoc builds the whole spec (docs/design.md §3) from the form, with the
 // wizard's own problems.
 func (st *State) SpecDoc() (map[string]any, Problems) {
-	b := builder{}
+	b := builder{region: st.Region}
 	doc := st.specDoc(&b)
 	return doc, b.ps
 }
@@ -210,7 +140,7 @@ func (st *State) SpecDoc() (map[string]any, Problems) {
 // Fields are the form fields that write each path of the spec the state
 // makes: where a problem at a path is shown.
 func (st *State) Fields() Index {
-	b := builder{fields: Index{}}
+	b := builder{region: st.Region, fields: Index{}}
 	st.specDoc(&b)
 	return b.fields
 }
@@ -259,7 +189,7 @@ func (st *State) specDoc(b *builder) map[string]any {
 	// the index) when they are off too: a value typed there while off is
 	// reported next to its field (handlers' wizardChecks). Only the
 	// problems of parts that are on count.
-	lbb := builder{fields: b.fields}
+	lbb := builder{region: b.region, fields: b.fields}
 	lb := st.loadBalancerDoc(&lbb)
 	if st.LBEnabled {
 		b.ps = append(b.ps, lbb.ps...)
@@ -330,61 +260,6 @@ func (st *State) LoadTaskDefinition(td map[string]any) {
 		st.Containers = []Container{{Essential: true}}
 	}
 	st.TDExtra = dropEmpty(td)
-}
-
-func loadContainer(m map[string]any) Container {
-	m = maps.Clone(m)
-	str := func(k string) string {
-		v, _ := m[k].(string)
-		delete(m, k)
-		return v
-	}
-	c := Container{Name: str("name"), Image: str("image"), Essential: true}
-	if e, ok := m["essential"].(bool); ok {
-		c.Essential = e
-	}
-	delete(m, "essential")
-	if pms, ok := m["portMappings"].([]any); ok {
-		var ports []string
-		for _, pm := range pms {
-			p, _ := pm.(map[string]any)
-			port := fmt.Sprint(p["containerPort"])
-			if proto, _ := p["protocol"].(string); proto != "" && proto != "tcp" {
-				port += "/" + proto
-			}
-			ports = append(ports, port)
-		}
-		c.Ports = strings.Join(ports, ", ")
-		delete(m, "portMappings")
-	}
-	c.Env = loadItems(m, "environment", "value")
-	c.Secrets = loadItems(m, "secrets", "valueFrom")
-	if cmd, ok := m["command"].([]any); ok {
-		c.Command = joinLines(cmd)
-		delete(m, "command")
-	}
-	if hc, ok := m["healthCheck"].(map[string]any); ok {
-		hc = maps.Clone(hc)
-		if cmd, ok := hc["command"].([]any); ok {
-			c.Health = joinLines(cmd)
-		}
-		delete(hc, "command")
-		c.HealthExtra = dropEmpty(hc)
-		delete(m, "healthCheck")
-	}
-	if lc, ok := m["logConfiguration"].(map[string]any); ok && lc["logDriver"] == "awslogs" {
-		opts, _ := lc["options"].(map[string]any)
-		opts = maps.Clone(opts)
-		c.LogGroup, _ = opts["awslogs-group"].(string)
-		c.LogPrefix, _ = opts["awslogs-stream-prefix"].(string)
-		delete(opts, "awslogs-group")
-		delete(opts, "awslogs-stream-prefix")
-		delete(opts, "awslogs-region") // always the spec's region
-		c.LogExtra = dropEmpty(opts)
-		delete(m, "logConfiguration")
-	}
-	c.Extra = dropEmpty(m)
-	return c
 }
 
 func loadItems(m map[string]any, key, valueKey string) []NameValue {

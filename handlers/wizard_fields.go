@@ -4,9 +4,8 @@ package handlers
 // placed next to the fields that wrote their paths (draft.Index, recorded
 // where the spec is built), a state's values by field (formValues), and
 // the task definition step's fields read into the state
-// (readTaskDefFields). A new container field is added here (reading it),
-// in web/wizard.templ, in draft (the Container and its spec mapping) and,
-// for a rule of its own, in deploy/validate_container.go.
+// (readTaskDefFields). A container's fields are read and shown through
+// draft.ContainerFields: a new container field needs no code here.
 
 import (
 	"net/url"
@@ -116,34 +115,15 @@ func (o *orderedValues) set(field, value string) {
 // formValues are a state's values by form field, as the form shows them.
 func formValues(st *wizardState) orderedValues {
 	o := orderedValues{values: map[string]string{}}
-	onOff := func(b bool) string {
-		if b {
-			return "on"
-		}
-		return "off"
-	}
-	pairs := func(items []draft.NameValue) string {
-		var parts []string
-		for _, it := range items {
-			parts = append(parts, it.Name+"="+it.Value)
-		}
-		return strings.Join(parts, ", ")
-	}
+	onOff := draft.OnOff
 	o.set("family", st.Family)
 	o.set("size", st.CPU+"/"+st.Memory)
 	o.set("execRole", st.ExecRole)
 	o.set("taskRole", st.TaskRole)
 	for i, c := range st.Containers {
-		p := "c" + strconv.Itoa(i) + "."
-		o.set(p+"name", c.Name)
-		o.set(p+"image", c.Image)
-		o.set(p+"ports", c.Ports)
-		o.set(p+"logGroup", c.LogGroup)
-		o.set(p+"essential", onOff(c.Essential))
-		o.set(p+"env", pairs(c.Env))
-		o.set(p+"secrets", pairs(c.Secrets))
-		o.set(p+"command", c.Command)
-		o.set(p+"health", c.Health)
+		for _, f := range draft.ContainerFields {
+			o.set(draft.ContainerField(i, f.Name), f.Show(c))
+		}
 	}
 	o.set("cluster", st.ClusterName())
 	o.set("service.name", st.Service)
@@ -192,12 +172,9 @@ func readTaskDefFields(f url.Values, st *wizardState, op string) {
 		if i < len(old) {
 			c = old[i] // keeps what the form does not show
 		}
-		p := "c" + strconv.Itoa(i) + "."
-		c.Name, c.Image = f.Get(p+"name"), f.Get(p+"image")
-		c.Essential = f.Get(p+"essential") != ""
-		c.Ports, c.Command, c.Health, c.LogGroup = f.Get(p+"ports"), f.Get(p+"command"), f.Get(p+"health"), f.Get(p+"logGroup")
-		c.Env = readItems(f[p+"env.name"], f[p+"env.value"])
-		c.Secrets = readItems(f[p+"secret.name"], f[p+"secret.valueFrom"])
+		for _, field := range draft.ContainerFields {
+			field.Read(f, "c"+strconv.Itoa(i)+".", &c)
+		}
 		st.Containers[i] = c
 	}
 	kind, arg, _ := strings.Cut(op, ":")
@@ -215,18 +192,4 @@ func readTaskDefFields(f url.Values, st *wizardState, op string) {
 	case kind == "down" && valid && i+1 < len(st.Containers):
 		st.Containers[i+1], st.Containers[i] = st.Containers[i], st.Containers[i+1]
 	}
-}
-
-func readItems(names, values []string) []draft.NameValue {
-	var out []draft.NameValue
-	for i, n := range names {
-		v := ""
-		if i < len(values) {
-			v = values[i]
-		}
-		if strings.TrimSpace(n) != "" || strings.TrimSpace(v) != "" {
-			out = append(out, draft.NameValue{Name: n, Value: v})
-		}
-	}
-	return out
 }
