@@ -61,20 +61,8 @@ type ContainerFormField struct {
 
 // ContainerFields are a container's fields in the form's order.
 var ContainerFields = []ContainerFormField{
-	{Name: "name", Label: "name", member: "name",
-		Read: func(f url.Values, p string, c *Container) { c.Name = f.Get(p + "name") },
-		Show: func(c Container) string { return c.Name },
-		write: func(_ *builder, m map[string]any, c Container, _ string) {
-			m["name"] = strings.TrimSpace(c.Name)
-		},
-		load: func(m map[string]any, c *Container) { c.Name = takeString(m, "name") }},
-	{Name: "image", Label: "image", member: "image",
-		Read: func(f url.Values, p string, c *Container) { c.Image = f.Get(p + "image") },
-		Show: func(c Container) string { return c.Image },
-		write: func(_ *builder, m map[string]any, c Container, _ string) {
-			m["image"] = strings.TrimSpace(c.Image)
-		},
-		load: func(m map[string]any, c *Container) { c.Image = takeString(m, "image") }},
+	stringField("name", "name", func(c *Container) *string { return &c.Name }),
+	stringField("image", "image", func(c *Container) *string { return &c.Image }),
 	{Name: "ports", Label: "ports", member: "portMappings",
 		Read:  func(f url.Values, p string, c *Container) { c.Ports = f.Get(p + "ports") },
 		Show:  func(c Container) string { return c.Ports },
@@ -94,26 +82,8 @@ var ContainerFields = []ContainerFormField{
 			}
 			delete(m, "essential")
 		}},
-	{Name: "env", Label: "environment variables", member: "environment",
-		Read: func(f url.Values, p string, c *Container) { c.Env = readItems(f[p+"env.name"], f[p+"env.value"]) },
-		Show: func(c Container) string { return pairs(c.Env) },
-		write: func(_ *builder, m map[string]any, c Container, _ string) {
-			if env := itemsDoc(c.Env, "value"); len(env) > 0 {
-				m["environment"] = env
-			}
-		},
-		load: func(m map[string]any, c *Container) { c.Env = loadItems(m, "environment", "value") }},
-	{Name: "secrets", Label: "secrets", member: "secrets",
-		Read: func(f url.Values, p string, c *Container) {
-			c.Secrets = readItems(f[p+"secret.name"], f[p+"secret.valueFrom"])
-		},
-		Show: func(c Container) string { return pairs(c.Secrets) },
-		write: func(_ *builder, m map[string]any, c Container, _ string) {
-			if sec := itemsDoc(c.Secrets, "valueFrom"); len(sec) > 0 {
-				m["secrets"] = sec
-			}
-		},
-		load: func(m map[string]any, c *Container) { c.Secrets = loadItems(m, "secrets", "valueFrom") }},
+	itemsField("env", "environment variables", "environment", "env.", "value", func(c *Container) *[]NameValue { return &c.Env }),
+	itemsField("secrets", "secrets", "secrets", "secret.", "valueFrom", func(c *Container) *[]NameValue { return &c.Secrets }),
 	{Name: "command", Label: "command", member: "command",
 		Read: func(f url.Values, p string, c *Container) { c.Command = f.Get(p + "command") },
 		Show: func(c Container) string { return c.Command },
@@ -132,6 +102,34 @@ var ContainerFields = []ContainerFormField{
 		Read:  func(f url.Values, p string, c *Container) { c.Health = f.Get(p + "health") },
 		Show:  func(c Container) string { return c.Health },
 		write: writeHealth, load: loadHealth},
+}
+
+// stringField is a text input written as a string member of the same
+// name, trimmed; of reaches the Container's member.
+func stringField(name, label string, of func(c *Container) *string) ContainerFormField {
+	return ContainerFormField{Name: name, Label: label, member: name,
+		Read:  func(f url.Values, p string, c *Container) { *of(c) = f.Get(p + name) },
+		Show:  func(c Container) string { return *of(&c) },
+		write: func(_ *builder, m map[string]any, c Container, _ string) { m[name] = strings.TrimSpace(*of(&c)) },
+		load:  func(m map[string]any, c *Container) { *of(c) = takeString(m, name) },
+	}
+}
+
+// itemsField is a list of name/value rows (inputs input+"name" and
+// input+valueKey) written as the member's list of {name, valueKey}.
+func itemsField(name, label, member, input, valueKey string, of func(c *Container) *[]NameValue) ContainerFormField {
+	return ContainerFormField{Name: name, Label: label, member: member,
+		Read: func(f url.Values, p string, c *Container) {
+			*of(c) = readItems(f[p+input+"name"], f[p+input+valueKey])
+		},
+		Show: func(c Container) string { return pairs(*of(&c)) },
+		write: func(_ *builder, m map[string]any, c Container, _ string) {
+			if items := itemsDoc(*of(&c), valueKey); len(items) > 0 {
+				m[member] = items
+			}
+		},
+		load: func(m map[string]any, c *Container) { *of(c) = loadItems(m, member, valueKey) },
+	}
 }
 
 // containerDoc builds container i's definition: each field writes its

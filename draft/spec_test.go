@@ -16,14 +16,7 @@ import (
 // format too. Both mappings are tied by this test: a change to one that
 // the other does not mirror fails it.
 func TestSpecDraftSpecIsTheIdentity(t *testing.T) {
-	data, err := os.ReadFile("testdata/roundtrip-specs.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var corpus []json.RawMessage
-	if err := json.Unmarshal(data, &corpus); err != nil {
-		t.Fatal(err)
-	}
+	corpus := readCorpus(t)
 	for i, raw := range corpus {
 		spec, err := deploy.Parse(raw)
 		if err != nil {
@@ -60,14 +53,7 @@ func TestDraftFormatVersion(t *testing.T) {
 // not as text: the engine must judge it exactly as it judges the same spec
 // sent as JSON, valid or not.
 func TestSpecAsValuesIsJudgedAsItsText(t *testing.T) {
-	data, err := os.ReadFile("testdata/roundtrip-specs.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var corpus []json.RawMessage
-	if err := json.Unmarshal(data, &corpus); err != nil {
-		t.Fatal(err)
-	}
+	corpus := readCorpus(t)
 	var states []*draft.State
 	for _, raw := range corpus {
 		spec, err := deploy.Parse(raw)
@@ -101,4 +87,18 @@ func TestSpecAsValuesIsJudgedAsItsText(t *testing.T) {
 	if _, ok := bad.Containers[1].Extra["linuxParameters"].(map[string]any)["bogus"]; !ok {
 		t.Error("judging the spec removed a member from the draft's own state")
 	}
+}
+
+// readCorpus reads the specs of testdata/roundtrip-specs.json.
+func readCorpus(t *testing.T) []json.RawMessage {
+	t.Helper()
+	data, err := os.ReadFile("testdata/roundtrip-specs.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var corpus []json.RawMessage
+	if err := json.Unmarshal(data, &corpus); err != nil {
+		t.Fatal(err)
+	}
+	return corpus
 }
