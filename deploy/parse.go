@@ -36,7 +36,21 @@ func ParseWithDefaultRegion(data []byte, defaultRegion string) (*ecsconsole.Spec
 	if p := checkSyntax(data); p != nil {
 		return nil, (problems{*p}).err()
 	}
-	spec, td, ps, err := decodeSpec(data)
+	var doc map[string]any
+	if err := decodeGeneric(data, &doc); err != nil {
+		return nil, fmt.Errorf("deploy: decode checked spec: %w", err)
+	}
+	return ParseDocument(doc, defaultRegion)
+}
+
+// ParseDocument validates a spec already held as generic JSON values
+// (map[string]any, []any, string, bool, json.Number, nil: what a decoder
+// with UseNumber makes), as ParseWithDefaultRegion does after reading the
+// text. The wizard builds its spec this way and hands it over without
+// encoding it to text and scanning and decoding that text again. doc is
+// the callee's: shape checking removes what it reports.
+func ParseDocument(doc map[string]any, defaultRegion string) (*ecsconsole.Spec, error) {
+	spec, td, ps, err := decodeSpec(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -54,15 +68,11 @@ func ParseWithDefaultRegion(data []byte, defaultRegion string) (*ecsconsole.Spec
 	return spec, nil
 }
 
-// decodeSpec decodes syntactically valid JSON into a Spec and its decoded
+// decodeSpec decodes a generic spec document into a Spec and its decoded
 // task definition (nil when absent), recording shape problems. What
 // checkShape reports it removes, so the rest decodes cleanly and the semantic
 // checks can still report their own problems.
-func decodeSpec(data []byte) (*ecsconsole.Spec, *ecs.RegisterTaskDefinitionInput, problems, error) {
-	var doc map[string]any
-	if err := decodeGeneric(data, &doc); err != nil {
-		return nil, nil, nil, fmt.Errorf("deploy: decode checked spec: %w", err)
-	}
+func decodeSpec(doc map[string]any) (*ecsconsole.Spec, *ecs.RegisterTaskDefinitionInput, problems, error) {
 	var ps problems
 	rawTD, hasTD := doc["taskDefinition"]
 	delete(doc, "taskDefinition")

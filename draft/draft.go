@@ -88,31 +88,6 @@ type State struct {
 	Reason string `json:"reason"`
 }
 
-// Container is one container as the form holds it.
-type Container struct {
-	Name      string      `json:"name"`
-	Image     string      `json:"image"`
-	Essential bool        `json:"essential"`
-	Ports     string      `json:"ports"` // "8080, 53/udp"
-	Env       []NameValue `json:"env,omitempty"`
-	Secrets   []NameValue `json:"secrets,omitempty"`
-	Command   string      `json:"command"` // one argument per line
-	Health    string      `json:"health"`  // health check command, one element per line
-	LogGroup  string      `json:"logGroup"`
-	LogPrefix string      `json:"logPrefix"`
-	// HealthExtra and LogExtra keep health check and awslogs options the
-	// form does not show; Extra the container's other members.
-	HealthExtra map[string]any `json:"healthExtra,omitempty"`
-	LogExtra    map[string]any `json:"logExtra,omitempty"`
-	Extra       map[string]any `json:"extra,omitempty"`
-}
-
-// NameValue is an environment variable (Value) or a secret (Value is its ARN).
-type NameValue struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
 // New is a blank draft with the suggested defaults: Fargate 0.5 vCPU /
 // 1 GB, circuit breaker with rollback, a load balancer.
 func New(region string) *State {

@@ -4,7 +4,9 @@ package draft
 // and Spec build an ecsconsole.Spec from a State, FromSpec and
 // LoadTaskDefinition build a State from a spec. What the form has no
 // control for is kept aside (TDExtra, Extra, HealthExtra, LogExtra) so
-// that spec → draft → spec is the identity (spec_test.go).
+// that spec → draft → spec is the identity (spec_test.go). A container's
+// fields map through their rows in container.go; fields.go holds the index
+// of which field wrote which path.
 
 import (
 	"bytes"
@@ -29,6 +31,20 @@ func (ps *Problems) Add(path, format string, args ...any) {
 	*ps = append(*ps, ecsconsole.Problem{Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
+// builder is what building a spec from the form gathers besides the
+// document: the form's own problems and which field wrote each path.
+type builder struct {
+	region string // the spec's, for the awslogs options
+	ps     Problems
+	fields Index
+}
+
+// set writes m[key] = v, the member at path, and records field as its writer.
+func (b *builder) set(m map[string]any, key string, v any, path, field string) {
+	m[key] = v
+	b.fields.put(path, field)
+}
+
 // wholeNumber reads a number field; "" is absent.
 func wholeNumber(ps *Problems, path, s string) (any, bool) {
 	s = strings.TrimSpace(s)
@@ -45,96 +61,43 @@ func wholeNumber(ps *Problems, path, s string) (any, bool) {
 
 // TaskDefinitionDoc builds the task definition's JSON members from the form.
 func (st *State) TaskDefinitionDoc(ps *Problems) map[string]any {
+	b := builder{region: st.Region}
+	td := st.taskDefinitionDoc(&b)
+	*ps = append(*ps, b.ps...)
+	return td
+}
+
+func (st *State) taskDefinitionDoc(b *builder) map[string]any {
+	const path = "taskDefinition."
 	td := maps.Clone(st.TDExtra)
 	if td == nil {
 		td = map[string]any{}
 	}
-	td["family"] = strings.TrimSpace(st.Family)
+	b.fields.put("taskDefinition", "tdjson") // members the form has no control for
+	b.set(td, "family", strings.TrimSpace(st.Family), path+"family", "family")
 	td["networkMode"] = "awsvpc"
 	td["requiresCompatibilities"] = []any{"FARGATE"}
-	td["cpu"] = strings.TrimSpace(st.CPU)
-	td["memory"] = strings.TrimSpace(st.Memory)
-	setOrDelete(td, "executionRoleArn", strings.TrimSpace(st.ExecRole))
-	setOrDelete(td, "taskRoleArn", strings.TrimSpace(st.TaskRole))
+	b.set(td, "cpu", strings.TrimSpace(st.CPU), path+"cpu", "size")
+	b.set(td, "memory", strings.TrimSpace(st.Memory), path+"memory", "size")
+	b.setOrDelete(td, "executionRoleArn", strings.TrimSpace(st.ExecRole), path+"executionRoleArn", "execRole")
+	b.setOrDelete(td, "taskRoleArn", strings.TrimSpace(st.TaskRole), path+"taskRoleArn", "taskRole")
 	defs := make([]any, 0, len(st.Containers))
 	for i, c := range st.Containers {
-		defs = append(defs, containerDoc(c, ps, fmt.Sprintf("taskDefinition.containerDefinitions[%d]", i), st.Region))
+		defs = append(defs, containerDoc(c, b, i))
 	}
-	td["containerDefinitions"] = defs
+	b.set(td, "containerDefinitions", defs, path+"containerDefinitions", "containers")
 	return td
 }
 
-func setOrDelete(m map[string]any, k, v string) {
+// setOrDelete writes m[k] = v, or removes k when v is empty; either way
+// field is the writer of path.
+func (b *builder) setOrDelete(m map[string]any, k, v, path, field string) {
+	b.fields.put(path, field)
 	if v == "" {
 		delete(m, k)
 	} else {
 		m[k] = v
 	}
-}
-
-func containerDoc(c Container, ps *Problems, path, region string) map[string]any {
-	m := maps.Clone(c.Extra)
-	if m == nil {
-		m = map[string]any{}
-	}
-	m["name"] = strings.TrimSpace(c.Name)
-	m["image"] = strings.TrimSpace(c.Image)
-	m["essential"] = c.Essential
-	delete(m, "portMappings")
-	var pms []any
-	for _, p := range SplitList(c.Ports) {
-		port, proto, _ := strings.Cut(p, "/")
-		n, err := strconv.ParseInt(port, 10, 32)
-		if err != nil {
-			ps.Add(path+".portMappings", "%q is not a port; list port numbers such as 8080, or 53/udp", p)
-			continue
-		}
-		pm := map[string]any{"containerPort": json.Number(strconv.FormatInt(n, 10)), "protocol": strings.ToLower(FirstNonEmpty(proto, "tcp"))}
-		pms = append(pms, pm)
-	}
-	if len(pms) > 0 {
-		m["portMappings"] = pms
-	}
-	delete(m, "environment")
-	if env := itemsDoc(c.Env, "value"); len(env) > 0 {
-		m["environment"] = env
-	}
-	delete(m, "secrets")
-	if sec := itemsDoc(c.Secrets, "valueFrom"); len(sec) > 0 {
-		m["secrets"] = sec
-	}
-	delete(m, "command")
-	if cmd := lines(c.Command); len(cmd) > 0 {
-		m["command"] = stringsDoc(cmd)
-	}
-	delete(m, "healthCheck")
-	if hc := lines(c.Health); len(hc) > 0 {
-		h := maps.Clone(c.HealthExtra)
-		if h == nil {
-			h = map[string]any{}
-		}
-		if hc[0] != "CMD" && hc[0] != "CMD-SHELL" {
-			hc = []string{"CMD-SHELL", strings.Join(hc, " ")}
-		}
-		h["command"] = stringsDoc(hc)
-		m["healthCheck"] = h
-	}
-	if g := strings.TrimSpace(c.LogGroup); g != "" {
-		opts := maps.Clone(c.LogExtra)
-		if opts == nil {
-			opts = map[string]any{}
-		}
-		opts["awslogs-group"] = g
-		opts["awslogs-region"] = region
-		opts["awslogs-stream-prefix"] = FirstNonEmpty(c.LogPrefix, c.Name, "ecs")
-		if _, ok := opts["awslogs-create-group"]; !ok {
-			opts["awslogs-create-group"] = "true"
-		}
-		m["logConfiguration"] = map[string]any{"logDriver": "awslogs", "options": opts}
-	} else if lc, ok := m["logConfiguration"].(map[string]any); ok && lc["logDriver"] == "awslogs" {
-		delete(m, "logConfiguration") // the log group was cleared: no logs
-	}
-	return m
 }
 
 func itemsDoc(items []NameValue, valueKey string) []any {
@@ -156,79 +119,120 @@ func stringsDoc(xs []string) []any {
 	return out
 }
 
+// number writes m[key] from a number field typed as s (absent when
+// blank, a problem when not a whole number), the member at path, and
+// records field as its writer.
+func (b *builder) number(m map[string]any, key, s, path, field string) {
+	b.fields.put(path, field)
+	if n, ok := wholeNumber(&b.ps, path, s); ok {
+		m[key] = n
+	}
+}
+
 // SpecDoc builds the whole spec (docs/design.md §3) from the form, with the
 // wizard's own problems.
 func (st *State) SpecDoc() (map[string]any, Problems) {
-	var ps Problems
-	doc := map[string]any{
-		"region":         st.Region,
-		"cluster":        map[string]any{"name": st.ClusterName()},
-		"taskDefinition": st.TaskDefinitionDoc(&ps),
-	}
-	svc := map[string]any{
-		"name":           st.ServiceName(),
-		"assignPublicIp": st.PublicIP,
-		"circuitBreaker": map[string]any{"enable": st.CircuitBreaker, "rollback": st.Rollback && st.CircuitBreaker},
-	}
-	if n, ok := wholeNumber(&ps, "service.desiredCount", st.DesiredCount); ok {
-		svc["desiredCount"] = n
-	}
-	if n, ok := wholeNumber(&ps, "service.minimumHealthyPercent", st.MinHealthy); ok {
-		svc["minimumHealthyPercent"] = n
-	}
-	if n, ok := wholeNumber(&ps, "service.maximumPercent", st.MaxPercent); ok {
-		svc["maximumPercent"] = n
-	}
+	b := builder{region: st.Region}
+	doc := st.specDoc(&b)
+	return doc, b.ps
+}
+
+// Fields are the form fields that write each path of the spec the state
+// makes: where a problem at a path is shown.
+func (st *State) Fields() Index {
+	b := builder{region: st.Region, fields: Index{}}
+	st.specDoc(&b)
+	return b.fields
+}
+
+func (st *State) specDoc(b *builder) map[string]any {
+	doc := map[string]any{"region": st.Region}
+	b.set(doc, "cluster", map[string]any{"name": st.ClusterName()}, "cluster", "cluster")
+	doc["taskDefinition"] = st.taskDefinitionDoc(b)
+	svc := map[string]any{}
+	b.set(svc, "name", st.ServiceName(), "service.name", "service.name")
+	b.set(svc, "assignPublicIp", st.PublicIP, "service.assignPublicIp", "publicIp")
+	cb := map[string]any{}
+	b.set(cb, "enable", st.CircuitBreaker, "service.circuitBreaker.enable", "circuitBreaker")
+	b.set(cb, "rollback", st.Rollback && st.CircuitBreaker, "service.circuitBreaker.rollback", "rollback")
+	b.set(svc, "circuitBreaker", cb, "service.circuitBreaker", "circuitBreaker")
+	b.number(svc, "desiredCount", st.DesiredCount, "service.desiredCount", "service.desiredCount")
+	b.number(svc, "minimumHealthyPercent", st.MinHealthy, "service.minimumHealthyPercent", "minHealthy")
+	b.number(svc, "maximumPercent", st.MaxPercent, "service.maximumPercent", "maxPercent")
+	b.fields.put("service.subnets", "subnets")
 	if len(st.Subnets) > 0 {
 		svc["subnets"] = stringsDoc(st.Subnets)
 	}
+	b.fields.put("service.securityGroupIds", "sgIds") // both choices' fields are on the page
+	b.fields.put("service.newSecurityGroup", "sgPorts")
 	if st.SGMode == "existing" {
 		if len(st.SGIDs) > 0 {
 			svc["securityGroupIds"] = stringsDoc(st.SGIDs)
 		}
 	} else {
-		nsg := map[string]any{"name": st.DerivedSGName()}
+		nsg := map[string]any{}
+		b.set(nsg, "name", st.DerivedSGName(), "service.newSecurityGroup.name", "sgName")
+		b.fields.put("service.newSecurityGroup.ingressPorts", "sgPorts")
 		var ports []any
 		for _, p := range SplitList(st.SGPorts) {
-			if n, ok := wholeNumber(&ps, "service.newSecurityGroup.ingressPorts", p); ok {
+			if n, ok := wholeNumber(&b.ps, "service.newSecurityGroup.ingressPorts", p); ok {
 				ports = append(ports, n)
 			}
 		}
 		if len(ports) > 0 {
 			nsg["ingressPorts"] = ports
 		}
-		svc["newSecurityGroup"] = nsg
+		b.set(svc, "newSecurityGroup", nsg, "service.newSecurityGroup", "sgPorts")
 	}
 	doc["service"] = svc
+	// The load balancer's and HTTPS's fields are built (and recorded in
+	// the index) when they are off too: a value typed there while off is
+	// reported next to its field (handlers' wizardChecks). Only the
+	// problems of parts that are on count.
+	lbb := builder{region: b.region, fields: b.fields}
+	lb := st.loadBalancerDoc(&lbb)
 	if st.LBEnabled {
-		tg := map[string]any{"name": st.DerivedTGName(), "healthCheckPath": strings.TrimSpace(st.HealthPath)}
-		if name, port, ok := strings.Cut(st.Target, ":"); ok {
-			tg["containerName"] = name
-			if n, ok := wholeNumber(&ps, "loadBalancer.targetGroup.containerPort", port); ok {
-				tg["containerPort"] = n
-			}
-		} else {
-			tg["containerName"] = ""
-		}
-		lb := map[string]any{"name": st.DerivedLBName(), "targetGroup": tg}
-		if len(st.LBSubnets) > 0 {
-			lb["subnets"] = stringsDoc(st.LBSubnets)
-		}
-		if st.HTTPSEnabled {
-			h := map[string]any{"redirectHttp": st.Redirect}
-			if st.HTTPSMode == "existing" {
-				h["certificateArn"] = strings.TrimSpace(st.CertARN)
-			} else {
-				h["requestDomain"] = strings.TrimSpace(st.Domain)
-				if names := SplitList(st.AltNames); len(names) > 0 {
-					h["alternativeNames"] = stringsDoc(names)
-				}
-			}
-			lb["https"] = h
-		}
-		doc["loadBalancer"] = lb
+		b.ps = append(b.ps, lbb.ps...)
+		b.set(doc, "loadBalancer", lb, "loadBalancer", "lbEnabled")
 	}
-	return doc, ps
+	return doc
+}
+
+func (st *State) loadBalancerDoc(b *builder) map[string]any {
+	tg := map[string]any{}
+	b.set(tg, "name", st.DerivedTGName(), "loadBalancer.targetGroup.name", "tgName")
+	b.set(tg, "healthCheckPath", strings.TrimSpace(st.HealthPath), "loadBalancer.targetGroup.healthCheckPath", "healthPath")
+	name, port, ok := strings.Cut(st.Target, ":")
+	b.set(tg, "containerName", name, "loadBalancer.targetGroup.containerName", "target")
+	if ok {
+		b.number(tg, "containerPort", port, "loadBalancer.targetGroup.containerPort", "target")
+	}
+	lb := map[string]any{}
+	b.set(lb, "name", st.DerivedLBName(), "loadBalancer.name", "lbName")
+	b.set(lb, "targetGroup", tg, "loadBalancer.targetGroup", "target")
+	b.fields.put("loadBalancer.subnets", "lbSubnets")
+	if len(st.LBSubnets) > 0 {
+		lb["subnets"] = stringsDoc(st.LBSubnets)
+	}
+	h := map[string]any{}
+	b.set(h, "redirectHttp", st.Redirect, "loadBalancer.https.redirectHttp", "redirect")
+	b.set(h, "certificateArn", strings.TrimSpace(st.CertARN), "loadBalancer.https.certificateArn", "certArn")
+	b.set(h, "requestDomain", strings.TrimSpace(st.Domain), "loadBalancer.https.requestDomain", "domain")
+	b.fields.put("loadBalancer.https.alternativeNames", "altNames")
+	if names := SplitList(st.AltNames); len(names) > 0 {
+		h["alternativeNames"] = stringsDoc(names)
+	}
+	if st.HTTPSMode == "existing" { // one certificate or the other
+		delete(h, "requestDomain")
+		delete(h, "alternativeNames")
+	} else {
+		delete(h, "certificateArn")
+	}
+	b.fields.put("loadBalancer.https", "httpsMode")
+	if st.HTTPSEnabled {
+		lb["https"] = h
+	}
+	return lb
 }
 
 // LoadTaskDefinition replaces the task definition part of the state with a
@@ -256,61 +260,6 @@ func (st *State) LoadTaskDefinition(td map[string]any) {
 		st.Containers = []Container{{Essential: true}}
 	}
 	st.TDExtra = dropEmpty(td)
-}
-
-func loadContainer(m map[string]any) Container {
-	m = maps.Clone(m)
-	str := func(k string) string {
-		v, _ := m[k].(string)
-		delete(m, k)
-		return v
-	}
-	c := Container{Name: str("name"), Image: str("image"), Essential: true}
-	if e, ok := m["essential"].(bool); ok {
-		c.Essential = e
-	}
-	delete(m, "essential")
-	if pms, ok := m["portMappings"].([]any); ok {
-		var ports []string
-		for _, pm := range pms {
-			p, _ := pm.(map[string]any)
-			port := fmt.Sprint(p["containerPort"])
-			if proto, _ := p["protocol"].(string); proto != "" && proto != "tcp" {
-				port += "/" + proto
-			}
-			ports = append(ports, port)
-		}
-		c.Ports = strings.Join(ports, ", ")
-		delete(m, "portMappings")
-	}
-	c.Env = loadItems(m, "environment", "value")
-	c.Secrets = loadItems(m, "secrets", "valueFrom")
-	if cmd, ok := m["command"].([]any); ok {
-		c.Command = joinLines(cmd)
-		delete(m, "command")
-	}
-	if hc, ok := m["healthCheck"].(map[string]any); ok {
-		hc = maps.Clone(hc)
-		if cmd, ok := hc["command"].([]any); ok {
-			c.Health = joinLines(cmd)
-		}
-		delete(hc, "command")
-		c.HealthExtra = dropEmpty(hc)
-		delete(m, "healthCheck")
-	}
-	if lc, ok := m["logConfiguration"].(map[string]any); ok && lc["logDriver"] == "awslogs" {
-		opts, _ := lc["options"].(map[string]any)
-		opts = maps.Clone(opts)
-		c.LogGroup, _ = opts["awslogs-group"].(string)
-		c.LogPrefix, _ = opts["awslogs-stream-prefix"].(string)
-		delete(opts, "awslogs-group")
-		delete(opts, "awslogs-stream-prefix")
-		delete(opts, "awslogs-region") // always the spec's region
-		c.LogExtra = dropEmpty(opts)
-		delete(m, "logConfiguration")
-	}
-	c.Extra = dropEmpty(m)
-	return c
 }
 
 func loadItems(m map[string]any, key, valueKey string) []NameValue {
@@ -432,7 +381,10 @@ func FromSpec(spec *ecsconsole.Spec, region string) *State {
 func (st *State) Spec(defaultRegion string, more Problems) (*ecsconsole.Spec, []ecsconsole.Problem) {
 	doc, own := st.SpecDoc()
 	own = append(own, more...)
-	spec, err := deploy.ParseWithDefaultRegion(MarshalJSON(doc), defaultRegion)
+	// Handed over as values, not text: no encode, scan and decode again.
+	// A deep copy, because the engine's shape check removes what it
+	// refuses and the document shares the state's kept-aside members.
+	spec, err := deploy.ParseDocument(cloneJSON(doc).(map[string]any), defaultRegion)
 	ps := []ecsconsole.Problem(own)
 	var ve *ecsconsole.ValidationError
 	if errors.As(err, &ve) {
@@ -448,6 +400,25 @@ func (st *State) Spec(defaultRegion string, more Problems) (*ecsconsole.Spec, []
 		return nil, ps
 	}
 	return spec, nil
+}
+
+// cloneJSON is a deep copy of generic JSON values.
+func cloneJSON(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = cloneJSON(e)
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = cloneJSON(e)
+		}
+		return l
+	}
+	return v
 }
 
 // Under reports whether path is prefix or inside it.

@@ -2,6 +2,7 @@ package draft_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"testing"
 
@@ -15,14 +16,7 @@ import (
 // format too. Both mappings are tied by this test: a change to one that
 // the other does not mirror fails it.
 func TestSpecDraftSpecIsTheIdentity(t *testing.T) {
-	data, err := os.ReadFile("testdata/roundtrip-specs.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var corpus []json.RawMessage
-	if err := json.Unmarshal(data, &corpus); err != nil {
-		t.Fatal(err)
-	}
+	corpus := readCorpus(t)
 	for i, raw := range corpus {
 		spec, err := deploy.Parse(raw)
 		if err != nil {
@@ -53,4 +47,58 @@ func TestDraftFormatVersion(t *testing.T) {
 	if _, err := draft.Decode([]byte(`{"format": 99}`)); err == nil {
 		t.Error("a draft of a newer format was read")
 	}
+}
+
+// The wizard hands its spec to the engine as values (deploy.ParseDocument),
+// not as text: the engine must judge it exactly as it judges the same spec
+// sent as JSON, valid or not.
+func TestSpecAsValuesIsJudgedAsItsText(t *testing.T) {
+	corpus := readCorpus(t)
+	var states []*draft.State
+	for _, raw := range corpus {
+		spec, err := deploy.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		states = append(states, draft.FromSpec(spec, "us-east-1"))
+	}
+	badState := func() *draft.State {
+		bad := draft.Example("us-east-1", "")
+		bad.Containers[0].Image, bad.Containers[1].Extra = "", map[string]any{"privileged": true, "linuxParameters": map[string]any{"bogus": json.Number("1")}}
+		bad.TDExtra = map[string]any{"volumes": "not a list"}
+		return bad
+	}
+	states = append(states, draft.Example("us-east-1", "arn:aws:iam::123456789012:role/x"), badState())
+	for i, st := range states {
+		doc, _ := st.SpecDoc()
+		fromText, textErr := deploy.ParseWithDefaultRegion(draft.MarshalJSON(doc), "us-east-1")
+		fromValues, valuesErr := deploy.ParseDocument(doc, "us-east-1")
+		if fmt.Sprint(textErr) != fmt.Sprint(valuesErr) {
+			t.Errorf("state %d: as text %v, as values %v", i, textErr, valuesErr)
+		}
+		if textErr == nil && string(fromText.JSON()) != string(fromValues.JSON()) {
+			t.Errorf("state %d: as text %s, as values %s", i, fromText.JSON(), fromValues.JSON())
+		}
+	}
+	bad := badState()
+	if _, ps := bad.Spec("us-east-1", nil); len(ps) == 0 {
+		t.Error("the bad state is accepted")
+	}
+	if _, ok := bad.Containers[1].Extra["linuxParameters"].(map[string]any)["bogus"]; !ok {
+		t.Error("judging the spec removed a member from the draft's own state")
+	}
+}
+
+// readCorpus reads the specs of testdata/roundtrip-specs.json.
+func readCorpus(t *testing.T) []json.RawMessage {
+	t.Helper()
+	data, err := os.ReadFile("testdata/roundtrip-specs.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var corpus []json.RawMessage
+	if err := json.Unmarshal(data, &corpus); err != nil {
+		t.Fatal(err)
+	}
+	return corpus
 }

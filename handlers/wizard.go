@@ -310,14 +310,14 @@ func (s *Server) wizardSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(ps) == 0 && dest != step && slices.Index(wizardSteps, dest) > slices.Index(wizardSteps, step) {
 		// Going on (Next, or a later step's pill): only with this step whole.
-		if _, list := stepProblems(step, s.checkState(r, st)); len(list) > 0 {
+		if _, list := stepProblems(step, nil, s.checkState(r, st)); len(list) > 0 {
 			ps = s.checkState(r, st)
 		}
 	}
 	if len(ps) == 0 && op == "json" {
 		ps = s.checkState(r, st) // the applied JSON's problems, at once
 	}
-	if _, list := stepProblems(step, ps); len(list) > 0 {
+	if _, list := stepProblems(step, nil, ps); len(list) > 0 {
 		dest = step
 	}
 	me, _ := userFrom(r.Context())
@@ -329,7 +329,7 @@ func (s *Server) wizardSave(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Version = version
-	if _, list := stepProblems(step, ps); len(list) > 0 {
+	if _, list := stepProblems(step, nil, ps); len(list) > 0 {
 		return s.renderStep(w, r, http.StatusUnprocessableEntity, d, st, step, ps, "")
 	}
 	http.Redirect(w, r, draftURL(d.ID, dest), http.StatusSeeOther)
@@ -418,7 +418,7 @@ func (s *Server) wizardChecks(r *http.Request, st *wizardState) draft.Problems {
 		}
 	}
 	if !st.HTTPSEnabled && (strings.TrimSpace(st.Domain) != "" || strings.TrimSpace(st.AltNames) != "") {
-		ps.Add("loadBalancer.https.domain", "The domain is typed but Serve HTTPS is not ticked, so it would be ignored: tick Serve HTTPS, or clear the domain")
+		ps.Add("loadBalancer.https.requestDomain", "The domain is typed but Serve HTTPS is not ticked, so it would be ignored: tick Serve HTTPS, or clear the domain")
 	}
 	if st.HTTPSEnabled && !st.LBEnabled {
 		ps.Add("loadBalancer.https", "needs the load balancer: turn it on in the Load balancer step, or turn HTTPS off")

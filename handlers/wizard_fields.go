@@ -1,15 +1,14 @@
 package handlers
 
-// The wizard's form fields: which step owns a spec problem and which field
-// it belongs next to, a state's values by field (formValues), and the task
-// definition step's fields read into the state (readTaskDefFields). A new
-// container field is added here (both directions and its label), in
-// web/wizard.templ, in draft (the Container and its spec mapping) and, for
-// a rule of its own, in deploy/validate_container.go.
+// The wizard's form fields: which step owns a spec problem, the problems
+// placed next to the fields that wrote their paths (draft.Index, recorded
+// where the spec is built), a state's values by field (formValues), and
+// the task definition step's fields read into the state
+// (readTaskDefFields). A container's fields are read and shown through
+// draft.ContainerFields: a new container field needs no code here.
 
 import (
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,100 +47,8 @@ func stepOfPath(path string) string {
 	return best
 }
 
-// fieldPrefixes map spec paths to form fields, most specific first.
-var fieldPrefixes = []struct{ path, field string }{
-	{"taskDefinition.family", "family"},
-	{"taskDefinition.cpu", "size"},
-	{"taskDefinition.memory", "size"},
-	{"taskDefinition.executionRoleArn", "execRole"},
-	{"taskDefinition.taskRoleArn", "taskRole"},
-	{"taskDefinition.containerDefinitions", "containers"},
-	{"taskDefinition", "tdjson"},
-	{"cluster", "cluster"},
-	{"service.name", "service.name"},
-	{"service.desiredCount", "service.desiredCount"},
-	{"service.subnets", "subnets"},
-	{"service.securityGroupIds", "sgIds"},
-	{"service.newSecurityGroup.name", "sgName"},
-	{"service.newSecurityGroup", "sgPorts"},
-	{"service.circuitBreaker", "circuitBreaker"},
-	{"service.minimumHealthyPercent", "minHealthy"},
-	{"service.maximumPercent", "maxPercent"},
-	{"loadBalancer.name", "lbName"},
-	{"loadBalancer.targetGroup.name", "tgName"},
-	{"loadBalancer.subnets", "lbSubnets"},
-	{"loadBalancer.targetGroup.healthCheckPath", "healthPath"},
-	{"loadBalancer.targetGroup", "target"},
-	{"loadBalancer.enabled", "lbEnabled"},
-	{"loadBalancer.https.certificateArn", "certArn"},
-	{"loadBalancer.https.requestDomain", "domain"},
-	{"loadBalancer.https.alternativeNames", "altNames"},
-	{"loadBalancer.https.domain", "domain"},
-	{"loadBalancer.https", "httpsMode"},
-}
-
-var containerPath = regexp.MustCompile(`^taskDefinition\.containerDefinitions\[(\d+)\](?:\.([A-Za-z]+))?`)
-
-// containerFields maps a container member to its form field.
-var containerFields = map[string]string{
-	"name": "name", "image": "image", "essential": "essential", "portMappings": "ports",
-	"environment": "env", "secrets": "secrets", "command": "command", "healthCheck": "health",
-	"logConfiguration": "logGroup",
-}
-
-// fieldOf is the form field a problem at path is shown beside.
-func fieldOf(path string) string {
-	if m := containerPath.FindStringSubmatch(path); m != nil {
-		if f, ok := containerFields[m[2]]; ok {
-			return "c" + m[1] + "." + f
-		}
-		return "c" + m[1]
-	}
-	for _, fp := range fieldPrefixes {
-		if under(path, fp.path) {
-			return fp.field
-		}
-	}
-	return ""
-}
-
-// fieldLabels are the form fields' labels, as the page shows them.
-var fieldLabels = map[string]string{
-	"family": "Family", "size": "Task size", "execRole": "Execution role", "taskRole": "Task role",
-	"containers": "The containers", "tdjson": "The task definition", "cluster": "Cluster name",
-	"service.name": "Service name", "service.desiredCount": "Desired count", "subnets": "Subnets for the tasks",
-	"publicIp": "Public IP", "sgMode": "Security group choice", "sgIds": "Security groups", "sgName": "Security group name",
-	"sgPorts": "Security group ports", "circuitBreaker": "Circuit breaker", "rollback": "Roll back",
-	"minHealthy": "Minimum healthy percent", "maxPercent": "Maximum percent", "lbName": "Load balancer name",
-	"tgName": "Target group name", "lbEnabled": "Load balancer", "lbSubnets": "Load balancer subnets",
-	"target": "Send traffic to", "healthPath": "Health check path", "httpsEnabled": "Serve HTTPS",
-	"httpsMode": "HTTPS", "domain": "Domain", "certArn": "Certificate", "altNames": "More names on the certificate",
-	"redirect": "Redirect HTTP to HTTPS", "reason": "Reason",
-}
-
-// containerLabels name a container's fields after "Container N".
-var containerLabels = map[string]string{
-	"name": "name", "image": "image", "essential": "essential box", "ports": "ports", "env": "environment variables",
-	"secrets": "secrets", "command": "command", "health": "health check", "logGroup": "log group",
-}
-
 // fieldLabel is field's label, for messages that name it.
-func fieldLabel(field string) string {
-	if l, ok := fieldLabels[field]; ok {
-		return l
-	}
-	if c, ok := strings.CutPrefix(field, "c"); ok {
-		num, member, _ := strings.Cut(c, ".")
-		if i, err := strconv.Atoi(num); err == nil {
-			label := "Container " + strconv.Itoa(i+1)
-			if m, ok := containerLabels[member]; ok {
-				label += " " + m
-			}
-			return label
-		}
-	}
-	return field
-}
+var fieldLabel = draft.Label
 
 // continuations are the first words of messages that go on from their
 // subject: "is required", "must be …".
@@ -174,18 +81,15 @@ func sentence(label, msg string) string {
 // spec's document order, the wizard's own first), and places each next to
 // its field: the first message per field is shown there, all are listed
 // at the top, each a sentence naming the field by its label.
-func stepProblems(step string, all []ecsconsole.Problem) (web.WizardErrors, []web.Problem) {
+func stepProblems(step string, fields draft.Index, all []ecsconsole.Problem) (web.WizardErrors, []web.Problem) {
 	errs := web.WizardErrors{}
 	var list []web.Problem
 	for _, p := range all {
 		if step != "review" && !slices.ContainsFunc(stepPaths[step], func(prefix string) bool { return under(p.Path, prefix) }) {
 			continue
 		}
-		field := fieldOf(p.Path)
-		label := ""
-		if field != "" {
-			label = fieldLabel(field)
-		}
+		f, _ := fields.FieldOf(p.Path)
+		field, label := f.Name, f.Label
 		msg := sentence(label, p.Message)
 		if _, taken := errs[field]; !taken && field != "" {
 			errs[field] = msg
@@ -211,34 +115,15 @@ func (o *orderedValues) set(field, value string) {
 // formValues are a state's values by form field, as the form shows them.
 func formValues(st *wizardState) orderedValues {
 	o := orderedValues{values: map[string]string{}}
-	onOff := func(b bool) string {
-		if b {
-			return "on"
-		}
-		return "off"
-	}
-	pairs := func(items []draft.NameValue) string {
-		var parts []string
-		for _, it := range items {
-			parts = append(parts, it.Name+"="+it.Value)
-		}
-		return strings.Join(parts, ", ")
-	}
+	onOff := draft.OnOff
 	o.set("family", st.Family)
 	o.set("size", st.CPU+"/"+st.Memory)
 	o.set("execRole", st.ExecRole)
 	o.set("taskRole", st.TaskRole)
 	for i, c := range st.Containers {
-		p := "c" + strconv.Itoa(i) + "."
-		o.set(p+"name", c.Name)
-		o.set(p+"image", c.Image)
-		o.set(p+"ports", c.Ports)
-		o.set(p+"logGroup", c.LogGroup)
-		o.set(p+"essential", onOff(c.Essential))
-		o.set(p+"env", pairs(c.Env))
-		o.set(p+"secrets", pairs(c.Secrets))
-		o.set(p+"command", c.Command)
-		o.set(p+"health", c.Health)
+		for _, f := range draft.ContainerFields {
+			o.set(draft.ContainerField(i, f.Name), f.Show(c))
+		}
 	}
 	o.set("cluster", st.ClusterName())
 	o.set("service.name", st.Service)
@@ -287,12 +172,9 @@ func readTaskDefFields(f url.Values, st *wizardState, op string) {
 		if i < len(old) {
 			c = old[i] // keeps what the form does not show
 		}
-		p := "c" + strconv.Itoa(i) + "."
-		c.Name, c.Image = f.Get(p+"name"), f.Get(p+"image")
-		c.Essential = f.Get(p+"essential") != ""
-		c.Ports, c.Command, c.Health, c.LogGroup = f.Get(p+"ports"), f.Get(p+"command"), f.Get(p+"health"), f.Get(p+"logGroup")
-		c.Env = readItems(f[p+"env.name"], f[p+"env.value"])
-		c.Secrets = readItems(f[p+"secret.name"], f[p+"secret.valueFrom"])
+		for _, field := range draft.ContainerFields {
+			field.Read(f, "c"+strconv.Itoa(i)+".", &c)
+		}
 		st.Containers[i] = c
 	}
 	kind, arg, _ := strings.Cut(op, ":")
@@ -310,18 +192,4 @@ func readTaskDefFields(f url.Values, st *wizardState, op string) {
 	case kind == "down" && valid && i+1 < len(st.Containers):
 		st.Containers[i+1], st.Containers[i] = st.Containers[i], st.Containers[i+1]
 	}
-}
-
-func readItems(names, values []string) []draft.NameValue {
-	var out []draft.NameValue
-	for i, n := range names {
-		v := ""
-		if i < len(values) {
-			v = values[i]
-		}
-		if strings.TrimSpace(n) != "" || strings.TrimSpace(v) != "" {
-			out = append(out, draft.NameValue{Name: n, Value: v})
-		}
-	}
-	return out
 }

@@ -33,7 +33,7 @@ var fargateSizes = func() []web.Option {
 // renderStep renders step of draft d with the problems the step owns.
 func (s *Server) renderStep(w http.ResponseWriter, r *http.Request, status int, d store.Draft, st *wizardState, step string, ps []ecsconsole.Problem, badField string) error {
 	v := s.wizardView(r, d, st, step)
-	v.Errors, v.Problems = stepProblems(step, ps)
+	v.Errors, v.Problems = stepProblems(step, st.Fields(), ps)
 	if badField != "" {
 		v.Errors[displayField(badField)] = "holds bytes that are not text (NUL or invalid UTF-8); retype it"
 		v.Problems = []web.Problem{{Path: badField, Field: badField, Message: "The field " + strconv.Quote(badField) + " holds bytes that are not text (NUL or invalid UTF-8); nothing was saved."}}
@@ -243,14 +243,14 @@ func (s *Server) reviewView(r *http.Request, d store.Draft, st *wizardState, v *
 	v.SpecJSON = prettyJSON(marshalDoc(doc))
 	ps, spec := s.specOf(r, st)
 	if spec == nil {
-		_, v.Pending = stepProblems("review", ps)
+		_, v.Pending = stepProblems("review", st.Fields(), ps)
 		return
 	}
 	plan, err := s.engine.Plan(r.Context(), spec)
 	var ve *ecsconsole.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		_, v.Pending = stepProblems("review", ve.Problems) // e.g. a subnet AWS does not know
+		_, v.Pending = stepProblems("review", st.Fields(), ve.Problems) // e.g. a subnet AWS does not know
 	case err != nil:
 		s.logger.Warn("planning in the wizard", "request_id", requestID(r.Context()), "error", err.Error())
 		v.PlanErr = "The plan could not be read from AWS; deploying may still work. " + awsRefusal(err)
