@@ -25,7 +25,14 @@ func onStep(t *testing.T, ctx context.Context, step string) {
 // next presses the step's Next button and waits for step.
 func next(t *testing.T, ctx context.Context, step string) {
 	t.Helper()
-	if err := do(ctx, chromedp.Click(chromedp.CSS(`.wizard-nav button[value=next]`))); err != nil {
+	// The button is clicked from the page's script, once it is there:
+	// chromedp's Click aims at the coordinates it measured, and a step's
+	// script still moving the layout (hints, fields shown or hidden) made
+	// that click land beside the button now and then, so that nothing was
+	// submitted (a test flake, not a user's: a person clicks what they see).
+	next := `.wizard-nav button[value=next]`
+	if err := do(ctx, chromedp.WaitVisible(chromedp.CSS(next)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('`+next+`').click()`)); err != nil {
 		t.Fatalf("pressing Next: %v", err)
 	}
 	onStep(t, ctx, step)
