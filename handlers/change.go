@@ -473,9 +473,7 @@ func (s *Server) changeView(r *http.Request, pageID int64, base ecsconsole.Deplo
 		s.logger.Warn("planning a change", "request_id", requestID(r.Context()), "error", err.Error())
 		res.PlanErr = "The plan could not be read from AWS just now; deploying may still work."
 	}
-	for _, it := range plan.Items {
-		res.Plan = append(res.Plan, web.ChangePlanRow{Resource: it.Resource, Name: it.Name, Action: it.Action, Reason: it.Reason})
-	}
+	res.Plan = planRows(plan)
 	return res, nil
 }
 

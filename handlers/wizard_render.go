@@ -255,9 +255,7 @@ func (s *Server) reviewView(r *http.Request, d store.Draft, st *wizardState, v *
 		s.logger.Warn("planning in the wizard", "request_id", requestID(r.Context()), "error", err.Error())
 		v.PlanErr = "The plan could not be read from AWS; deploying may still work. " + awsRefusal(err)
 	}
-	for _, it := range plan.Items {
-		v.Plan = append(v.Plan, web.PlanRow{Resource: it.Resource, Name: it.Name, Action: it.Action, Reason: it.Reason})
-	}
+	v.Plan = planRows(plan)
 	v.ServiceKey = spec.ServiceKey()
 	list, _, err := s.store.ListDeployments(r.Context(), store.DeploymentFilter{ServiceKey: spec.ServiceKey()}, "", 1)
 	if err != nil || len(list) == 0 {
@@ -297,4 +295,14 @@ func displayField(name string) string {
 		}
 	}
 	return name
+}
+
+// planRows is the engine's plan as the pages show it (the wizard's review
+// and the change page).
+func planRows(plan deploy.Plan) []web.PlanRow {
+	rows := make([]web.PlanRow, 0, len(plan.Items))
+	for _, it := range plan.Items {
+		rows = append(rows, web.PlanRow{Resource: it.Resource, Name: it.Name, Action: it.Action, Reason: it.Reason})
+	}
+	return rows
 }

@@ -125,7 +125,8 @@ type WizardView struct {
 	Changes     []ChangeRow
 }
 
-// PlanRow is one resource in a plan preview.
+// PlanRow is one resource in a plan preview (the wizard's review, the
+// change page).
 type PlanRow struct {
 	Resource, Name, Action, Reason string
 }
